@@ -1,0 +1,128 @@
+"""The only code that reads or writes Parquet.
+
+A dataset is a folder with one sub-folder per table and one file per repository::
+
+    OUT/commits/<repo_key>.parquet
+    OUT/file_changes/<repo_key>.parquet
+
+so that ``polars.scan_parquet("OUT/commits/*.parquet")`` reads a study of thousands of repositories lazily.
+Every file carries its provenance (churnlab version, schema version, repository, head, options, time mined)
+as JSON in the Parquet metadata under the key ``churnlab``. Writes are atomic: a file is written beside its
+target and renamed over it, so an interrupted run never leaves a half-written table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import schemas
+from .errors import InputError, SchemaError
+
+__all__ = [
+    "read_provenance",
+    "read_table",
+    "repo_key",
+    "scan_table",
+    "table_path",
+    "validate",
+    "write_table",
+]
+
+META_KEY = b"churnlab"
+
+
+def repo_key(name: str) -> str:
+    """A file-name-safe key for a repository name such as ``pallets/flask``."""
+    key = re.sub(r"[^A-Za-z0-9._-]+", "__", name.strip("/")).strip("_.")
+    if not key:
+        raise InputError(f"cannot derive a file name from repository name {name!r}; pass name=...")
+    return key
+
+
+def table_path(out: str | os.PathLike, table: str, repo: str) -> Path:
+    return Path(out) / schemas.get(table).name / f"{repo_key(repo)}.parquet"
+
+
+def validate(df: pl.DataFrame, table: str) -> pa.Table:
+    """Check ``df`` against the declared schema and return it as an Arrow table with exactly those types."""
+    spec = schemas.get(table)
+    missing = [c for c in spec.names if c not in df.columns]
+    extra = [c for c in df.columns if c not in spec.names]
+    if missing or extra:
+        raise SchemaError(f"table {table}: missing columns {missing}, unexpected columns {extra}")
+    try:
+        arrow = df.select(spec.names).to_arrow().cast(spec.arrow_schema())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise SchemaError(f"table {table}: column types do not match the schema: {exc}") from None
+    for col in spec.columns:
+        if not col.nullable and arrow.column(col.name).null_count:
+            raise SchemaError(f"table {table}: column {col.name} has nulls but is declared not nullable")
+    if df.height and df.select(spec.key).is_duplicated().any():
+        dup = df.filter(df.select(spec.key).is_duplicated()).select(spec.key).head(5)
+        raise SchemaError(f"table {table}: key {spec.key} is not unique, e.g. {dup.rows()}")
+    return arrow
+
+
+def write_table(df: pl.DataFrame, table: str, path: str | os.PathLike, provenance: dict[str, Any]) -> Path:
+    """Validate ``df`` and write it atomically to ``path`` with ``provenance`` in the file metadata."""
+    spec = schemas.get(table)
+    arrow = validate(df, table)
+    meta = dict(provenance, table=spec.name, schema_version=spec.version)
+    arrow = arrow.replace_schema_metadata({META_KEY: json.dumps(meta, sort_keys=True, default=str).encode()})
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write to {path.parent}: {exc.strerror}; choose a writable --out folder") from None
+    os.close(fd)
+    try:
+        pq.write_table(arrow, tmp, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_provenance(path: str | os.PathLike) -> dict[str, Any]:
+    meta = pq.read_schema(path).metadata or {}
+    if META_KEY not in meta:
+        raise SchemaError(f"{path} was not written by churnlab (no provenance metadata)")
+    return json.loads(meta[META_KEY])
+
+
+def read_table(path: str | os.PathLike, table: str | None = None) -> pl.DataFrame:
+    """Read one churnlab Parquet file and check it against its declared schema."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"no such table file: {path}")
+    prov = read_provenance(path)
+    spec = schemas.get(table or prov["table"])
+    if prov.get("schema_version") != spec.version:
+        raise SchemaError(
+            f"{path} has {spec.name} schema v{prov.get('schema_version')}, this churnlab reads v{spec.version}; "
+            "re-mine the repository with this version"
+        )
+    df = pl.read_parquet(path)
+    validate(df, spec.name)
+    return df
+
+
+def scan_table(out: str | os.PathLike, table: str) -> pl.LazyFrame:
+    """Lazily scan one table across every repository of a dataset folder."""
+    spec = schemas.get(table)
+    folder = Path(out) / spec.name
+    files = sorted(folder.glob("*.parquet"))
+    if not files:
+        raise InputError(f"no {spec.name} table under {out}; mine a repository into it first (churnlab mine ... --out {out})")
+    return pl.scan_parquet([str(f) for f in files], schema=pl.Schema(pl.from_arrow(spec.arrow_schema().empty_table()).schema))
