@@ -1,0 +1,293 @@
+"""Mine a repository into Parquet tables.
+
+``mine()`` opens the repository (cloning URLs into the cache), streams its history once through
+:mod:`churnlab.mine.history`, pseudonymises identities, then runs the later stages (line provenance,
+reverts, AI signals), each a function ``stage(ctx) -> {table name: frame}``. Tables are written together:
+each file atomically, the ``commits`` table last, so an interrupted run leaves the previous complete set.
+
+Re-running on a mined repository reads only the commits that are new since the recorded head, as long as
+the options and the salt are unchanged and the old head is an ancestor of the new one; otherwise it mines
+everything again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .. import __version__, io, schemas
+from ..errors import ChurnlabError, InputError
+from ..git import Repository, git_version, is_ancestor, open_repository
+from . import history
+from .classify import Attributes, parse_gitattributes
+from .identity import is_bot, pseudonymise, resolve_salt, salt_fingerprint
+
+__all__ = ["Context", "MineResult", "Options", "mine"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Options:
+    """Every option that changes what a table contains; all recorded in provenance."""
+
+    first_parent: bool = False
+    find_copies: bool = False
+    include_identities: bool = False
+    include_messages: bool = False
+
+    def recorded(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Context:
+    """What a stage sees: the open repository, options, and the stage-1 frames.
+
+    ``commits`` keeps the raw identities and message in private columns (``_name``, ``_email``,
+    ``_committer_email``, ``_message``) for stages that need them; they are dropped before writing unless
+    the options ask for them. ``file_changes`` keeps the blob ids (``old_blob``, ``new_blob``).
+    """
+
+    repo: Repository
+    options: Options
+    commits: pl.DataFrame
+    file_changes: pl.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    on_progress: Callable[[int], None] | None = None
+
+
+Stage = Callable[[Context], dict[str, pl.DataFrame]]
+# Later pipeline stages, in order. Each returns frames that match their declared schemas.
+STAGES: list[Stage] = []
+
+
+@dataclass
+class MineResult:
+    repo: str
+    head: str | None
+    tables: dict[str, pl.DataFrame]
+    paths: dict[str, Path]
+    provenance: dict[str, Any]
+    new_commits: int
+    seconds: float
+
+    def summary(self) -> str:
+        c = self.tables["commits"]
+        f = self.tables["file_changes"]
+        lines = [
+            f"{self.repo}: {c.height} commits ({self.new_commits} newly mined) in {self.seconds:.2f} s, head {str(self.head)[:12]}",
+            f"  authors {c['author_id'].n_unique()}, merges {int(c['is_merge'].sum())}, bot commits {int(c['is_bot'].sum())}",
+            f"  file changes {f.height}, lines added {int(f['lines_added'].sum() or 0)}, deleted {int(f['lines_deleted'].sum() or 0)}",
+        ]
+        for name, frame in self.tables.items():
+            if name not in ("commits", "file_changes"):
+                lines.append(f"  {name}: {frame.height} rows")
+        for w in self.provenance.get("warnings", []):
+            lines.append(f"  warning: {w}")
+        return "\n".join(lines)
+
+
+def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, name: str | None = None,
+         rev: str = "HEAD", first_parent: bool = False, find_copies: bool = False,
+         include_identities: bool = False, include_messages: bool = False, salt: str | None = None,
+         cache: str | os.PathLike | None = None, incremental: bool = True,
+         on_progress: Callable[[int], None] | None = None) -> MineResult:
+    """Mine one repository into the ``commits`` and ``file_changes`` tables (and later stages' tables).
+
+    Parameters
+    ----------
+    source
+        A local checkout, a bare repository, or a URL (https, ssh, git, file) cloned into the cache.
+    out
+        Dataset folder; tables go to ``out/<table>/<repo key>.parquet``. ``None``: return frames only.
+    name
+        Repository name recorded in every row (default: owner/name from the URL or origin remote).
+    rev
+        Head to mine from (default ``HEAD``, the default branch).
+    first_parent
+        Follow only the first-parent chain; merges are then diffed against their first parent.
+    include_identities, include_messages
+        Write raw author names/emails and commit messages (off by default: privacy).
+    salt
+        Pseudonymisation salt (default: ``$CHURNLAB_SALT`` or one kept in the cache folder).
+    incremental
+        Mine only commits new since the head recorded in ``out`` (when the options match).
+
+    Examples
+    --------
+    >>> result = mine(".", "data/")            # doctest: +SKIP
+    >>> result.tables["commits"].height        # doctest: +SKIP
+    """
+    started = time.perf_counter()
+    options = Options(first_parent=first_parent, find_copies=find_copies,
+                      include_identities=include_identities, include_messages=include_messages)
+    if out is not None:
+        _check_writable(Path(out))
+    repo = open_repository(source, name=name, rev=rev, cache=cache)
+    salt_value = resolve_salt(salt, cache=cache)
+    base = dict(
+        churnlab_version=__version__, repo=repo.name, url=repo.url, rev=rev, git_version=git_version(),
+        options=options.recorded(), salt_fingerprint=salt_fingerprint(salt_value),
+    )
+    previous = _previous(out, repo, base) if (out is not None and incremental and repo.head) else None
+    with tempfile.TemporaryDirectory(prefix="churnlab-") as scratch:
+        commits, files, new = _read(repo, options, previous, Path(scratch), salt_value, on_progress)
+        ctx = Context(repo, options, commits, files, on_progress=on_progress)
+        if repo.is_shallow:
+            ctx.warnings.append("shallow clone: history is truncated at the shallow boundary")
+        if repo.missing:
+            ctx.warnings.append(f"{len(repo.missing)} missing objects: their file changes are flagged is_missing")
+        tables = {"commits": _public_commits(commits, repo.name),
+                  "file_changes": _public_files(files, repo.name)}
+        for stage in STAGES:
+            tables.update(stage(ctx))
+    provenance = dict(
+        base, head=repo.head, mined_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        shallow=repo.is_shallow, partial_clone=repo.is_partial, missing_objects=sorted(repo.missing),
+        warnings=ctx.warnings, incremental_from=previous["head"] if previous else None,
+    )
+    for w in ctx.warnings:
+        log.warning("%s: %s", repo.name, w)
+    paths = _write_all(tables, out, repo.name, provenance) if out is not None else {}
+    return MineResult(repo.name, repo.head, tables, paths, provenance, new, time.perf_counter() - started)
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-", delete=True)
+        probe.close()
+    except OSError as exc:
+        raise InputError(f"cannot write to output folder {out}: {exc.strerror}; choose a writable --out") from None
+
+
+def _read(repo: Repository, options: Options, previous: dict | None, scratch: Path, salt: str,
+          on_progress) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Stage 1, with the missing-object fallback and the incremental merge."""
+    if repo.head is None:
+        hist = history.History()
+    else:
+        if repo.is_partial:
+            repo.use_shadow(scratch)  # never let git try to fetch missing blobs from a promisor remote
+        exclude = [previous["head"]] if previous else []
+        try:
+            hist = history.read_history(repo, exclude=exclude, first_parent=options.first_parent,
+                                        find_copies=options.find_copies, on_commit=on_progress)
+        except ChurnlabError as exc:
+            if repo.missing or not _is_missing_object(str(exc)):
+                raise
+            repo.use_shadow(scratch)
+            hist = history.read_history(repo, exclude=exclude, first_parent=options.first_parent,
+                                        find_copies=options.find_copies, on_commit=on_progress)
+    commits, files = history.frames(hist, _attributes(repo), repo.missing)
+    commits = _identities(commits, salt, options)
+    new = commits.height
+    if previous:
+        commits = pl.concat([previous["commits"], commits], how="diagonal_relaxed")
+        files = pl.concat([previous["file_changes"], files], how="diagonal_relaxed")
+    return _first_parent_flags(commits, repo.head), files, new
+
+
+def _is_missing_object(message: str) -> bool:
+    return any(s in message for s in ("unable to read", "missing blob", "missing tree", "bad object",
+                                      "is missing", "could not read"))
+
+
+def _attributes(repo: Repository) -> Attributes | None:
+    if repo.head is None:
+        return None
+    names = repo.git(["ls-tree", "-r", "-z", "--name-only", repo.head]).split(b"\0")
+    wanted = [n for n in names if n == b".gitattributes" or n.endswith(b"/.gitattributes")]
+    if not wanted:
+        return None
+    out = repo.git(["cat-file", "--batch"], input=b"".join(repo.head.encode() + b":" + n + b"\n" for n in wanted))
+    files, pos = {}, 0
+    for n in wanted:
+        header_end = out.index(b"\n", pos)
+        header = out[pos:header_end].split()
+        if header[-1] == b"missing":
+            pos = header_end + 1
+            continue
+        size = int(header[2])
+        files[n.decode("utf-8", "backslashreplace")] = out[header_end + 1: header_end + 1 + size].decode("utf-8", "replace")
+        pos = header_end + 1 + size + 1
+    return parse_gitattributes(files)
+
+
+def _first_parent_flags(commits: pl.DataFrame, head: str | None) -> pl.DataFrame:
+    parents = dict(zip(commits["sha"], commits["parents"]))
+    chain, sha = set(), head
+    while sha is not None and sha in parents and sha not in chain:
+        chain.add(sha)
+        ps = parents[sha]
+        sha = ps[0] if ps is not None and len(ps) else None
+    return commits.with_columns(on_first_parent=pl.col("sha").is_in(list(chain)))
+
+
+def _identities(commits: pl.DataFrame, salt: str, options: Options) -> pl.DataFrame:
+    """Pseudonyms and bot flags; raw names, emails and messages only where the options ask for them."""
+    emails = set(commits["_email"]) | set(commits["_committer_email"])
+    ids = {e: pseudonymise(e, salt) for e in emails}
+
+    def raw(col: str, wanted: bool) -> pl.Expr:
+        return pl.col(col) if wanted else pl.lit(None, dtype=pl.String)
+
+    return commits.with_columns(
+        author_id=pl.col("_email").replace_strict(ids, return_dtype=pl.String),
+        committer_id=pl.col("_committer_email").replace_strict(ids, return_dtype=pl.String),
+        is_bot=pl.Series([is_bot(n, e) for n, e in zip(commits["_name"], commits["_email"])], dtype=pl.Boolean),
+        author_name=raw("_name", options.include_identities),
+        author_email=raw("_email", options.include_identities),
+        message=raw("_message", options.include_messages),
+    )
+
+
+def _public_commits(commits: pl.DataFrame, repo: str) -> pl.DataFrame:
+    return commits.with_columns(repo=pl.lit(repo)).select(schemas.COMMITS.names)
+
+
+def _public_files(files: pl.DataFrame, repo: str) -> pl.DataFrame:
+    return files.with_columns(repo=pl.lit(repo)).select(schemas.FILE_CHANGES.names)
+
+
+def _previous(out: str | os.PathLike, repo: Repository, base: dict) -> dict | None:
+    """The stored tables of this repository, if an incremental run can extend them."""
+    paths = {t: io.table_path(out, t, repo.name) for t in ("commits", "file_changes")}
+    if not all(p.is_file() for p in paths.values()):
+        return None
+    try:
+        provs = {t: io.read_provenance(p) for t, p in paths.items()}
+    except ChurnlabError:
+        return None
+    prov = provs["commits"]
+    same = all(prov.get(k) == base[k] for k in ("options", "salt_fingerprint", "churnlab_version", "rev"))
+    heads = {p.get("head") for p in provs.values()}
+    if not same or len(heads) != 1 or prov.get("head") is None:
+        log.info("%s: options, salt or version changed since the last run; mining everything again", repo.name)
+        return None
+    old = prov["head"]
+    if not is_ancestor(repo.git_dir, old, repo.head):
+        log.info("%s: the recorded head %s is not an ancestor of %s; mining everything again", repo.name, old[:12], repo.head[:12])
+        return None
+    tables = {t: io.read_table(p, t) for t, p in paths.items()}
+    # Stored rows go back through the same pipeline: private columns come back as nulls.
+    commits = tables["commits"].drop("repo", "on_first_parent")
+    files = tables["file_changes"].drop("repo")
+    return {"head": old, "commits": commits, "file_changes": files}
+
+
+def _write_all(tables: dict[str, pl.DataFrame], out, repo: str, provenance: dict) -> dict[str, Path]:
+    # commits last: it carries the head that the next incremental run trusts.
+    order = sorted(tables, key=lambda t: t == "commits")
+    return {t: io.write_table(tables[t], t, io.table_path(out, t, repo), provenance) for t in order}

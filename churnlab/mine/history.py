@@ -1,0 +1,191 @@
+"""Stage 1: the commit history, read from one streaming ``git log``, into the ``commits`` and ``file_changes``
+tables (before pseudonymisation; see :mod:`churnlab.mine`).
+
+The stream is ``git log -z --raw --numstat -M`` with a header of NUL-free fields per commit::
+
+    \\x1e<sha>\\x1f<parents>\\x1f<name>\\x1f<email>\\x1f<author date>\\x1f<committer email>\\x1f<committer date>\\x1f<body>\\x1f\\0
+    :<old mode> <new mode> <old sha> <new sha> <status>\\0<path>\\0[<new path>\\0]     (one per file, --raw)
+    <added>\\t<deleted>\\t<path>\\0  or  <added>\\t<deleted>\\t\\0<old path>\\0<new path>\\0   (one per file, --numstat)
+
+The raw and numstat records of a commit come in the same order; the raw record gives the change type, modes
+and blob ids, the numstat record the line counts. Paths are raw bytes (``-z``): never C-quoted, decoded as
+UTF-8 with undecodable bytes written as ``\\xNN``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from ..git import Repository
+from .classify import Attributes, classify
+
+__all__ = ["History", "log_args", "parse_log", "read_history"]
+
+_FORMAT = "%x1e%H%x1f%P%x1f%aN%x1f%aE%x1f%ad%x1f%cE%x1f%cd%x1f%B%x1f"
+_HEADER = re.compile(rb"^[0-9a-f]{40}(?:[0-9a-f]{24})?\x1f")
+_CHANGE = {"A": "add", "M": "modify", "D": "delete", "R": "rename", "C": "copy", "T": "type_change"}
+
+
+def log_args(head: str, *, exclude: Iterable[str] = (), first_parent: bool = False, find_copies: bool = False) -> list[str]:
+    """The one ``git log`` call behind the activity tables (also used by the parity checks)."""
+    args = ["log", "--topo-order", "--reverse", "--no-abbrev", "-z", "--raw", "--numstat", "--no-ext-diff",
+            "--no-textconv", "--date=raw", f"--format={_FORMAT}", "-C" if find_copies else "-M"]
+    if first_parent:
+        args += ["--first-parent", "--diff-merges=first-parent"]
+    return [*args, head, *(f"^{sha}" for sha in exclude), "--"]
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _tz_minutes(tz: bytes) -> int:
+    sign = -1 if tz[:1] == b"-" else 1
+    return sign * (int(tz[1:3]) * 60 + int(tz[3:5]))
+
+
+@dataclass
+class History:
+    """Column lists for the two tables, filled by :func:`parse_log`."""
+
+    commits: dict[str, list] = field(default_factory=lambda: {k: [] for k in (
+        "sha", "parents", "_name", "_email", "author_epoch", "author_tz_offset_min", "_committer_email",
+        "committer_epoch", "_message", "files_changed", "lines_added", "lines_deleted")})
+    files: dict[str, list] = field(default_factory=lambda: {k: [] for k in (
+        "sha", "path", "old_path", "change_type", "similarity", "file_mode", "old_blob", "new_blob",
+        "lines_added", "lines_deleted", "is_binary")})
+
+
+def _records(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Split the stream into one bytes record per commit.
+
+    A record is complete only once the next header has started, so the last piece of a chunk is kept
+    pending; a \x1e inside a commit message is not followed by a header and is glued back.
+    """
+    pending = b""
+    record: list[bytes] = []
+    for chunk in chunks:
+        pieces = (pending + chunk).split(b"\x1e")
+        pending = pieces.pop()
+        for piece in pieces:
+            if _HEADER.match(piece) and record:
+                yield b"\x1e".join(record)
+                record = []
+            if piece or record:
+                record.append(piece)
+    if pending:
+        if _HEADER.match(pending) and record:
+            yield b"\x1e".join(record)
+            record = []
+        record.append(pending)
+    if record and record != [b""]:
+        yield b"\x1e".join(record)
+
+
+def parse_log(chunks: Iterable[bytes], *, on_commit=None) -> History:
+    """Parse a ``git log`` stream made with :func:`log_args` into column lists."""
+    hist = History()
+    for record in _records(chunks):
+        _parse_record(record, hist)
+        if on_commit is not None:
+            on_commit(1)
+    return hist
+
+
+def _parse_record(record: bytes, hist: History) -> None:
+    end = record.index(b"\x1f\x00")
+    sha, parents, name, email, adate, cemail, cdate, body = record[:end].split(b"\x1f", 7)
+    c = hist.commits
+    sha_s = sha.decode()
+    c["sha"].append(sha_s)
+    c["parents"].append(parents.decode().split())
+    c["_name"].append(_decode(name))
+    c["_email"].append(_decode(email))
+    a_epoch, a_tz = adate.split()
+    c["author_epoch"].append(int(a_epoch))
+    c["author_tz_offset_min"].append(_tz_minutes(a_tz))
+    c["_committer_email"].append(_decode(cemail))
+    c["committer_epoch"].append(int(cdate.split()[0]))
+    c["_message"].append(_decode(body.rstrip(b"\n")))
+    n_files, added, deleted = _parse_diff(record[end + 2:].lstrip(b"\n").split(b"\x00"), sha_s, hist.files)
+    is_diffed = n_files > 0 or len(c["parents"][-1]) <= 1
+    c["files_changed"].append(n_files if is_diffed else None)
+    c["lines_added"].append(added if is_diffed else None)
+    c["lines_deleted"].append(deleted if is_diffed else None)
+
+
+def _parse_diff(tokens: list[bytes], sha: str, f: dict[str, list]) -> tuple[int, int, int]:
+    """Consume raw records then numstat records of one commit; return (files, added, deleted)."""
+    raws: list[tuple[bytes, bytes, bytes, bytes, bytes | None, bytes]] = []
+    i, n = 0, len(tokens)
+    while i < n and tokens[i].startswith(b":"):
+        meta = tokens[i][1:].split(b" ")
+        if len(meta) != 5:  # a numstat path that starts with ':' cannot get here: raws come first
+            break
+        _, mode, old_blob, new_blob, status = meta
+        if status[:1] in (b"R", b"C"):  # rename/copy: old path, then new path
+            raws.append((mode, old_blob, new_blob, status, tokens[i + 1], tokens[i + 2]))
+            i += 3
+        else:
+            raws.append((mode, old_blob, new_blob, status, None, tokens[i + 1]))
+            i += 2
+    total_a = total_d = 0
+    for mode, old_blob, new_blob, status, old_path, path in raws:
+        stat = tokens[i]
+        i += 1
+        a, d, rest = stat.split(b"\t", 2)
+        if not rest:  # rename/copy: old and new path follow
+            i += 2
+        binary = a == b"-"
+        added = None if binary else int(a)
+        deleted = None if binary else int(d)
+        kind = _CHANGE.get(status[:1].decode(), "modify")
+        f["sha"].append(sha)
+        f["path"].append(_decode(path))
+        f["old_path"].append(_decode(old_path) if old_path is not None else None)
+        f["change_type"].append(kind)
+        f["similarity"].append(int(status[1:]) if len(status) > 1 else None)
+        f["file_mode"].append(mode.decode() if kind != "delete" else None)
+        f["old_blob"].append(old_blob.decode())
+        f["new_blob"].append(new_blob.decode())
+        f["lines_added"].append(added)
+        f["lines_deleted"].append(deleted)
+        f["is_binary"].append(binary)
+        total_a += added or 0
+        total_d += deleted or 0
+    return len(raws), total_a, total_d
+
+
+def read_history(repo: Repository, *, exclude: Iterable[str] = (), first_parent: bool = False,
+                 find_copies: bool = False, on_commit=None) -> History:
+    """Stream the history of ``repo.head`` (minus the commits reachable from ``exclude``)."""
+    args = log_args(repo.head, exclude=exclude, first_parent=first_parent, find_copies=find_copies)
+    return parse_log(repo.stream([*repo.mailmap_args(), *args]), on_commit=on_commit)
+
+
+def frames(hist: History, attributes: Attributes | None, missing: frozenset[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Column lists to polars frames with typed times and file classification (no pseudonyms yet)."""
+    commits = pl.DataFrame(hist.commits, schema_overrides={
+        "parents": pl.List(pl.String), "files_changed": pl.Int32, "lines_added": pl.Int64,
+        "lines_deleted": pl.Int64, "author_tz_offset_min": pl.Int16})
+    commits = commits.with_columns(
+        author_time=pl.from_epoch("author_epoch", time_unit="s").dt.replace_time_zone("UTC").dt.cast_time_unit("us"),
+        committer_time=pl.from_epoch("committer_epoch", time_unit="s").dt.replace_time_zone("UTC").dt.cast_time_unit("us"),
+        is_merge=pl.col("parents").list.len() > 1,
+    ).drop("author_epoch", "committer_epoch")
+    files = pl.DataFrame(hist.files, schema_overrides={
+        "old_path": pl.String, "similarity": pl.Int16, "file_mode": pl.String, "lines_added": pl.Int64,
+        "lines_deleted": pl.Int64, "is_binary": pl.Boolean})
+    flags = [classify(p, attributes) for p in files["path"]]
+    files = files.with_columns(
+        language=pl.Series([fl[0] for fl in flags], dtype=pl.String),
+        is_vendored=pl.Series([fl[1] for fl in flags], dtype=pl.Boolean),
+        is_generated=pl.Series([fl[2] for fl in flags], dtype=pl.Boolean),
+        is_lock=pl.Series([fl[3] for fl in flags], dtype=pl.Boolean),
+        is_missing=pl.col("old_blob").is_in(list(missing)) | pl.col("new_blob").is_in(list(missing)),
+    )
+    return commits, files
