@@ -235,6 +235,9 @@ def open_repository(source: str | os.PathLike, *, name: str | None = None, rev: 
                     cache: str | os.PathLike | None = None) -> Repository:
     """Resolve a local path or URL to a readable :class:`Repository` (cloning URLs into the cache)."""
     source_str = os.fspath(source)
+    if source_str.startswith("-"):
+        raise InputError(f"refusing repository {source_str!r}: it starts with '-' and would be read as a git option; "
+                         "write ./ before a local path")
     url: str | None = None
     if isinstance(source, str) and _is_url(source_str):
         _check_url(source_str)
