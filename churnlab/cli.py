@@ -38,7 +38,7 @@ def _cmd_mine(args: argparse.Namespace) -> int:
             result = mine(source, args.out, name=args.name, rev=args.rev, first_parent=args.first_parent,
                           find_copies=args.find_copies, include_identities=args.include_identities,
                           include_messages=args.include_messages, salt=args.salt, incremental=not args.full,
-                          on_progress=update)
+                          tables=args.tables.split(",") if args.tables else None, on_progress=update)
         finally:
             close()
         print(result.summary())
@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--include-messages", action="store_true", help="also write commit messages")
     m.add_argument("--salt", help="pseudonymisation salt (default: $CHURNLAB_SALT or one kept in the cache)")
     m.add_argument("--full", action="store_true", help="mine everything again instead of only new commits")
+    m.add_argument("--tables", help="comma-separated tables to produce (default: all); commits and file_changes always")
     m.set_defaults(func=_cmd_mine)
 
     d = sub.add_parser("demo", help="the embedded default job (no network)")

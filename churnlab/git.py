@@ -28,7 +28,10 @@ from urllib.parse import urlsplit
 
 from .errors import GitError, InputError
 
-__all__ = ["Repository", "cache_dir", "git_version", "is_ancestor", "open_repository", "run_git", "stream_git"]
+__all__ = [
+    "Repository", "cache_dir", "git_version", "is_ancestor", "numstat_by_commit", "open_repository", "run_git",
+    "stream_git",
+]
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,28 @@ def is_ancestor(git_dir: str | os.PathLike, older: str, newer: str) -> bool:
     """Whether commit ``older`` is reachable from ``newer`` (equal commits count)."""
     cmd = ["git", f"--git-dir={git_dir}", "merge-base", "--is-ancestor", older, newer]
     return subprocess.run(cmd, capture_output=True, env=_env()).returncode == 0
+
+
+def numstat_by_commit(git_dir: str | os.PathLike, head: str = "HEAD", *, first_parent: bool = False) -> dict[str, tuple[int, int]]:
+    """Reference reading for parity checks: per-commit (added, deleted) from plain ``git log --numstat -M``.
+
+    Binary files count 0, as in git's own totals; merges (not diffed by default) count (0, 0).
+    """
+    args = ["log", "--numstat", "-M", "-z", "--format=%x00@%H"]
+    if first_parent:
+        args += ["--first-parent", "--diff-merges=first-parent"]
+    totals: dict[str, list[int]] = {}
+    current: list[int] = []
+    for token in run_git([*args, head, "--"], git_dir=git_dir).split(b"\0"):
+        token = token.lstrip(b"\n")
+        if token.startswith(b"@"):
+            current = totals.setdefault(token[1:].decode(), [0, 0])
+        elif token.count(b"\t") >= 2:
+            added, deleted, _ = token.split(b"\t", 2)
+            if added != b"-":
+                current[0] += int(added)
+                current[1] += int(deleted)
+    return {sha: (a, d) for sha, (a, d) in totals.items()}
 
 
 def git_version() -> str:

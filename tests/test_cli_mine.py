@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from churnlab import io
+from churnlab.git import numstat_by_commit
 from churnlab.mine import mine
 
 from .gitrepo import DAY, GitRepo
@@ -131,24 +132,6 @@ def test_provenance_records_every_option(small, tmp_path):
     assert {"churnlab_version", "git_version", "mined_at", "repo", "url", "rev"} <= prov.keys()
 
 
-def _numstat(path) -> dict[str, tuple[int, int]]:
-    """Per-commit (added, deleted) from plain `git log --numstat -M`, binary files counted as 0."""
-    out = subprocess.run(["git", "log", "--numstat", "-M", "--format=@%H"], cwd=path, capture_output=True,
-                         text=True, check=True).stdout
-    totals: dict[str, list[int]] = {}
-    sha = None
-    for line in out.splitlines():
-        if line.startswith("@"):
-            sha = line[1:]
-            totals[sha] = [0, 0]
-        elif line.strip():
-            a, d, _ = line.split("\t", 2)
-            if a != "-":
-                totals[sha][0] += int(a)
-                totals[sha][1] += int(d)
-    return {k: tuple(v) for k, v in totals.items()}
-
-
 @pytest.fixture
 def varied(tmp_path):
     """A history with edits, renames, a binary file, a merge and a deletion."""
@@ -172,7 +155,7 @@ def varied(tmp_path):
 
 def test_per_commit_counts_equal_git_log_numstat(varied):
     res = mine(varied.path, salt=SALT)
-    expected = _numstat(varied.path)
+    expected = numstat_by_commit(varied.path / ".git")
     got = {sha: (a or 0, d or 0) for sha, a, d in res.tables["commits"].select("sha", "lines_added", "lines_deleted").rows()}
     assert got == expected
 

@@ -17,7 +17,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -67,9 +67,22 @@ class Context:
     on_progress: Callable[[int], None] | None = None
 
 
-Stage = Callable[[Context], dict[str, pl.DataFrame]]
+@dataclass(frozen=True)
+class Stage:
+    """A pipeline stage after stage 1: the tables it produces and the function that makes them."""
+
+    name: str
+    tables: tuple[str, ...]
+    run: Callable[[Context], dict[str, pl.DataFrame]]
+
+
+BASE_TABLES = ("commits", "file_changes")
 # Later pipeline stages, in order. Each returns frames that match their declared schemas.
 STAGES: list[Stage] = []
+
+
+def all_tables() -> tuple[str, ...]:
+    return BASE_TABLES + tuple(t for stage in STAGES for t in stage.tables)
 
 
 @dataclass
@@ -102,7 +115,7 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
          rev: str = "HEAD", first_parent: bool = False, find_copies: bool = False,
          include_identities: bool = False, include_messages: bool = False, salt: str | None = None,
          cache: str | os.PathLike | None = None, incremental: bool = True,
-         on_progress: Callable[[int], None] | None = None) -> MineResult:
+         tables: Sequence[str] | None = None, on_progress: Callable[[int], None] | None = None) -> MineResult:
     """Mine one repository into the ``commits`` and ``file_changes`` tables (and later stages' tables).
 
     Parameters
@@ -123,6 +136,9 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
         Pseudonymisation salt (default: ``$CHURNLAB_SALT`` or one kept in the cache folder).
     incremental
         Mine only commits new since the head recorded in ``out`` (when the options match).
+    tables
+        Tables to produce (default: all). ``commits`` and ``file_changes`` are always read; a later stage
+        runs only when one of its tables is wanted.
 
     Examples
     --------
@@ -130,6 +146,7 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     >>> result.tables["commits"].height        # doctest: +SKIP
     """
     started = time.perf_counter()
+    wanted = _wanted_tables(tables)
     options = Options(first_parent=first_parent, find_copies=find_copies,
                       include_identities=include_identities, include_messages=include_messages)
     if out is not None:
@@ -148,10 +165,12 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
             ctx.warnings.append("shallow clone: history is truncated at the shallow boundary")
         if repo.missing:
             ctx.warnings.append(f"{len(repo.missing)} missing objects: their file changes are flagged is_missing")
-        tables = {"commits": _public_commits(commits, repo.name),
+        frames = {"commits": _public_commits(commits, repo.name),
                   "file_changes": _public_files(files, repo.name)}
         for stage in STAGES:
-            tables.update(stage(ctx))
+            if set(stage.tables) & wanted:
+                frames.update(stage.run(ctx))
+        frames = {t: f for t, f in frames.items() if t in wanted}
     provenance = dict(
         base, head=repo.head, mined_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         shallow=repo.is_shallow, partial_clone=repo.is_partial, missing_objects=sorted(repo.missing),
@@ -159,8 +178,18 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     )
     for w in ctx.warnings:
         log.warning("%s: %s", repo.name, w)
-    paths = _write_all(tables, out, repo.name, provenance) if out is not None else {}
-    return MineResult(repo.name, repo.head, tables, paths, provenance, new, time.perf_counter() - started)
+    paths = _write_all(frames, out, repo.name, provenance) if out is not None else {}
+    return MineResult(repo.name, repo.head, frames, paths, provenance, new, time.perf_counter() - started)
+
+
+def _wanted_tables(tables: Sequence[str] | None) -> set[str]:
+    known = all_tables()
+    if tables is None:
+        return set(known)
+    unknown = sorted(set(tables) - set(known))
+    if unknown:
+        raise InputError(f"unknown table(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+    return set(tables) | set(BASE_TABLES)
 
 
 def _check_writable(out: Path) -> None:

@@ -102,7 +102,7 @@ def _parse_record(record: bytes, hist: History) -> None:
     c = hist.commits
     sha_s = sha.decode()
     c["sha"].append(sha_s)
-    c["parents"].append(parents.decode().split())
+    c["parents"].append(parents.decode())  # split into a list column later, in one vectorised step
     c["_name"].append(_decode(name))
     c["_email"].append(_decode(email))
     a_epoch, a_tz = adate.split()
@@ -112,7 +112,7 @@ def _parse_record(record: bytes, hist: History) -> None:
     c["committer_epoch"].append(int(cdate.split()[0]))
     c["_message"].append(_decode(body.rstrip(b"\n")))
     n_files, added, deleted = _parse_diff(record[end + 2:].lstrip(b"\n").split(b"\x00"), sha_s, hist.files)
-    is_diffed = n_files > 0 or len(c["parents"][-1]) <= 1
+    is_diffed = n_files > 0 or b" " not in parents
     c["files_changed"].append(n_files if is_diffed else None)
     c["lines_added"].append(added if is_diffed else None)
     c["lines_deleted"].append(deleted if is_diffed else None)
@@ -170,13 +170,14 @@ def read_history(repo: Repository, *, exclude: Iterable[str] = (), first_parent:
 def frames(hist: History, attributes: Attributes | None, missing: frozenset[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Column lists to polars frames with typed times and file classification (no pseudonyms yet)."""
     commits = pl.DataFrame(hist.commits, schema_overrides={
-        "parents": pl.List(pl.String), "files_changed": pl.Int32, "lines_added": pl.Int64,
+        "parents": pl.String, "files_changed": pl.Int32, "lines_added": pl.Int64,
         "lines_deleted": pl.Int64, "author_tz_offset_min": pl.Int16})
     commits = commits.with_columns(
+        parents=pl.when(pl.col("parents") == "").then(pl.lit([], dtype=pl.List(pl.String)))
+        .otherwise(pl.col("parents").str.split(" ")),
         author_time=pl.from_epoch("author_epoch", time_unit="s").dt.replace_time_zone("UTC").dt.cast_time_unit("us"),
         committer_time=pl.from_epoch("committer_epoch", time_unit="s").dt.replace_time_zone("UTC").dt.cast_time_unit("us"),
-        is_merge=pl.col("parents").list.len() > 1,
-    ).drop("author_epoch", "committer_epoch")
+    ).drop("author_epoch", "committer_epoch").with_columns(is_merge=pl.col("parents").list.len() > 1)
     files = pl.DataFrame(hist.files, schema_overrides={
         "old_path": pl.String, "similarity": pl.Int16, "file_mode": pl.String, "lines_added": pl.Int64,
         "lines_deleted": pl.Int64, "is_binary": pl.Boolean})
