@@ -1,0 +1,24 @@
+"""Staggered difference-in-differences estimators with one tidy result type.
+
+Nothing is imported eagerly: each estimator family lives in its own module and loads on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "Result": "churnlab.estimate._result",
+    "callaway_santanna": "churnlab.estimate.did",
+    "simulate_panel": "churnlab.estimate.dgp",
+    "transform_outcome": "churnlab.estimate._checks",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'churnlab.estimate' has no attribute {name!r}")
