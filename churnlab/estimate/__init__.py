@@ -11,6 +11,11 @@ from typing import Any
 _LAZY = {
     "Result": "churnlab.estimate._result",
     "callaway_santanna": "churnlab.estimate.did",
+    "cursor_study": "churnlab.estimate.replicate",
+    "event_study_twfe": "churnlab.estimate.twfe",
+    "imputation": "churnlab.estimate.imputation",
+    "ppml": "churnlab.estimate.twfe",
+    "twfe": "churnlab.estimate.twfe",
     "simulate_panel": "churnlab.estimate.dgp",
     "transform_outcome": "churnlab.estimate._checks",
 }

@@ -116,7 +116,7 @@ def _lead_regression(panel: Panel, untreated: np.ndarray, leads: list[int], clus
     if not keep:
         raise DataError(f"no untreated observations at event times {leads}; choose pretrends within the data")
     rhs = " + ".join(keep + [f"x{k}" for k in range(panel.X.shape[1])])
-    fit = pf.feols(f"y ~ {rhs} | unit + time", data=df, vcov={"CRV1": "cl"})
+    fit = pf.feols(f"y ~ {rhs} | unit + time", data=df, vcov={"CRV1": "cl"}, fixef_rm="none")
     coef = fit.coef()
     V = fit._vcov
     idx = [list(coef.index).index(c) for c in keep]
