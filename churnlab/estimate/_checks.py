@@ -41,6 +41,8 @@ def check_choice(name: str, value: Any, allowed: Sequence[Any]) -> Any:
 
 def to_polars(data: Any) -> pl.DataFrame:
     """Accept a polars DataFrame/LazyFrame or a pandas DataFrame."""
+    if hasattr(data, "data") and hasattr(data, "options"):  # churnlab.panel.PanelFrame
+        data = data.data
     if isinstance(data, pl.LazyFrame):
         return data.collect()
     if isinstance(data, pl.DataFrame):
