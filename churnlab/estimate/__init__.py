@@ -10,7 +10,13 @@ from typing import Any
 
 _LAZY = {
     "Result": "churnlab.estimate._result",
+    "bacon_decomposition": "churnlab.estimate.bacon",
     "callaway_santanna": "churnlab.estimate.did",
+    "honest_sensitivity": "churnlab.estimate.honest",
+    "placebo": "churnlab.estimate.inference",
+    "pretrend_test": "churnlab.estimate.inference",
+    "sun_abraham": "churnlab.estimate.sunab",
+    "wild_cluster_bootstrap": "churnlab.estimate.inference",
     "cursor_study": "churnlab.estimate.replicate",
     "event_study_twfe": "churnlab.estimate.twfe",
     "imputation": "churnlab.estimate.imputation",
