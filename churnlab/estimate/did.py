@@ -50,8 +50,10 @@ def multiplier_bootstrap(
     """
     n = inf.shape[0]
     ncl = int(cluster.max()) + 1
-    sums = np.zeros((ncl, inf.shape[1]))
-    np.add.at(sums, cluster, np.nan_to_num(inf))
+
+    from churnlab.estimate.imputation import _groupsum
+
+    sums = _groupsum(cluster, ncl, np.nan_to_num(inf))
     rng = np.random.default_rng(seed)
     s5 = np.sqrt(5.0)
     p = (s5 + 1) / (2 * s5)
