@@ -7,7 +7,15 @@ The CLI prints ``churnlab: <message>`` and exits non-zero; it never shows a trac
 
 from __future__ import annotations
 
-__all__ = ["ChurnlabError", "DataError", "GitError", "InputError", "SchemaError"]
+__all__ = [
+    "ChurnlabError",
+    "ChurnlabWarning",
+    "DataError",
+    "GitError",
+    "InputError",
+    "ManyZerosWarning",
+    "SchemaError",
+]
 
 
 class ChurnlabError(Exception):
@@ -28,3 +36,11 @@ class SchemaError(ChurnlabError):
 
 class DataError(ChurnlabError, ValueError):
     """Data handed to an analysis function violates its assumptions (duplicated keys, reversals, ...)."""
+
+
+class ChurnlabWarning(UserWarning):
+    """Base class of every warning churnlab issues on purpose (filter them with ``warnings.filterwarnings``)."""
+
+
+class ManyZerosWarning(ChurnlabWarning):
+    """A log(y+1) or asinh transform is applied to an outcome with many zeros: effects are not percentages."""

@@ -1,0 +1,38 @@
+"""The Cursor-study loader: local copy found relative to the repository root, checksums enforced, overrides."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from churnlab.datasets import CURSOR_STUDY, dataset_dir, load_cursor_study
+from churnlab.errors import DataError, InputError
+
+
+def test_finds_shared_copy_and_loads_panel():
+    df = load_cursor_study(download=False)
+    assert df.shape == (21994, 40)
+    assert df["repo_name"].n_unique() == 2002
+
+
+def test_env_var_override(tmp_path, monkeypatch):
+    src = dataset_dir(CURSOR_STUDY, download=False, files=["repo_metrics.csv"])
+    shutil.copy(src / "repo_metrics.csv", tmp_path / "repo_metrics.csv")
+    monkeypatch.setenv(CURSOR_STUDY.env_var, str(tmp_path))
+    assert dataset_dir(CURSOR_STUDY, download=False, files=["repo_metrics.csv"]) == tmp_path
+    assert load_cursor_study(tmp_path, table="repo_metrics", download=False).height == 879
+
+
+def test_modified_copy_is_rejected(tmp_path):
+    (tmp_path / "repo_metrics.csv").write_text("repo_name\nx\n")
+    with pytest.raises(DataError, match="sha256"):
+        load_cursor_study(tmp_path, table="repo_metrics", download=False)
+
+
+def test_missing_copy_without_download_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHURNLAB_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(InputError, match="lacks"):
+        load_cursor_study(tmp_path, download=False)
+    with pytest.raises(InputError, match="table="):
+        load_cursor_study(table="nope")
