@@ -414,11 +414,21 @@ class _FastImport:
         return res.stdout
 
     def _fail(self) -> GitError:
-        try:
-            self.proc.kill()
-        finally:
-            err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+        self.proc.kill()
+        err = self.proc.stderr.read().decode(errors="replace")
+        self.abort()
         return GitError(f"git fast-import failed in {self.path}: {err.strip()[-2000:]}")
+
+    def abort(self) -> None:
+        """Stop the process (if running) and close its pipes."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                f.close()
+            except (OSError, ValueError):
+                pass
 
     def commit(self, c: _Commit, files: dict[str, list[int]], text: list[str]) -> None:
         name, email = c.author
@@ -469,7 +479,10 @@ class _FastImport:
         except BrokenPipeError:
             raise self._fail() from None
         err = self.proc.stderr.read().decode(errors="replace")
-        if self.proc.wait():
+        code = self.proc.wait()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        if code:
             raise GitError(f"git fast-import failed in {self.path}: {err.strip()[-2000:]}")
         marks = {}
         for line in self.marks.read_text().splitlines():
@@ -802,9 +815,7 @@ class _RepoSim:
                 handlers[kind](t, payload)
             marks = self.fi.close()
         except BaseException:
-            if self.fi.proc.poll() is None:
-                self.fi.proc.kill()
-                self.fi.proc.wait()
+            self.fi.abort()
             raise
         for c in self.commits:
             c.sha = marks[c.idx]
