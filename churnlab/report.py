@@ -205,6 +205,7 @@ def write_report(
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(doc)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a report is meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -494,6 +494,30 @@ class _FastImport:
         return marks
 
 
+class _Pool:
+    """An insertion-ordered set with O(1) add, discard and random pick (deterministic, unlike set)."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.pos: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def add(self, x: str) -> None:
+        if x not in self.pos:
+            self.pos[x] = len(self.items)
+            self.items.append(x)
+
+    def discard(self, x: str) -> None:
+        k = self.pos.pop(x, None)
+        if k is not None:
+            last = self.items.pop()
+            if k < len(self.items):
+                self.items[k] = last
+                self.pos[last] = k
+
+
 class _RepoSim:
     def __init__(self, spec: _RepoSpec, rng: np.random.Generator) -> None:
         self.s = spec
@@ -508,10 +532,12 @@ class _RepoSim:
         self.files: dict[str, list[int]] = {}
         self.file_lang: dict[str, str] = {}
         self.owner: dict[str, int | None] = {}
+        self.chain_files: dict[int, list[str]] = {}
+        self.idle: dict[str, _Pool] = {}
         self.commits: list[_Commit] = []
         self.line_end: dict[int, tuple[int, str]] = {}  # line -> (commit idx, revision)
         self.planned: dict[int, tuple[int, str]] = {}  # line -> (planned time, "edit"/"revert")
-        self.counter = 100
+        self.counter = 1000  # above every random number in templates, so modified lines always differ
         self.n_files = 0
         self.n_chains = 0
         self.events: list[tuple[int, int, str, Any]] = []
@@ -563,7 +589,7 @@ class _RepoSim:
         self.n_files += 1
         folder, ext, _ = _LANGS[lang]
         stem = ("module", "util", "service", "handler", "model", "core")[self.n_files % 6]
-        path = f"{folder}/{stem}_{self.n_files}.{ext}"
+        path = f"{folder}/pkg{self.n_files // 20}/{stem}_{self.n_files}.{ext}"
         self.files[path] = []
         self.file_lang[path] = lang
         self.owner[path] = None
@@ -637,10 +663,19 @@ class _RepoSim:
                 return
         self.release(c.chain)
 
+    def claim(self, path: str, chain: int) -> None:
+        self.owner[path] = chain
+        self.chain_files.setdefault(chain, []).append(path)
+        lang = self.file_lang.get(path)
+        if lang in self.idle:
+            self.idle[lang].discard(path)
+
     def release(self, chain: int) -> None:
-        for path, owner in self.owner.items():
-            if owner == chain:
-                self.owner[path] = None
+        for path in self.chain_files.pop(chain, ()):
+            self.owner[path] = None
+            lang = self.file_lang.get(path)
+            if lang in _LANGS and path in self.files and len(self.files[path]) < self.s.max_file_lines:
+                self.idle.setdefault(lang, _Pool()).add(path)
 
     def pick_dev(self, avoid: tuple[str, str] | None = None, same: float = 0.0) -> tuple[tuple[str, str], int]:
         if avoid is not None and self.r.random() < same:
@@ -664,7 +699,7 @@ class _RepoSim:
         (author, tz) = self.devs[0]
         self.n_chains += 1
         for path, _, _ in changes:
-            self.owner[path] = self.n_chains
+            self.claim(path, self.n_chains)
         c = self.make_commit("root", t, author, tz, "Initial commit", changes, self.n_chains)
         self.emit(c)
 
@@ -678,17 +713,16 @@ class _RepoSim:
         idx = len(self.commits)
         for _ in range(n_files):
             lang = self.s.languages[(self.r.randrange(len(self.s.languages)))]
-            idle = [p for p, o in self.owner.items() if o is None and self.file_lang.get(p) == lang
-                    and p in self.files and len(self.files[p]) < self.s.max_file_lines]
+            idle = self.idle.get(lang)
             if not idle or rng.random() < 0.1:
                 path = self.new_file(lang)
                 before = None
                 old: list[int] = []
             else:
-                path = idle[(self.r.randrange(len(idle)))]
+                path = idle.items[self.r.randrange(len(idle.items))]
                 before = self.files[path]
                 old = before
-            self.owner[path] = chain
+            self.claim(path, chain)
             k = (self.r.randrange(self.s.lines_per_commit[0], self.s.lines_per_commit[1] + 1))
             block = [self.new_line(self.code_line(lang), idx, True) for _ in range(k)]
             pos = (self.r.randrange(len(old) + 1))
@@ -764,7 +798,7 @@ class _RepoSim:
         lines += [self.new_line(r, idx, True) for r in rules]
         self.n_chains += 1
         self.file_lang[path] = "markdown"
-        self.owner[path] = self.n_chains
+        self.claim(path, self.n_chains)
         c = self.make_commit("marker", t, author, tz, f"Add {path} for {self.s.tool}", [(path, None, lines)],
                              self.n_chains)
         self.marker_commit = idx
@@ -781,7 +815,7 @@ class _RepoSim:
         for j in {pkg, (pkg + 1) % len(cur)}:
             new[j] = self.new_line(f'    "node_modules/pkg-{j}": {{"version": "2.{v}.{j % 7}"}},', idx, False)
         self.n_chains += 1
-        self.owner[LOCK_PATH] = self.n_chains
+        self.claim(LOCK_PATH, self.n_chains)
         c = self.make_commit("bot", t, BOT, 0, f"Bump pkg-{pkg} to 2.{v}.{pkg % 7}", [(LOCK_PATH, cur, new)],
                              self.n_chains, body="Bumps pkg-{pkg}. Signed-off-by: dependabot[bot]".format(pkg=pkg),
                              human=False)
@@ -803,7 +837,7 @@ class _RepoSim:
             if s.treated and s.cohort == m and "config" in s.ai_signal:
                 self.push(int(rng.integers(lo + 7200, hi)), "marker", None)
 
-    def run(self, path: Path) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    def run(self, path: Path) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
         self.fi = _FastImport(path, bare=self.s.bare)
         try:
             self.root()
@@ -821,62 +855,68 @@ class _RepoSim:
             c.sha = marks[c.idx]
         return self.tables()
 
-    def tables(self) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    def tables(self) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
         s = self.s
         last = self.commits[-1].time
         cs = self.commits
+        ctime = [c.time for c in cs]
+        csha = [c.sha for c in cs]
         churned_per_commit = [0] * len(cs)
-        lines = []
-        for i, (txt, b) in enumerate(zip(self.text, self.birth)):
-            if not self.measured[i]:
-                continue
-            born = cs[b].time
-            end = self.line_end.get(i)
-            plan = self.planned.get(i)
-            churned = end is not None and cs[end[0]].time - born < WINDOW_DAYS * DAY
-            if churned:
+        ids = [i for i, m in enumerate(self.measured) if m]
+        births = [self.birth[i] for i in ids]
+        ends = [self.line_end.get(i) for i in ids]
+        plans = [self.planned.get(i) for i in ids]
+        born = [ctime[b] for b in births]
+        died = [None if e is None else ctime[e[0]] for e in ends]
+        churned = [d is not None and d - t < WINDOW_DAYS * DAY for d, t in zip(died, born)]
+        for b, ch in zip(births, churned):
+            if ch:
                 churned_per_commit[b] += 1
-            lines.append({
-                "repo": s.name,
-                "line_id": i,
-                "birth_sha": cs[b].sha,
-                "birth_time": datetime.fromtimestamp(born, timezone.utc),
-                "text": txt,
-                "planned": None if plan is None else plan[1],
-                "planned_time": None if plan is None else datetime.fromtimestamp(plan[0], timezone.utc),
-                "revised_sha": None if end is None else cs[end[0]].sha,
-                "revised_time": None if end is None else datetime.fromtimestamp(cs[end[0]].time, timezone.utc),
-                "revision": None if end is None else end[1],
-                "churned_14d": churned,
-                "censored_14d": born > last - WINDOW_DAYS * DAY,
-            })
-        commits = []
-        for c in cs:
-            rb = cs[c.reverted_by] if c.reverted_by is not None else None
-            commits.append({
-                "repo": s.name,
-                "sha": c.sha,
-                "seq": c.idx,
-                "kind": c.kind,
-                "author_name": c.author[0],
-                "author_email": c.author[1],
-                "is_bot": c.kind == "bot",
-                "author_time": datetime.fromtimestamp(c.time, timezone.utc),
-                "author_tz_offset_min": c.tz,
-                "period": self.month_of(c.time),
-                "post": c.post,
-                "p_churn": c.p,
-                "p_revert": c.q,
-                "ai_trailer": c.ai_trailer,
-                "subject": c.subject,
-                "lines_added": len(c.added),
-                "lines_churned_14d": churned_per_commit[c.idx],
-                "reverts_sha": None if c.reverts is None else cs[c.reverts].sha,
-                "reverted_by_sha": None if rb is None else rb.sha,
-                "revert_lag_days": None if rb is None else (rb.time - c.time) / DAY,
-                "reverted_within_30d": rb is not None and rb.time - c.time < REVERT_WINDOW_DAYS * DAY,
-                "revert_censored": c.time > last - REVERT_WINDOW_DAYS * DAY,
-            })
+        lines = pl.DataFrame({
+            "repo": [s.name] * len(ids),
+            "line_id": ids,
+            "birth_sha": [csha[b] for b in births],
+            "birth_time": born,
+            "text": [self.text[i] for i in ids],
+            "planned": [None if p is None else p[1] for p in plans],
+            "planned_time": [None if p is None else p[0] for p in plans],
+            "revised_sha": [None if e is None else csha[e[0]] for e in ends],
+            "revised_time": died,
+            "revision": [None if e is None else e[1] for e in ends],
+            "churned_14d": churned,
+            "censored_14d": [t > last - WINDOW_DAYS * DAY for t in born],
+        }, schema_overrides={"line_id": pl.Int64, "birth_time": pl.Int64, "planned_time": pl.Int64,
+                             "revised_time": pl.Int64, "planned": pl.String, "revised_sha": pl.String,
+                             "revision": pl.String})
+        lines = lines.with_columns(_epoch(c) for c in ("birth_time", "planned_time", "revised_time"))
+        rb = [cs[c.reverted_by] if c.reverted_by is not None else None for c in cs]
+        commits = pl.DataFrame({
+            "repo": [s.name] * len(cs),
+            "sha": csha,
+            "seq": [c.idx for c in cs],
+            "kind": [c.kind for c in cs],
+            "author_name": [c.author[0] for c in cs],
+            "author_email": [c.author[1] for c in cs],
+            "is_bot": [c.kind == "bot" for c in cs],
+            "author_time": ctime,
+            "author_tz_offset_min": [c.tz for c in cs],
+            "period": [self.month_of(t) for t in ctime],
+            "post": [c.post for c in cs],
+            "p_churn": [float(c.p) for c in cs],
+            "p_revert": [float(c.q) for c in cs],
+            "ai_trailer": [c.ai_trailer for c in cs],
+            "subject": [c.subject for c in cs],
+            "lines_added": [len(c.added) for c in cs],
+            "lines_churned_14d": churned_per_commit,
+            "reverts_sha": [None if c.reverts is None else csha[c.reverts] for c in cs],
+            "reverted_by_sha": [None if r is None else r.sha for r in rb],
+            "revert_lag_days": [None if r is None else (r.time - c.time) / DAY for c, r in zip(cs, rb)],
+            "reverted_within_30d": [r is not None and r.time - c.time < REVERT_WINDOW_DAYS * DAY
+                                    for c, r in zip(cs, rb)],
+            "revert_censored": [c.time > last - REVERT_WINDOW_DAYS * DAY for c in cs],
+        }, schema_overrides={"author_time": pl.Int64, "reverts_sha": pl.String, "reverted_by_sha": pl.String,
+                             "revert_lag_days": pl.Float64})
+        commits = commits.with_columns(_epoch("author_time"))
         marker = cs[self.marker_commit] if self.marker_commit is not None else None
         trailer = cs[self.first_trailer] if self.first_trailer is not None else None
         signals = [x.time for x in (marker, trailer) if x is not None]
@@ -929,10 +969,14 @@ _LINE_SCHEMA = {
 }
 
 
-def _frames(rows: list[tuple[dict, list[dict], list[dict]]]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _epoch(col: str) -> pl.Expr:
+    return pl.from_epoch(pl.col(col), time_unit="s").dt.cast_time_unit("us").dt.replace_time_zone("UTC")
+
+
+def _frames(rows: list[tuple[dict, pl.DataFrame, pl.DataFrame]]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     repos = pl.DataFrame([r[0] for r in rows], schema=_REPO_SCHEMA, orient="row")
-    commits = pl.DataFrame([c for r in rows for c in r[1]], schema=_COMMIT_SCHEMA, orient="row")
-    lines = pl.DataFrame([x for r in rows for x in r[2]], schema=_LINE_SCHEMA, orient="row")
+    commits = pl.concat([r[1] for r in rows]).cast(_COMMIT_SCHEMA)  # type: ignore[arg-type]
+    lines = pl.concat([r[2] for r in rows]).cast(_LINE_SCHEMA)  # type: ignore[arg-type]
     return repos.sort("repo"), commits.sort("repo", "seq"), lines.sort("repo", "line_id")
 
 
