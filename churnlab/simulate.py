@@ -812,7 +812,7 @@ class _RepoSim:
         new = list(cur)
         pkg = (self.r.randrange(len(cur)))
         v = self.fresh()
-        for j in {pkg, (pkg + 1) % len(cur)}:
+        for j in sorted({pkg, (pkg + 1) % len(cur)}):
             new[j] = self.new_line(f'    "node_modules/pkg-{j}": {{"version": "2.{v}.{j % 7}"}},', idx, False)
         self.n_chains += 1
         self.claim(LOCK_PATH, self.n_chains)

@@ -26,15 +26,17 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
 
 
-# A small treated repository with high rates, so that every mechanism shows up a few times.
+# Small treated repositories with high rates, so that every mechanism shows up a few times.
 SMALL = dict(months=8, developers=3, commits_per_dev_month=4.0, adoption_month=4, tool="claude", bot=True,
              base_churn=0.3, effect_churn=0.2, base_revert=0.1, effect_revert=0.1, seed=7)
+SMALL_MIXED = dict(SMALL, languages=("javascript", "go", "rust"), modify_share=0.3, lines_per_commit=(1, 40),
+                   max_file_lines=60, seed=23)
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="module", params=["python", "mixed"])
+def small(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("sim") / "small"
-    truth = simulate_repo(path, **SMALL)
+    truth = simulate_repo(path, **(SMALL if request.param == "python" else SMALL_MIXED))
     return path, truth
 
 
