@@ -122,3 +122,89 @@ def get(name: str) -> Table:
         from .errors import InputError
 
         raise InputError(f"unknown table {name!r}; known tables: {', '.join(sorted(TABLES))}") from None
+
+# --- simulation truth tables (written by simulate.py; see its module docstring for the design) ------------
+
+_SIM_TS = UTC_US
+
+SIM_REPOS = Table(
+    "sim_repos",
+    1,
+    ("repo",),
+    "Truth of a simulated study: one row per repository, its adoption cohort and the effects it was given.",
+    (
+        REPO,
+        _c("path", pa.string(), "folder of the repository when it was written"),
+        _c("treated", pa.bool_(), "the repository adopts an AI tool during the window"),
+        _c("cohort", pa.int32(), "adoption month (dense index from the study start); null = never treated", True),
+        _c("adoption_start", _SIM_TS, "first instant of the adoption month, UTC", True),
+        _c("tool", pa.string(), "AI tool of a treated repository (claude, cursor, copilot, agents)", True),
+        _c("ai_signal", pa.string(), "visible signals of adoption: config+trailer, config, trailer, none", True),
+        _c("marker_path", pa.string(), "marker file added at adoption (null if none was written)", True),
+        _c("marker_sha", pa.string(), "commit adding the marker file", True),
+        _c("first_trailer_sha", pa.string(), "first commit carrying an AI trailer", True),
+        _c("first_signal_time", _SIM_TS, "author time of the first visible AI signal, UTC", True),
+        _c("n_developers", pa.int32(), "human developers"),
+        _c("has_bot", pa.bool_(), "a dependabot[bot] author updates package-lock.json"),
+        _c("n_commits", pa.int64(), "commits written (linear history)"),
+        _c("head_sha", pa.string(), "sha of refs/heads/main"),
+        _c("base_churn", pa.float64(), "per-line 14-day churn probability without treatment"),
+        _c("effect_churn", pa.float64(), "added to it from the adoption month on (0 for controls)"),
+        _c("base_revert", pa.float64(), "per-commit 30-day revert probability without treatment"),
+        _c("effect_revert", pa.float64(), "added to it from the adoption month on (0 for controls)"),
+    ),
+)
+
+SIM_COMMITS = Table(
+    "sim_commits",
+    1,
+    ("repo", "sha"),
+    "Truth of a simulated study: one row per commit, its design probabilities and its realised fate.",
+    (
+        REPO,
+        SHA,
+        _c("seq", pa.int64(), "position in the linear history (0 = root)"),
+        _c("kind", pa.string(), "root, feature, edit (revises churned lines), revert, marker, bot"),
+        _c("author_name", pa.string(), "author name"),
+        _c("author_email", pa.string(), "author email"),
+        _c("is_bot", pa.bool_(), "author is dependabot[bot]"),
+        _c("author_time", _SIM_TS, "author (= committer) time, UTC"),
+        _c("author_tz_offset_min", pa.int16(), "author's UTC offset in minutes"),
+        _c("period", pa.int32(), "UTC month index of author_time"),
+        _c("post", pa.bool_(), "treated repository and period >= cohort"),
+        _c("p_churn", pa.float64(), "probability that each line it adds is churned within 14 days"),
+        _c("p_revert", pa.float64(), "probability that it is reverted within 30 days (0 for the root)"),
+        _c("ai_trailer", pa.bool_(), "message carries the repository tool's AI trailer"),
+        _c("subject", pa.string(), "first line of the message"),
+        _c("lines_added", pa.int64(), "lines it adds in measured files (not the lock file)"),
+        _c("lines_churned_14d", pa.int64(), "of those, lines deleted, modified or reverted within 14 days"),
+        _c("reverts_sha", pa.string(), "for a revert: the commit it reverts", True),
+        _c("reverted_by_sha", pa.string(), "the commit reverting it, if written", True),
+        _c("revert_lag_days", pa.float64(), "days from it to its revert", True),
+        _c("reverted_within_30d", pa.bool_(), "reverted less than 30 days after its author time"),
+        _c("revert_censored", pa.bool_(), "authored within 30 days of the last commit (right-censored)"),
+    ),
+)
+
+SIM_LINES = Table(
+    "sim_lines",
+    1,
+    ("repo", "line_id"),
+    "Truth of a simulated study: one row per line added in a measured file, its birth and its revision.",
+    (
+        REPO,
+        _c("line_id", pa.int64(), "line identity within the repository"),
+        _c("birth_sha", pa.string(), "commit that wrote the line"),
+        _c("birth_time", _SIM_TS, "author time of that commit, UTC"),
+        _c("text", pa.string(), "content of the line"),
+        _c("planned", pa.string(), "design: edit (selected for churn), revert (its commit is reverted), null", True),
+        _c("planned_time", _SIM_TS, "when the planned revision falls (may lie after the end of history)", True),
+        _c("revised_sha", pa.string(), "commit that modified, deleted or reverted it, if any", True),
+        _c("revised_time", _SIM_TS, "author time of that commit", True),
+        _c("revision", pa.string(), "modified, deleted or reverted", True),
+        _c("churned_14d", pa.bool_(), "revised less than 14 days after birth"),
+        _c("censored_14d", pa.bool_(), "born within 14 days of the last commit (right-censored)"),
+    ),
+)
+
+TABLES.update({t.name: t for t in (SIM_REPOS, SIM_COMMITS, SIM_LINES)})

@@ -1,0 +1,181 @@
+"""Plot functions: data first, keyword options, ax=None or a given Axes, return the Axes, house palette."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # tests only: the library never selects a backend
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import polars as pl  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+
+from churnlab import plot  # noqa: E402
+from churnlab.errors import InputError  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def event_results() -> pl.DataFrame:
+    rows = []
+    for est, shift in (("callaway_santanna", 0.0), ("sun_abraham", 0.01), ("imputation", -0.01)):
+        for e in range(-4, 5):
+            if e == -1:
+                continue
+            b = (0.1 if e >= 0 else 0.0) + shift
+            rows.append(dict(estimator=est, event_time=e, estimate=b, ci_low=b - 0.05, ci_high=b + 0.05))
+    rows.append(dict(estimator="twfe", event_time=None, estimate=0.08, ci_low=0.05, ci_high=0.11))  # static
+    return pl.DataFrame(rows)
+
+
+def palette_hex(colors) -> set[str]:
+    return {to_hex(c) for c in colors}
+
+
+def test_event_study_dodges_estimators_with_house_colours():
+    ax = plot.event_study(event_results(), truth=0.1)
+    assert isinstance(ax, plt.Axes)
+    bars = ax.containers
+    assert len(bars) == 3  # one errorbar per estimator; the static twfe row is ignored
+    xs = [c.lines[0].get_xdata() for c in bars]
+    assert all(len(x) == 8 for x in xs)
+    assert np.allclose(xs[1] - xs[0], 0.12) and np.allclose(xs[2] - xs[1], 0.12)
+    colors = [to_hex(c.lines[0].get_color()) for c in bars]
+    assert colors == [c.lower() for c in plot.PALETTE[:3]]
+    labels = ax.get_legend_handles_labels()[1]
+    assert set(labels) == {"callaway_santanna", "sun_abraham", "imputation", "true effect", "reference period"}
+
+
+def test_event_study_on_given_axes_from_pandas_term_column_and_ribbon():
+    fig, (a1, a2) = plt.subplots(1, 2)
+    df = event_results().drop_nulls("event_time").with_columns(term=pl.col("event_time").cast(pl.String))
+    out = plot.event_study(df.drop("event_time").to_pandas(), estimators=["imputation"], ax=a2, band="ribbon",
+                           reference=None, legend=False)
+    assert out is a2 and not a1.lines
+    assert len(a2.collections) == 1  # one ribbon
+    assert to_hex(a2.collections[0].get_facecolor()[0][:3]) == plot.PALETTE[0].lower()
+
+
+def test_event_study_rejects_bad_input():
+    with pytest.raises(InputError, match="band='band' is not allowed"):
+        plot.event_study(event_results(), band="band")
+    with pytest.raises(InputError, match="lacks column"):
+        plot.event_study(pl.DataFrame({"event_time": [0], "estimate": [1.0]}))
+    with pytest.raises(InputError, match="estimators item='x'"):
+        plot.event_study(event_results(), estimators=["x"])
+    with pytest.raises(InputError, match="polars or pandas"):
+        plot.event_study([1, 2, 3])
+
+
+def panel() -> pl.DataFrame:
+    rng = np.random.default_rng(0)
+    rows = []
+    for u in range(12):
+        cohort = None if u < 6 else (5 if u < 9 else 8)
+        for t in range(12):
+            y = 0.15 + 0.01 * t + (0.1 if cohort is not None and t >= cohort else 0) + rng.normal(0, 0.01)
+            rows.append(dict(unit=f"r{u}", period=t, cohort=cohort, churn_rate=y))
+    return pl.DataFrame(rows)
+
+
+def test_raw_trends_treated_vs_control():
+    ax = plot.raw_trends(panel(), outcome="churn_rate")
+    assert len([ln for ln in ax.lines if ln.get_marker() == "o"]) == 2
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels[:2] == ["never treated", "treated"]
+    assert len(ax.collections) == 2  # two confidence bands
+    assert to_hex(ax.lines[0].get_color()) == plot.PALETTE[0].lower()
+
+
+def test_raw_trends_by_cohort_and_boolean_group():
+    ax = plot.raw_trends(panel().to_pandas(), outcome="churn_rate", by="cohort", ci=False)
+    data_lines = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert len(data_lines) == 3 and not ax.collections
+    fig, ax2 = plt.subplots()
+    p = panel().with_columns(treated=pl.col("cohort").is_not_null())
+    assert plot.raw_trends(p, outcome="churn_rate", group="treated", ax=ax2) is ax2
+    with pytest.raises(InputError, match="needs a cohort column"):
+        plot.raw_trends(p, outcome="churn_rate", group="treated", by="cohort")
+    with pytest.raises(InputError, match="by='x' is not allowed"):
+        plot.raw_trends(p, outcome="churn_rate", by="x")
+
+
+def shares() -> pl.DataFrame:
+    rows = []
+    for y in (2020, 2021, 2022, 2023, 2024):
+        for op, n in zip(plot.OPERATIONS, (400, 150, 180, 200, 60, 10)):
+            rows.append(dict(year=y, operation=op, lines=n + (y - 2020) * 10))
+    return pl.DataFrame(rows)
+
+
+def test_operation_shares_stacked_sum_to_one_with_gitclear_markers():
+    ax = plot.operation_shares(shares(), gitclear=True)
+    assert len(ax.patches) == 5 * 6
+    tops = {}
+    for p in ax.patches:
+        x = round(p.get_x() + p.get_width() / 2, 6)
+        tops[x] = max(tops.get(x, 0), p.get_y() + p.get_height())
+    assert all(abs(v - 1) < 1e-9 for v in tops.values())
+    markers = [ln for ln in ax.lines if ln.get_marker() == "D"]
+    assert sum(len(m.get_xdata()) for m in markers) == 3 + 4 + 3  # GitClear's published points in 2020-2024
+    assert palette_hex([ax.patches[0].get_facecolor()]) == {plot.PALETTE[0].lower()}
+
+
+def test_operation_shares_grouped_from_share_column():
+    df = shares().with_columns(share=pl.col("lines") / pl.col("lines").sum().over("year")).drop("lines")
+    fig, ax = plt.subplots()
+    out = plot.operation_shares(df, kind="grouped", operations=["added", "moved"], ax=ax, gitclear=True)
+    assert out is ax and len(ax.patches) == 5 * 2
+    with pytest.raises(InputError, match="operations item='churn'"):
+        plot.operation_shares(df, operations=["churn"])
+
+
+def test_survival_cohorts_stack():
+    rows = [dict(sample_time=t, cohort=str(c), lines=max(0, 100 - 10 * (t - c)) if t >= c else 0)
+            for t in range(2018, 2025) for c in range(2018, 2022)]
+    ax = plot.survival_cohorts(pd.DataFrame(rows))
+    assert len(ax.collections) == 4
+    assert ax.get_legend().get_title().get_text() == "cohort"
+    many = [dict(sample_time=t, cohort=c, lines=5) for t in range(12) for c in range(10)]
+    assert len(plot.survival_cohorts(pl.DataFrame(many), legend=False).collections) == 10
+
+
+def test_bacon_scatter_weighted_average_line():
+    df = pl.DataFrame({
+        "type": ["treated vs never treated"] * 3 + ["earlier vs later treated"] * 2 + ["later vs earlier treated"],
+        "weight": [0.3, 0.2, 0.1, 0.15, 0.15, 0.1],
+        "estimate": [0.1, 0.12, 0.09, 0.11, 0.1, -0.05],
+    })
+    ax = plot.bacon_scatter(df)
+    assert len(ax.collections) == 3
+    avg = sum(w * e for w, e in zip(df["weight"], df["estimate"])) / df["weight"].sum()
+    dashed = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
+    assert len(dashed) == 1 and dashed[0].get_ydata()[0] == pytest.approx(avg)
+    assert palette_hex(c.get_facecolor()[0] for c in ax.collections) == {p.lower() for p in plot.PALETTE[:3]}
+
+
+def test_house_style_is_scoped():
+    before = dict(matplotlib.rcParams)
+    with plot.house_style():
+        assert matplotlib.rcParams["axes.spines.top"] is False
+    plot.event_study(event_results())
+    assert matplotlib.rcParams["axes.spines.top"] == before["axes.spines.top"]
+    assert matplotlib.rcParams["axes.prop_cycle"] == before["axes.prop_cycle"]
+
+
+def test_import_does_not_touch_matplotlib_state():
+    import importlib
+    import subprocess
+    import sys
+
+    code = "import sys, churnlab.plot, churnlab.report, churnlab.simulate; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    assert importlib.import_module("churnlab.plot") is plot
