@@ -1,0 +1,99 @@
+"""Where a study's repositories are mined: in this process, in a local process pool, or on a Dask cluster.
+
+Every executor takes a top-level function and a list of tasks and yields ``(task, result)`` as tasks finish,
+in completion order. The function is expected to catch its own errors and return them as data; if the process
+running it dies (killed, out of memory), the result is the exception instead, so the caller can record it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Literal, TypeVar
+
+from .errors import InputError
+
+__all__ = ["EXECUTORS", "Executor", "run"]
+
+log = logging.getLogger(__name__)
+
+Executor = Literal["local", "serial", "dask"]
+EXECUTORS: tuple[str, ...] = ("local", "serial", "dask")
+T = TypeVar("T")
+
+
+def run(fn: Callable[[T], Any], tasks: Sequence[T], *, executor: Executor = "local", workers: int = 1,
+        scheduler: str | None = None, tasks_per_child: int = 10) -> Iterator[tuple[T, Any]]:
+    """Run ``fn`` on every task and yield ``(task, result or exception)`` as each finishes.
+
+    Parameters
+    ----------
+    executor
+        ``"local"``: a pool of ``workers`` fresh (spawned) processes, each replaced after ``tasks_per_child``
+        tasks so a large repository's memory is given back. ``"serial"``: one task after another in this
+        process (debugging). ``"dask"``: the Dask cluster at ``scheduler``.
+    scheduler
+        Dask scheduler address (``tcp://host:8786``); only with ``executor="dask"``.
+    """
+    if executor not in EXECUTORS:
+        raise InputError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
+    if not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers must be a positive integer, got {workers!r}")
+    if executor == "dask" and not scheduler:
+        raise InputError("the dask executor needs a scheduler address; pass --scheduler tcp://HOST:PORT")
+    if executor != "dask" and scheduler:
+        raise InputError("--scheduler applies to the dask executor only; add --executor dask")
+    if not tasks:
+        return
+    if executor == "serial":
+        for task in tasks:
+            yield task, fn(task)
+    elif executor == "local":
+        yield from _local(fn, tasks, workers, tasks_per_child)
+    else:
+        yield from _dask(fn, tasks, scheduler)
+
+
+def _local(fn, tasks, workers: int, tasks_per_child: int) -> Iterator[tuple[Any, Any]]:
+    # spawn, not fork: a forked child would inherit the parent's memory and threads (polars' pool).
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=multiprocessing.get_context("spawn"),
+                               max_tasks_per_child=tasks_per_child)
+    try:
+        futures = {pool.submit(fn, task): task for task in tasks}
+        for fut in as_completed(futures):
+            try:
+                yield futures[fut], fut.result()
+            except BrokenProcessPool as exc:
+                log.warning("a worker process died while mining %s", futures[fut])
+                yield futures[fut], exc
+    finally:
+        # Stopped early (interrupted, or the caller failed): drop queued tasks instead of running them all.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask(fn, tasks, scheduler: str) -> Iterator[tuple[Any, Any]]:
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise InputError("the dask executor needs dask.distributed; pip install 'churnlab[dask]'") from None
+    try:
+        client = Client(scheduler, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}; check the address") from None
+    try:
+        futures = {}
+        for task in tasks:
+            futures[client.submit(fn, task, pure=False)] = task
+        for fut in dask_completed(list(futures)):
+            try:
+                yield futures[fut], fut.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker or a task the function did not catch
+                yield futures[fut], exc
+    finally:
+        for fut in futures:
+            fut.cancel()
+        client.close()
