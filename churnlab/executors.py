@@ -88,7 +88,7 @@ def _dask(fn, tasks, scheduler: str) -> Iterator[tuple[Any, Any]]:
         futures = {}
         for task in tasks:
             futures[client.submit(fn, task, pure=False)] = task
-        for fut in dask_completed(list(futures)):
+        for fut in dask_completed(list(futures), loop=client.loop):
             try:
                 yield futures[fut], fut.result()
             except Exception as exc:  # noqa: BLE001 - a lost worker or a task the function did not catch
