@@ -150,11 +150,14 @@ def _upload(arrow: pa.Table, fs: Any, remote: str, shown: str | os.PathLike) -> 
 
 def read_provenance(path: str | os.PathLike) -> dict[str, Any]:
     fs, local = split_url(path)
-    if fs is None:
-        meta = pq.read_schema(local).metadata or {}
-    else:
-        with fs.open(local, "rb") as fh:
-            meta = pq.read_schema(fh).metadata or {}
+    try:
+        if fs is None:
+            meta = pq.read_schema(local).metadata or {}
+        else:
+            with fs.open(local, "rb") as fh:
+                meta = pq.read_schema(fh).metadata or {}
+    except pa.ArrowInvalid as exc:
+        raise SchemaError(f"{path} is not a readable Parquet file ({exc}); delete it and mine the repository again") from None
     if META_KEY not in meta:
         raise SchemaError(f"{path} was not written by churnlab (no provenance metadata)")
     return json.loads(meta[META_KEY])
