@@ -317,3 +317,15 @@ def test_io_round_trip_through_a_memory_url(eight_small_repos, clean_run):
     assert_frame_equal(io.scan_table("memory://churnlab-io-test", "commits").collect(), frame)
     assert json.loads(json.dumps(io.read_provenance(url)))["repo"] == "lab/r3"
     assert pl.read_parquet(io.table_path(clean_run, "commits", "lab/r3")).height == 12
+
+
+def test_cursor_study_manifest_roles_and_the_three_duplicates():
+    rows = read_manifest(ROOT / "datasets" / "manifests" / "cursor_study.csv")
+    roles = pl.Series([r.role for r in rows]).value_counts(sort=True)
+    assert dict(roles.iter_rows()) == {"control": 1350, "treated": 879}
+    both = {r.name: r for r in rows if "also in the control time series" in r.notes}
+    assert sorted(both) == ["cameronapak/freedom-stack", "v112263/it-autonomos-spain", "yuiseki/TRIDENT"]
+    assert both["yuiseki/TRIDENT"].role == "treated"
+    assert both["yuiseki/TRIDENT"].adoption == datetime(2024, 12, 6, 20, 29, 7, tzinfo=timezone.utc)
+    assert sum("panel" in r.notes.split(";")[0] for r in rows) == 2002
+    assert all(r.repo == f"https://github.com/{r.name}" for r in rows)
