@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Literal, TypeVar
 
@@ -32,8 +32,8 @@ def run(fn: Callable[[T], Any], tasks: Sequence[T], *, executor: Executor = "loc
     Parameters
     ----------
     executor
-        ``"local"``: a pool of ``workers`` fresh (spawned) processes, each replaced after ``tasks_per_child``
-        tasks so a large repository's memory is given back. ``"serial"``: one task after another in this
+        ``"local"``: ``workers`` spawned processes, each replaced after ``tasks_per_child`` tasks so a large
+        repository's memory is given back. ``"serial"``: one task after another in this
         process (debugging). ``"dask"``: the Dask cluster at ``scheduler``.
     scheduler
         Dask scheduler address (``tcp://host:8786``); only with ``executor="dask"``.
@@ -58,20 +58,48 @@ def run(fn: Callable[[T], Any], tasks: Sequence[T], *, executor: Executor = "loc
 
 
 def _local(fn, tasks, workers: int, tasks_per_child: int) -> Iterator[tuple[Any, Any]]:
-    # spawn, not fork: a forked child would inherit the parent's memory and threads (polars' pool).
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=multiprocessing.get_context("spawn"),
-                               max_tasks_per_child=tasks_per_child)
+    """One single-process pool per worker slot, replaced after ``tasks_per_child`` tasks or when it dies.
+
+    Not ``ProcessPoolExecutor(max_tasks_per_child=...)``: on Python 3.11 it deadlocks once a worker retires.
+    One task per pool at a time also tells exactly which repository a dead worker was mining.
+    """
+    spawn = multiprocessing.get_context("spawn")  # not fork: a forked child inherits polars' threads and memory
+    queue = list(reversed(tasks))
+    pools: list[ProcessPoolExecutor | None] = [None] * min(workers, len(tasks))
+    used = [0] * len(pools)
+    running: dict[Future, tuple[int, Any]] = {}
+
+    def submit(slot: int) -> None:
+        if pools[slot] is not None and used[slot] >= tasks_per_child:
+            pools[slot].shutdown(wait=True)  # idle: give its memory back
+            pools[slot] = None
+        if pools[slot] is None:
+            pools[slot], used[slot] = ProcessPoolExecutor(max_workers=1, mp_context=spawn), 0
+        task = queue.pop()
+        used[slot] += 1
+        running[pools[slot].submit(fn, task)] = (slot, task)
+
     try:
-        futures = {pool.submit(fn, task): task for task in tasks}
-        for fut in as_completed(futures):
-            try:
-                yield futures[fut], fut.result()
-            except BrokenProcessPool as exc:
-                log.warning("a worker process died while mining %s", futures[fut])
-                yield futures[fut], exc
+        for slot in range(len(pools)):
+            submit(slot)
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                slot, task = running.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool as exc:
+                    log.warning("the worker process died while mining %s", task)
+                    pools[slot].shutdown(wait=False)
+                    pools[slot], result = None, exc
+                if queue:
+                    submit(slot)  # before yielding: keep the worker busy while the caller records the result
+                yield task, result
     finally:
-        # Stopped early (interrupted, or the caller failed): drop queued tasks instead of running them all.
-        pool.shutdown(wait=True, cancel_futures=True)
+        # Stopped early (interrupted, or the caller failed): drop what is queued; running tasks end on their own.
+        for pool in pools:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _dask(fn, tasks, scheduler: str) -> Iterator[tuple[Any, Any]]:
