@@ -50,6 +50,7 @@ __all__ = [
     "StudyStatus",
     "Task",
     "mine_one",
+    "manifest_frame",
     "mine_study",
     "read_manifest",
     "study_status",
@@ -160,6 +161,16 @@ def _check_header(path: Path, header: list[str], line: int) -> None:
                          + f"the columns are {', '.join(COLUMNS)} (repo and role required)")
     if len(set(header)) != len(header):
         raise InputError(f"manifest {path}, line {line} (header): a column is repeated; name each column once")
+
+
+def manifest_frame(manifest: str | os.PathLike | list[ManifestRow]) -> pl.DataFrame:
+    """A manifest as a frame keyed by ``repo`` (the name tables carry), for joining roles and adoption dates."""
+    rows = manifest if isinstance(manifest, list) else read_manifest(manifest)
+    return pl.DataFrame(
+        [(r.name, r.role, r.adoption, r.notes, r.repo, r.line) for r in rows], orient="row",
+        schema={"repo": pl.String, "role": pl.String, "adoption": pl.Datetime("us", "UTC"), "notes": pl.String,
+                "source": pl.String, "line": pl.Int64},
+    ).sort("repo")
 
 
 def _parse_row(raw: dict, line: int, folder: Path) -> ManifestRow:
@@ -345,6 +356,7 @@ def mine_study(manifest: str | os.PathLike | list[ManifestRow], out: str | os.Pa
                    salt_fingerprint=salt_fingerprint(salt_value))
     journal = _Journal(out)
     journal.write_study(rows, content)
+    _remove_stale_temporaries(out)
     previous = journal.records()
     todo = [r for r in rows if not _up_to_date(previous.get(r.key), content, out)]
     log.info("study: %d repositories, %d to mine", len(rows), len(todo))
@@ -364,6 +376,17 @@ def mine_study(manifest: str | os.PathLike | list[ManifestRow], out: str | os.Pa
         if on_record is not None:
             on_record(record)
     return study_status(out)
+
+
+def _remove_stale_temporaries(out) -> None:
+    """Delete the half-written files a killed run left (``.<name>.<random>.tmp``); the atomic renames mean
+    nothing else can be half-written. One study run per output folder at a time."""
+    fs, root = io.split_url(out)
+    if fs is not None:
+        return  # remote writes are single puts: nothing is left half-written
+    for folder in [*(Path(root) / t for t in schemas.TABLES), Path(root) / STUDY_DIR / "status"]:
+        for tmp in folder.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
 
 
 def _up_to_date(record: dict | None, content: dict, out) -> bool:

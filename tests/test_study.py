@@ -18,7 +18,7 @@ from polars.testing import assert_frame_equal
 from churnlab import io, schemas
 from churnlab.cli import main
 from churnlab.errors import InputError
-from churnlab.study import mine_study, read_manifest, study_status, validate_dataset
+from churnlab.study import manifest_frame, mine_study, read_manifest, study_status, validate_dataset
 
 SALT = "study-test-salt"
 ROOT = Path(__file__).resolve().parents[1]
@@ -329,3 +329,20 @@ def test_cursor_study_manifest_roles_and_the_three_duplicates():
     assert both["yuiseki/TRIDENT"].adoption == datetime(2024, 12, 6, 20, 29, 7, tzinfo=timezone.utc)
     assert sum("panel" in r.notes.split(";")[0] for r in rows) == 2002
     assert all(r.repo == f"https://github.com/{r.name}" for r in rows)
+
+
+def test_manifest_frame_joins_roles_and_adoption_by_repository_name(eight_small_repos):
+    frame = manifest_frame(eight_small_repos / "manifest.csv")
+    assert frame.columns == ["repo", "role", "adoption", "notes", "source", "line"]
+    assert frame.filter(pl.col("role") == "treated")["repo"].to_list() == ["lab/r1", "lab/r3", "lab/r5", "lab/r7"]
+    assert frame["adoption"].drop_nulls().unique().to_list() == [datetime(2023, 11, 20, tzinfo=timezone.utc)]
+
+
+def test_a_resumed_run_removes_half_written_files_of_the_killed_one(eight_small_repos, tmp_path):
+    out = tmp_path / "out"
+    rows = read_manifest(eight_small_repos / "manifest.csv")[:1]
+    (out / "commits").mkdir(parents=True)
+    leftover = out / "commits" / ".lab__r0.parquet.x1y2.tmp"
+    leftover.write_bytes(b"half a file")
+    mine_study(rows, out, executor="serial", salt=SALT)
+    assert not leftover.exists() and validate_dataset(out) == []
