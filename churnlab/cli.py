@@ -72,7 +72,7 @@ def _cmd_study_mine(args: argparse.Namespace) -> int:
 
     finished = 0
     status = mine_study(args.manifest, args.out, workers=args.workers, executor=args.executor,
-                        scheduler=args.scheduler, salt=args.salt, on_record=show, rev=args.rev,
+                        scheduler=args.scheduler, salt=args.salt, refresh=args.refresh, on_record=show, rev=args.rev,
                         first_parent=args.first_parent, find_copies=args.find_copies,
                         include_identities=args.include_identities, include_messages=args.include_messages,
                         incremental=not args.full)
@@ -132,7 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     sm.add_argument("--include-identities", action="store_true", help="also write raw author names and emails")
     sm.add_argument("--include-messages", action="store_true", help="also write commit messages")
     sm.add_argument("--salt", help="pseudonymisation salt, one for the whole study (default: $CHURNLAB_SALT or the cache's)")
-    sm.add_argument("--full", action="store_true", help="mine every repository from scratch, not only new commits")
+    sm.add_argument("--refresh", action="store_true", help="mine every repository again, not only failed and missing ones")
+    sm.add_argument("--full", action="store_true", help="mine from scratch, not only commits new since the last run")
     sm.set_defaults(func=_cmd_study_mine)
     ss = st_sub.add_parser("status", help="progress and failures of a study")
     ss.add_argument("out", help="the study's dataset folder")

@@ -320,8 +320,9 @@ def _peak_rss_mb() -> float | None:
 
 def mine_study(manifest: str | os.PathLike | list[ManifestRow], out: str | os.PathLike, *, workers: int = 1,
                executor: executors.Executor = "local", scheduler: str | None = None, salt: str | None = None,
-               cache: str | os.PathLike | None = None, on_record: Callable[[dict], None] | None = None,
-               tasks_per_child: int = 10, **mine_options: Any) -> StudyStatus:
+               cache: str | os.PathLike | None = None, refresh: bool = False,
+               on_record: Callable[[dict], None] | None = None, tasks_per_child: int = 10,
+               **mine_options: Any) -> StudyStatus:
     """Mine every repository of a manifest into ``out``, skipping those already mined with the same options.
 
     Parameters
@@ -336,6 +337,8 @@ def mine_study(manifest: str | os.PathLike | list[ManifestRow], out: str | os.Pa
         ``"local"`` (default), ``"serial"`` or ``"dask"``; see :func:`churnlab.executors.run`.
     salt
         Pseudonymisation salt, resolved once here so every worker (and machine) uses the same one.
+    refresh
+        Mine every repository again (new commits only, where ``incremental``), not just the failed and missing.
     on_record
         Called with each repository's status record as it is written (progress display).
     **mine_options
@@ -358,7 +361,7 @@ def mine_study(manifest: str | os.PathLike | list[ManifestRow], out: str | os.Pa
     journal.write_study(rows, content)
     _remove_stale_temporaries(out)
     previous = journal.records()
-    todo = [r for r in rows if not _up_to_date(previous.get(r.key), content, out)]
+    todo = [r for r in rows if refresh or not _up_to_date(previous.get(r.key), content, out)]
     log.info("study: %d repositories, %d to mine", len(rows), len(todo))
     options = dict(mine_options, salt=salt_value, cache=os.fspath(cache) if cache is not None else None)
     tasks = [Task(name=r.name, source=r.repo, out=os.fspath(out), options=options) for r in todo]

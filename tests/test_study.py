@@ -228,6 +228,11 @@ def test_repositories_mined_with_other_options_are_mined_again(eight_small_repos
     mine_study(rows, out, executor="serial", salt=SALT, first_parent=True, on_record=lambda r: again.append(r["name"]))
     assert sorted(again) == ["lab/r0", "lab/r1"]
     assert io.read_provenance(io.table_path(out, "commits", "lab/r0"))["options"]["first_parent"] is True
+    same, refreshed = [], []
+    mine_study(rows, out, executor="serial", salt=SALT, first_parent=True, on_record=lambda r: same.append(r))
+    mine_study(rows, out, executor="serial", salt=SALT, first_parent=True, refresh=True,
+               on_record=lambda r: refreshed.append(r["name"]))
+    assert same == [] and sorted(refreshed) == ["lab/r0", "lab/r1"]
 
 
 # --- Dask and fsspec outputs ---------------------------------------------------------------------------------
