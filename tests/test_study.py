@@ -177,18 +177,20 @@ class Interrupted(Exception):
     pass
 
 
-def test_interrupted_after_three_repositories_resumes_to_the_clean_run(eight_small_repos, clean_run, tmp_path):
+@pytest.mark.parametrize("stop_after", [1, 3, 7])
+def test_interrupted_after_n_repositories_resumes_to_the_clean_run(eight_small_repos, clean_run, tmp_path,
+                                                                    stop_after):
     out = tmp_path / "out"
     done = []
 
-    def stop_after_three(record):
+    def stop(record):
         done.append(record["name"])
-        if len(done) == 3:
+        if len(done) == stop_after:
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        mine_study(eight_small_repos / "manifest.csv", out, executor="serial", salt=SALT, on_record=stop_after_three)
-    assert study_status(out).count("done") == 3 and study_status(out).count("pending") == 5
+        mine_study(eight_small_repos / "manifest.csv", out, executor="serial", salt=SALT, on_record=stop)
+    assert study_status(out).count("done") == stop_after and study_status(out).count("pending") == 8 - stop_after
 
     resumed = []
     status = mine_study(eight_small_repos / "manifest.csv", out, executor="serial", salt=SALT,
