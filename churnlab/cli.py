@@ -94,7 +94,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     problems = validate_dataset(args.out)
     for problem in problems:
         print(f"invalid: {problem}")
-    print(f"{args.out}: {'ok' if not problems else f'{len(problems)} problems'}")
+    print(f"{args.out}: " + ("ok" if not problems else f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"))
     return 1 if problems else 0
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar
 
 from .errors import InputError
 
-__all__ = ["EXECUTORS", "Executor", "run"]
+__all__ = ["EXECUTORS", "Executor", "check", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +38,7 @@ def run(fn: Callable[[T], Any], tasks: Sequence[T], *, executor: Executor = "loc
     scheduler
         Dask scheduler address (``tcp://host:8786``); only with ``executor="dask"``.
     """
-    if executor not in EXECUTORS:
-        raise InputError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
-    if not isinstance(workers, int) or workers < 1:
-        raise InputError(f"workers must be a positive integer, got {workers!r}")
-    if executor == "dask" and not scheduler:
-        raise InputError("the dask executor needs a scheduler address; pass --scheduler tcp://HOST:PORT")
-    if executor != "dask" and scheduler:
-        raise InputError("--scheduler applies to the dask executor only; add --executor dask")
+    check(executor, workers, scheduler)
     if not tasks:
         return
     if executor == "serial":
@@ -55,6 +48,18 @@ def run(fn: Callable[[T], Any], tasks: Sequence[T], *, executor: Executor = "loc
         yield from _local(fn, tasks, workers, tasks_per_child)
     else:
         yield from _dask(fn, tasks, scheduler)
+
+
+def check(executor: str, workers: int, scheduler: str | None) -> None:
+    """Raise :class:`InputError` for options :func:`run` cannot use, before any work starts."""
+    if executor not in EXECUTORS:
+        raise InputError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise InputError(f"workers must be a positive integer, got {workers!r}")
+    if executor == "dask" and not scheduler:
+        raise InputError("the dask executor needs a scheduler address; pass --scheduler tcp://HOST:PORT")
+    if executor != "dask" and scheduler:
+        raise InputError("--scheduler applies to the dask executor only; add --executor dask")
 
 
 def _local(fn, tasks, workers: int, tasks_per_child: int) -> Iterator[tuple[Any, Any]]:

@@ -352,8 +352,7 @@ def mine_study(manifest: str | os.PathLike | list[ManifestRow], out: str | os.Pa
     from .mine.identity import resolve_salt, salt_fingerprint
 
     rows = manifest if isinstance(manifest, list) else read_manifest(manifest)
-    if executor not in executors.EXECUTORS:
-        raise InputError(f"unknown executor {executor!r}; use one of {', '.join(executors.EXECUTORS)}")
+    executors.check(executor, workers, scheduler)  # before anything is written
     salt_value = resolve_salt(salt, cache=cache)
     content = dict(sorted({k: v for k, v in mine_options.items() if k not in _NOT_CONTENT}.items()),
                    salt_fingerprint=salt_fingerprint(salt_value))

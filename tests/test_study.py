@@ -251,9 +251,10 @@ def test_dask_local_cluster_writes_the_same_tables_to_memory_and_file_urls(eight
             assert validate_dataset(out) == []
 
 
-def test_dask_executor_needs_a_scheduler(eight_small_repos, tmp_path):
+def test_dask_executor_needs_a_scheduler_and_nothing_is_written(eight_small_repos, tmp_path):
     with pytest.raises(InputError, match="needs a scheduler address"):
         mine_study(eight_small_repos / "manifest.csv", tmp_path / "out", executor="dask", salt=SALT)
+    assert not (tmp_path / "out").exists()
 
 
 def test_unknown_executor_lists_the_allowed_ones(eight_small_repos, tmp_path):
