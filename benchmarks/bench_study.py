@@ -104,6 +104,8 @@ def main() -> None:
         base = git_log_baseline(args.repos)
         one_s, one = timed_study(manifest, folder / "one", args.repeat, workers=1)
         commits = int(one.repos["commits"].sum())
+        print(f"{commits} commits in all; smallest repository {int(one.repos['commits'].min())}, "
+              f"largest {int(one.repos['commits'].max())}")
         print(f"{'git log --numstat -M (serial)':<28} {base:7.1f} s  {commits / base:8.0f} commits/s  (baseline)")
         report("study mine, 1 worker", one_s, one, commits)
         many_s, many = timed_study(manifest, folder / "many", args.repeat, workers=args.workers)
