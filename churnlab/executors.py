@@ -97,6 +97,8 @@ def _local(fn, tasks, workers: int, tasks_per_child: int) -> Iterator[tuple[Any,
                     log.warning("the worker process died while mining %s", task)
                     pools[slot].shutdown(wait=False)
                     pools[slot], result = None, exc
+                except Exception as exc:  # noqa: BLE001 - e.g. a result that does not pickle: that task only
+                    result = exc
                 if queue:
                     submit(slot)  # before yielding: keep the worker busy while the caller records the result
                 yield task, result

@@ -35,3 +35,8 @@ def test_a_dead_worker_fails_only_its_own_task():
 def test_bad_executor_options_are_named(kw, message):
     with pytest.raises(InputError, match=message):
         list(executors.run(abs, [1], **kw))
+
+
+def test_an_error_the_function_did_not_catch_fails_only_its_task():
+    results = dict(executors.run(abs, [-1, "x", -2], workers=1))
+    assert results[-1] == 1 and results[-2] == 2 and isinstance(results["x"], TypeError)
