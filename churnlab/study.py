@@ -368,7 +368,7 @@ def mine_study(manifest: str | os.PathLike | list[ManifestRow], out: str | os.Pa
     for task, result in executors.run(mine_one, tasks, executor=executor, workers=workers, scheduler=scheduler,
                                       tasks_per_child=tasks_per_child):
         if isinstance(result, BaseException):  # the worker process itself died
-            result = dict(name=task.name, state="failed", error=f"worker died: {type(result).__name__}: {result}",
+            result = dict(name=task.name, state="failed", error=f"the worker failed: {type(result).__name__}: {result}",
                           head=None, commits=None, tables=[])
         row = by_name[task.name]
         attempts = (previous.get(row.key) or {}).get("attempts", 0) + 1
