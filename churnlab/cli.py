@@ -58,6 +58,46 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_study_mine(args: argparse.Namespace) -> int:
+    from .study import mine_study
+
+    def show(record: dict) -> None:
+        nonlocal finished
+        finished += 1
+        if record["state"] == "done":
+            print(f"[{finished}] done {record['name']}: {record['commits']} commits in {record['seconds']:.1f} s, "
+                  f"peak {record['peak_rss_mb']} MB", flush=True)
+        else:
+            print(f"[{finished}] FAILED {record['name']} (manifest line {record['line']}): {record['error']}", flush=True)
+
+    finished = 0
+    status = mine_study(args.manifest, args.out, workers=args.workers, executor=args.executor,
+                        scheduler=args.scheduler, salt=args.salt, refresh=args.refresh, on_record=show, rev=args.rev,
+                        first_parent=args.first_parent, find_copies=args.find_copies,
+                        include_identities=args.include_identities, include_messages=args.include_messages,
+                        incremental=not args.full)
+    print(status.summary())
+    return 0 if status.complete else 1
+
+
+def _cmd_study_status(args: argparse.Namespace) -> int:
+    from .study import study_status
+
+    status = study_status(args.out)
+    print(status.summary(max_failures=args.max_failures))
+    return 0 if status.complete else 1
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .study import validate_dataset
+
+    problems = validate_dataset(args.out)
+    for problem in problems:
+        print(f"invalid: {problem}")
+    print(f"{args.out}: " + ("ok" if not problems else f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"))
+    return 1 if problems else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="churnlab", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"churnlab {__version__}")
@@ -77,6 +117,33 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--full", action="store_true", help="mine everything again instead of only new commits")
     m.add_argument("--tables", help="comma-separated tables to produce (default: all); commits and file_changes always")
     m.set_defaults(func=_cmd_mine)
+
+    st = sub.add_parser("study", help="mine many repositories listed in a manifest; resumable")
+    st_sub = st.add_subparsers(dest="study_command", required=True)
+    sm = st_sub.add_parser("mine", help="mine every repository of a manifest (re-run to retry failures)")
+    sm.add_argument("manifest", help="CSV with columns repo,name,role,adoption,notes")
+    sm.add_argument("--out", required=True, help="dataset folder or fsspec URL (memory://, s3://, ...)")
+    sm.add_argument("--workers", type=int, default=1, help="worker processes of the local pool (default: 1)")
+    sm.add_argument("--executor", default="local", choices=["local", "serial", "dask"],
+                    help="local process pool (default), serial (in this process), or a Dask cluster")
+    sm.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (with --executor dask)")
+    sm.add_argument("--rev", default="HEAD", help="head to mine from in every repository (default: HEAD)")
+    sm.add_argument("--first-parent", action="store_true", help="follow the first-parent chain only")
+    sm.add_argument("--find-copies", action="store_true", help="detect copies as well as renames (git -C)")
+    sm.add_argument("--include-identities", action="store_true", help="also write raw author names and emails")
+    sm.add_argument("--include-messages", action="store_true", help="also write commit messages")
+    sm.add_argument("--salt", help="pseudonymisation salt, one for the whole study (default: $CHURNLAB_SALT or the cache's)")
+    sm.add_argument("--refresh", action="store_true", help="mine every repository again, not only failed and missing ones")
+    sm.add_argument("--full", action="store_true", help="mine from scratch, not only commits new since the last run")
+    sm.set_defaults(func=_cmd_study_mine)
+    ss = st_sub.add_parser("status", help="progress and failures of a study")
+    ss.add_argument("out", help="the study's dataset folder")
+    ss.add_argument("--max-failures", type=int, default=20, help="failures to list (default: 20)")
+    ss.set_defaults(func=_cmd_study_status)
+
+    v = sub.add_parser("validate", help="check every table of a dataset: schemas and provenance across repositories")
+    v.add_argument("out", help="dataset folder or fsspec URL")
+    v.set_defaults(func=_cmd_validate)
 
     d = sub.add_parser("demo", help="the embedded default job (no network)")
     d.add_argument("--out", default="reports", help="output folder (default: reports)")

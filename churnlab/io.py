@@ -9,6 +9,10 @@ so that ``polars.scan_parquet("OUT/commits/*.parquet")`` reads a study of thousa
 Every file carries its provenance (churnlab version, schema version, repository, head, options, time mined)
 as JSON in the Parquet metadata under the key ``churnlab``. Writes are atomic: a file is written beside its
 target and renamed over it, so an interrupted run never leaves a half-written table.
+
+``out`` may also be a filesystem URL that fsspec understands (``file://``, ``memory://``, ``s3://``, ...):
+``file://`` URLs are plain local paths; other files are written to a local temporary file and uploaded in one
+``put`` (object stores publish an object whole, so readers never see half a file).
 """
 
 from __future__ import annotations
@@ -32,12 +36,16 @@ __all__ = [
     "read_table",
     "repo_key",
     "scan_table",
+    "split_url",
+    "table_files",
     "table_path",
     "validate",
     "write_table",
 ]
 
 META_KEY = b"churnlab"
+# URL schemes polars scans lazily by itself; other fsspec URLs are read through fsspec.
+_POLARS_NATIVE = ("s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "azure", "http", "https", "hf")
 
 
 def repo_key(name: str) -> str:
@@ -48,8 +56,39 @@ def repo_key(name: str) -> str:
     return key
 
 
-def table_path(out: str | os.PathLike, table: str, repo: str) -> Path:
-    return Path(out) / schemas.get(table).name / f"{repo_key(repo)}.parquet"
+def split_url(path: str | os.PathLike) -> tuple[Any, str]:
+    """``(None, local path)`` for paths and ``file://`` URLs, else ``(fsspec filesystem, path inside it)``."""
+    text = os.fspath(path)
+    if "://" not in text:
+        return None, text
+    if text.startswith("file://"):
+        return None, text.removeprefix("file://")
+    try:
+        import fsspec
+    except ImportError:
+        raise InputError(f"writing to {text} needs fsspec; pip install 'churnlab[dask]' or give a local folder") from None
+    try:
+        return fsspec.core.url_to_fs(text)
+    except (ValueError, ImportError) as exc:
+        raise InputError(f"cannot open {text}: {exc}; give a local folder or a URL fsspec understands") from None
+
+
+def table_path(out: str | os.PathLike, table: str, repo: str) -> Path | str:
+    """Where ``repo``'s ``table`` lives: a ``Path`` under a local folder, a URL under a remote one."""
+    name = f"{schemas.get(table).name}/{repo_key(repo)}.parquet"
+    fs, local = split_url(out)
+    if fs is None:
+        return Path(local) / name
+    return f"{os.fspath(out).rstrip('/')}/{name}"
+
+
+def table_files(out: str | os.PathLike, table: str) -> list[Path] | list[str]:
+    """Every file of ``table`` in a dataset, sorted (one per repository)."""
+    spec = schemas.get(table)
+    fs, root = split_url(out)
+    if fs is None:
+        return sorted((Path(root) / spec.name).glob("*.parquet"))
+    return sorted(fs.unstrip_protocol(p) for p in fs.glob(f"{root.rstrip('/')}/{spec.name}/*.parquet"))
 
 
 def validate(df: pl.DataFrame, table: str) -> pa.Table:
@@ -78,7 +117,10 @@ def write_table(df: pl.DataFrame, table: str, path: str | os.PathLike, provenanc
     arrow = validate(df, table)
     meta = dict(provenance, table=spec.name, schema_version=spec.version)
     arrow = arrow.replace_schema_metadata({META_KEY: json.dumps(meta, sort_keys=True, default=str).encode()})
-    path = Path(path)
+    fs, local = split_url(path)
+    if fs is not None:
+        return _upload(arrow, fs, local, path)
+    path = Path(local)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -94,8 +136,28 @@ def write_table(df: pl.DataFrame, table: str, path: str | os.PathLike, provenanc
     return path
 
 
+def _upload(arrow: pa.Table, fs: Any, remote: str, shown: str | os.PathLike) -> str:
+    with tempfile.TemporaryDirectory(prefix="churnlab-upload-") as tmp:
+        local = os.path.join(tmp, "table.parquet")
+        pq.write_table(arrow, local, compression="zstd")
+        try:
+            fs.makedirs(remote.rsplit("/", 1)[0], exist_ok=True)
+            fs.put_file(local, remote)
+        except OSError as exc:
+            raise InputError(f"cannot write {shown}: {exc}; check the URL and your access to it") from None
+    return os.fspath(shown)
+
+
 def read_provenance(path: str | os.PathLike) -> dict[str, Any]:
-    meta = pq.read_schema(path).metadata or {}
+    fs, local = split_url(path)
+    try:
+        if fs is None:
+            meta = pq.read_schema(local).metadata or {}
+        else:
+            with fs.open(local, "rb") as fh:
+                meta = pq.read_schema(fh).metadata or {}
+    except pa.ArrowInvalid as exc:
+        raise SchemaError(f"{path} is not a readable Parquet file ({exc}); delete it and mine the repository again") from None
     if META_KEY not in meta:
         raise SchemaError(f"{path} was not written by churnlab (no provenance metadata)")
     return json.loads(meta[META_KEY])
@@ -103,8 +165,8 @@ def read_provenance(path: str | os.PathLike) -> dict[str, Any]:
 
 def read_table(path: str | os.PathLike, table: str | None = None) -> pl.DataFrame:
     """Read one churnlab Parquet file and check it against its declared schema."""
-    path = Path(path)
-    if not path.is_file():
+    fs, local = split_url(path)
+    if not (Path(local).is_file() if fs is None else fs.isfile(local)):
         raise InputError(f"no such table file: {path}")
     prov = read_provenance(path)
     spec = schemas.get(table or prov["table"])
@@ -113,7 +175,11 @@ def read_table(path: str | os.PathLike, table: str | None = None) -> pl.DataFram
             f"{path} has {spec.name} schema v{prov.get('schema_version')}, this churnlab reads v{spec.version}; "
             "re-mine the repository with this version"
         )
-    df = pl.read_parquet(path)
+    if fs is None:
+        df = pl.read_parquet(local)
+    else:
+        with fs.open(local, "rb") as fh:
+            df = pl.read_parquet(fh)
     validate(df, spec.name)
     return df
 
@@ -121,8 +187,13 @@ def read_table(path: str | os.PathLike, table: str | None = None) -> pl.DataFram
 def scan_table(out: str | os.PathLike, table: str) -> pl.LazyFrame:
     """Lazily scan one table across every repository of a dataset folder."""
     spec = schemas.get(table)
-    folder = Path(out) / spec.name
-    files = sorted(folder.glob("*.parquet"))
+    files = table_files(out, table)
     if not files:
         raise InputError(f"no {spec.name} table under {out}; mine a repository into it first (churnlab mine ... --out {out})")
-    return pl.scan_parquet([str(f) for f in files], schema=pl.Schema(pl.from_arrow(spec.arrow_schema().empty_table()).schema))
+    schema = pl.Schema(pl.from_arrow(spec.arrow_schema().empty_table()).schema)
+    fs, _ = split_url(out)
+    if fs is None or os.fspath(out).split("://", 1)[0] in _POLARS_NATIVE:
+        return pl.scan_parquet([str(f) for f in files], schema=schema)
+    # Filesystems polars cannot read itself (memory://, ...): read through fsspec, one file at a time.
+    frames = [pl.read_parquet(fs.cat_file(split_url(f)[1])).lazy() for f in files]
+    return pl.concat(frames, how="vertical").cast(schema)
