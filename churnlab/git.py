@@ -64,8 +64,10 @@ def cache_dir(path: str | os.PathLike | None = None) -> Path:
 
 
 def _last_line(stderr: bytes) -> str:
-    lines = [ln for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-    return lines[-1].strip() if lines else "no message"
+    """git's own verdict: the last ``fatal:``/``error:`` line, else the last line (hints follow fatal lines)."""
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    verdicts = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+    return (verdicts or lines or ["no message"])[-1]
 
 
 def run_git(args: Sequence[str], *, git_dir: str | os.PathLike | None = None, input: bytes | None = None,
