@@ -31,6 +31,7 @@ from ..git import Repository, git_version, is_ancestor, open_repository
 from . import history
 from .classify import Attributes, parse_gitattributes
 from .identity import is_bot, pseudonymise, resolve_salt, salt_fingerprint
+from .markers import load_markers
 
 __all__ = ["Context", "MineResult", "Options", "mine"]
 
@@ -45,6 +46,8 @@ class Options:
     find_copies: bool = False
     include_identities: bool = False
     include_messages: bool = False
+    markers: str | None = None  # marker registry file (None: the packaged one)
+    markers_digest: str | None = None  # sha256 of the registry used, so editing it re-mines
 
     def recorded(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -57,6 +60,8 @@ class Context:
     ``commits`` keeps the raw identities and message in private columns (``_name``, ``_email``,
     ``_committer_email``, ``_message``) for stages that need them; they are dropped before writing unless
     the options ask for them. ``file_changes`` keeps the blob ids (``old_blob``, ``new_blob``).
+    ``extras`` carries intermediate frames from one stage to a later one (``"patch_fingerprints"``: see
+    :mod:`churnlab.mine.patches`).
     """
 
     repo: Repository
@@ -65,6 +70,7 @@ class Context:
     file_changes: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
     on_progress: Callable[[int], None] | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 Stage = Callable[[Context], dict[str, pl.DataFrame]]
@@ -102,7 +108,7 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
          rev: str = "HEAD", first_parent: bool = False, find_copies: bool = False,
          include_identities: bool = False, include_messages: bool = False, salt: str | None = None,
          cache: str | os.PathLike | None = None, incremental: bool = True,
-         on_progress: Callable[[int], None] | None = None) -> MineResult:
+         on_progress: Callable[[int], None] | None = None, markers: str | os.PathLike | None = None) -> MineResult:
     """Mine one repository into the ``commits`` and ``file_changes`` tables (and later stages' tables).
 
     Parameters
@@ -123,6 +129,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
         Pseudonymisation salt (default: ``$CHURNLAB_SALT`` or one kept in the cache folder).
     incremental
         Mine only commits new since the head recorded in ``out`` (when the options match).
+    markers
+        AI-marker registry CSV for the signals tables (default: the packaged ``ai_markers.csv``).
 
     Examples
     --------
@@ -130,8 +138,10 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     >>> result.tables["commits"].height        # doctest: +SKIP
     """
     started = time.perf_counter()
+    registry = load_markers(markers)  # a bad registry fails before anything is mined or written
     options = Options(first_parent=first_parent, find_copies=find_copies,
-                      include_identities=include_identities, include_messages=include_messages)
+                      include_identities=include_identities, include_messages=include_messages,
+                      markers=None if markers is None else os.fspath(markers), markers_digest=registry.digest)
     if out is not None:
         _check_writable(Path(out))
     repo = open_repository(source, name=name, rev=rev, cache=cache)
@@ -291,3 +301,10 @@ def _write_all(tables: dict[str, pl.DataFrame], out, repo: str, provenance: dict
     # commits last: it carries the head that the next incremental run trusts.
     order = sorted(tables, key=lambda t: t == "commits")
     return {t: io.write_table(tables[t], t, io.table_path(out, t, repo), provenance) for t in order}
+
+
+# Stages of the revert and AI-signal issue (reverts, revert_flags; signals, adoption).
+from .reverts import reverts_stage  # noqa: E402
+from .signals import signals_stage  # noqa: E402
+
+STAGES += [reverts_stage, signals_stage]
