@@ -38,7 +38,7 @@ def _cmd_mine(args: argparse.Namespace) -> int:
             result = mine(source, args.out, name=args.name, rev=args.rev, first_parent=args.first_parent,
                           find_copies=args.find_copies, include_identities=args.include_identities,
                           include_messages=args.include_messages, salt=args.salt, incremental=not args.full,
-                          on_progress=update)
+                          on_progress=update, markers=args.markers)
         finally:
             close()
         print(result.summary())
@@ -55,6 +55,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     result = mine(args.source, out, name="churnlab")
     print(result.summary())
     print(f"tables written under {out}/")
+    return 0
+
+
+def _cmd_signals(args: argparse.Namespace) -> int:
+    from .mine.signals import scan
+
+    result = scan(args.source, name=args.name, markers=args.markers, rev=args.rev, first_parent=args.first_parent,
+                  salt=args.salt)
+    print(result.summary())
     return 0
 
 
@@ -75,7 +84,17 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--include-messages", action="store_true", help="also write commit messages")
     m.add_argument("--salt", help="pseudonymisation salt (default: $CHURNLAB_SALT or one kept in the cache)")
     m.add_argument("--full", action="store_true", help="mine everything again instead of only new commits")
+    m.add_argument("--markers", help="AI-marker registry CSV (default: the packaged ai_markers.csv)")
     m.set_defaults(func=_cmd_mine)
+
+    s = sub.add_parser("signals", help="print the AI-adoption summary of one repository (mined in memory)")
+    s.add_argument("source", help="local checkout, bare repository or URL")
+    s.add_argument("--name", help="repository name to show (default: from the URL or origin remote)")
+    s.add_argument("--markers", help="AI-marker registry CSV (default: the packaged ai_markers.csv)")
+    s.add_argument("--rev", default="HEAD", help="head to read from (default: HEAD)")
+    s.add_argument("--first-parent", action="store_true", help="follow the first-parent chain only")
+    s.add_argument("--salt", help="pseudonymisation salt (default: $CHURNLAB_SALT or one kept in the cache)")
+    s.set_defaults(func=_cmd_signals)
 
     d = sub.add_parser("demo", help="the embedded default job (no network)")
     d.add_argument("--out", default="reports", help="output folder (default: reports)")

@@ -186,3 +186,37 @@ def test_repository_without_signals_has_one_row_with_null_dates(tmp_path):
     assert tables["signals"].height == 0
     assert tables["adoption"].select("level", "first_any_time", "tools", "config_at_head").rows() == [
         ("repo", None, [], False)]
+
+
+def test_incremental_run_gives_the_same_tables_as_a_full_run(tmp_path):
+    repo = Repo(tmp_path / "repo")
+    repo.commit("Start", 0, {"app.py": "x\n"})
+    b = repo.commit("Fix\n\nCo-authored-by: Claude <noreply@anthropic.com>", 1, {"app.py": "y\n"})
+    rules = repo.commit("Add rules", 2, {".cursorrules": "r\n"})
+    out = tmp_path / "out"
+    kw = dict(name="t/r", salt=SALT, cache=tmp_path / "cache")
+    mine(repo.path, out, **kw)
+    repo.git("revert", "--no-edit", b, when=3)  # needs the stored commit's message, which is not stored
+    repo.commit("Drop rules", 4, {".cursorrules": None})
+    incremental = mine(repo.path, out, **kw)
+    assert incremental.new_commits == 2
+    full = mine(repo.path, None, **kw)
+    for table in ("reverts", "revert_flags", "signals", "adoption"):
+        assert incremental.tables[table].equals(full.tables[table]), table
+    # The revert by message, and the deletion of the file "Add rules" added: an exact inverse diff.
+    assert sorted(full.tables["reverts"].select("reverted_sha", "method").rows()) == sorted(
+        [(b, "both"), (rules, "inverse_diff")])
+
+
+def test_signals_command_prints_the_adoption_summary(tmp_path, capsys):
+    from churnlab.cli import main
+
+    repo = Repo(tmp_path / "repo")
+    repo.commit("Start", 0, {"app.py": "x\n"})
+    repo.commit("Add rules", 31, {"CLAUDE.md": "r\n"})
+    repo.commit("Fix\n\nCo-authored-by: Claude <noreply@anthropic.com>", 40, {"app.py": "y\n"})
+    assert main(["signals", str(repo.path), "--name", "o/demo", "--salt", SALT]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "o/demo: 3 commits, 1 AI-signalled (33.3%), 1 marker-file events"
+    assert "first_config  2025-02-01" in out and "first_trailer 2025-02-10" in out
+    assert "first_any     2025-02-01" in out and "marker files at head: CLAUDE.md" in out

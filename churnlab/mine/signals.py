@@ -229,17 +229,21 @@ class SignalsResult:
         rows = self.signals.filter(pl.col("sha") == sha).sort("kind", "tool")
         parts = [f"{r['tool']}: {r['path']} {r['event']}" if r["kind"] == "path" else f"{r['tool']} {r['kind']}"
                  for r in rows.iter_rows(named=True)]
-        return ", " + "; ".join(parts[:3]) if parts else ""
+        more = f"; +{len(parts) - 2} more" if len(parts) > 2 else ""
+        return ", " + "; ".join(parts[:2]) + more if parts else ""
 
 
-def scan(source: str | os.PathLike, *, markers: str | os.PathLike | None = None, rev: str = "HEAD",
-         first_parent: bool = False, salt: str | None = None, cache: str | os.PathLike | None = None) -> SignalsResult:
+def scan(source: str | os.PathLike, *, name: str | None = None, markers: str | os.PathLike | None = None,
+         rev: str = "HEAD", first_parent: bool = False, salt: str | None = None,
+         cache: str | os.PathLike | None = None) -> SignalsResult:
     """Mine only what the signals need (the commit history, no line provenance), in memory.
 
     Parameters
     ----------
     source
         A local checkout, a bare repository or a URL.
+    name
+        Repository name to record (default: from the URL or origin remote).
     markers
         A marker registry CSV (default: the packaged ``ai_markers.csv``).
 
@@ -252,7 +256,7 @@ def scan(source: str | os.PathLike, *, markers: str | os.PathLike | None = None,
     from .identity import resolve_salt
 
     registry = load_markers(markers)
-    repo = open_repository(source, rev=rev, cache=cache)
+    repo = open_repository(source, name=name, rev=rev, cache=cache)
     options = Options(first_parent=first_parent)
     with tempfile.TemporaryDirectory(prefix="churnlab-") as scratch:
         commits, files, _ = _read(repo, options, None, Path(scratch), resolve_salt(salt, cache=cache), None)
