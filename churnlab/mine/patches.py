@@ -13,8 +13,14 @@ file changes. Each file change is the tuple::
 
 where a path is ``""`` for the missing side of an addition or deletion, modes are ``""`` unless the mode
 changes (``old mode``/``new mode``, ``new file mode``, ``deleted file mode``), blob ids are ``""`` except for
-binary files (which have no lines), and ``removed``/``added`` are the multisets of raw line bytes of the
-``-``/``+`` lines (without the marker and the newline; ``\\ No newline at end of file`` is ignored). Then::
+binary files (which have no lines), and ``removed``/``added`` are the *net* multisets of raw line bytes of
+the ``-``/``+`` lines (without the marker and the newline; ``\\ No newline at end of file`` is ignored): a
+line removed m times and added n times counts max(m - n, 0) times in ``removed`` and max(n - m, 0) times in
+``added``. Net multisets depend only on the file contents before and after, never on which edit script the
+diff algorithm chose (``a b -> b a`` may come out as "move a" one way and "move b" the other way), so a
+revert made by ``git revert`` always matches. A text file change left with no net lines and no path or
+mode change (lines only reordered) is dropped, and a commit with no file change left has null fingerprints:
+it cannot be told apart from other reorderings of the same file. Then::
 
     record(f)      = b"\\0".join([old_path, new_path, old_mode, new_mode, old_blob, new_blob])
                      + b"\\0-" + sha256(b"".join(l + b"\\n" for l in sorted(removed))).hexdigest()
@@ -33,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -116,12 +123,23 @@ def _lines_digest(lines: list[bytes]) -> str:
     return h.hexdigest()
 
 
+def _net(f: _File) -> _File | None:
+    """``f`` with removed/added cut to their net multisets; None when nothing but a reordering is left."""
+    removed, added = Counter(f.removed), Counter(f.added)
+    net = _File(f.old_path, f.new_path, f.old_mode, f.new_mode, f.old_blob, f.new_blob, f.binary,
+                list((removed - added).elements()), list((added - removed).elements()))
+    unchanged = f.old_path == f.new_path and f.old_mode == f.new_mode and not f.binary
+    return None if unchanged and not net.removed and not net.added else net
+
+
 def _fingerprints(files: list[_File]) -> tuple[str | None, str | None, int]:
-    if not files:
-        return None, None, 0
-    fwd = hashlib.sha256(b"\n".join(sorted(f.record() for f in files))).hexdigest()
-    inv = hashlib.sha256(b"\n".join(sorted(f.record(inverse=True) for f in files))).hexdigest()
-    return fwd, inv, sum(len(f.removed) + len(f.added) for f in files)
+    n_lines = sum(len(f.removed) + len(f.added) for f in files)
+    net = [g for g in map(_net, files) if g is not None]
+    if not net:
+        return None, None, n_lines
+    fwd = hashlib.sha256(b"\n".join(sorted(f.record() for f in net))).hexdigest()
+    inv = hashlib.sha256(b"\n".join(sorted(f.record(inverse=True) for f in net))).hexdigest()
+    return fwd, inv, n_lines
 
 
 def _diff_git_path(line: bytes) -> bytes:
