@@ -102,6 +102,9 @@ def test_revert_of_a_commit_outside_the_mined_range(tmp_path):
     assert _rows(tables) == [(c, None, x, "message", False, None, 1), (d, None, x[:9], "message", False, None, 2),
                              (e, None, None, "message", False, None, 2)]
     assert not tables["revert_flags"]["reverted"].any()
+    # The unresolved subject is a message: written only when messages are asked for.
+    refs = _mine(repo, include_messages=True)["reverts"].sort("reverting_time")["reverted_ref"].to_list()
+    assert refs == [x, x[:9], 'Revert "Something from before the import"']
 
 
 def test_subject_only_revert_is_resolved_by_subject(tmp_path):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import polars as pl
-import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from churnlab.mine import mine
 from tests.gitbuild import Repo, day
@@ -220,3 +221,31 @@ def test_signals_command_prints_the_adoption_summary(tmp_path, capsys):
     assert out.splitlines()[0] == "o/demo: 3 commits, 1 AI-signalled (33.3%), 1 marker-file events"
     assert "first_config  2025-02-01" in out and "first_trailer 2025-02-10" in out
     assert "first_any     2025-02-01" in out and "marker files at head: CLAUDE.md" in out
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 2), st.integers(0, 30),
+                          st.sampled_from(["path", "trailer", "message", "identity"]),
+                          st.sampled_from(["claude", "cursor"]), st.booleans()), max_size=25))
+def test_adoption_rules_are_consistent(rows):
+    """Properties: first_any is the earlier rule; no author adopts before the repository; counts add up."""
+    from churnlab.mine.signals import adoption_table
+
+    signals = pl.DataFrame(
+        [(f"{c:040d}", f"author{a}", day(t), kind, tool, present if kind == "path" else None)
+         for c, a, t, kind, tool, present in rows],
+        schema={"sha": pl.String, "author_id": pl.String, "author_time": pl.Datetime("us", "UTC"),
+                "kind": pl.String, "tool": pl.String, "present_after": pl.Boolean}, orient="row",
+    ).unique(["sha", "kind", "tool"], keep="first")
+    commits = signals.select("author_id").unique().with_columns(is_bot=pl.lit(False))
+    table = adoption_table(signals, commits, config_at_head=False)
+    repo = table.row(0, named=True)
+    assert repo["level"] == "repo" and table.filter(pl.col("level") == "repo").height == 1
+    for row in table.iter_rows(named=True):
+        dates = [d for d in (row["first_config_time"], row["first_trailer_time"]) if d is not None]
+        assert row["first_any_time"] == (min(dates) if dates else None)
+        if row["level"] == "author" and row["first_any_time"] is not None:
+            assert row["first_any_time"] >= repo["first_any_time"]
+    authors = table.filter(pl.col("level") == "author")
+    assert authors["n_config_events"].sum() == repo["n_config_events"]
+    assert authors["n_signal_commits"].sum() >= repo["n_signal_commits"]
+    assert sorted(set().union(*authors["tools"].to_list())) == repo["tools"]
