@@ -1,7 +1,8 @@
 """Compare churnlab's reverts with direct ``git log`` searches on real repositories.
 
-For each repository: reverting commits found by message against ``git log -i --grep "This reverts commit"``
-plus ``git log --grep '^(Revert|Reapply) "'`` (the same commits, counted independently), the split by method,
+For each repository: reverting commits found by message against ``git log --no-merges -i --grep "This reverts
+commit"`` plus ``git log --no-merges --grep '^(Revert|Reapply) "'`` (merges are left out on both sides: the merge
+of a revert branch repeats the revert's message; git's --grep matches any line, not only the subject), the split by method,
 how many targets are outside the mined range, and the 30/90-day revert rates with the censored share.
 
 Usage::
@@ -23,7 +24,7 @@ from churnlab.mine import mine
 
 
 def _grep(git_dir: str, *args: str) -> set[str]:
-    out = subprocess.run(["git", f"--git-dir={git_dir}", "log", "--format=%H", *args, "HEAD"],
+    out = subprocess.run(["git", f"--git-dir={git_dir}", "log", "--no-merges", "--format=%H", *args, "HEAD"],
                          capture_output=True, text=True, check=True).stdout
     return set(out.split())
 

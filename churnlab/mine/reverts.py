@@ -4,7 +4,9 @@ By message
     a ``This reverts commit <sha>`` line (full or abbreviated sha, resolved against the mined commits; one
     line per reverted commit, so a squashed revert of several commits gives several rows), or, when there is
     no such line, a subject ``Revert "<subject>"`` / ``Reapply "<subject>"`` (GitHub's ``(#123)`` suffix
-    allowed) resolved to the nearest earlier commit with that subject. A sha that matches no mined commit
+    allowed; a title GitHub cut with ``…`` matches subjects that start with the kept part) resolved to the
+    nearest earlier commit with that subject. Merge commits are skipped (a revert branch's merge repeats
+    the revert's message) except in first-parent mining. A sha that matches no mined commit
     (or several) and a subject that matches none give a row with a null ``reverted_sha``: the reverted
     commit is outside the mined range.
 By content
@@ -35,6 +37,8 @@ __all__ = ["find_reverts", "revert_flags", "reverts_stage"]
 
 _SHA_LINE = re.compile(r"this reverts commit ([0-9a-f]{4,64})\b", re.IGNORECASE)
 _SUBJECT = re.compile(r'^(Revert|Reapply) "(.*)"(?: \(#\d+\))?\s*$')
+# GitHub cuts long pull-request titles: 'Revert "fix(editor): a long subj…' (no closing quote).
+_TRUNCATED = re.compile(r'^(Revert|Reapply) "(.+?)(?:…|\.\.\.)$')
 _REAPPLY_SUBJECT = re.compile(r'^(Reapply "|Revert "Revert ")')
 _PR_SUFFIX = re.compile(r"\s*\(#\d+\)$")
 WINDOWS = (30, 90)
@@ -69,7 +73,8 @@ class _Shas:
         return hits[0] if len(hits) == 1 else None  # unknown or ambiguous: outside the mined range
 
 
-def _message_refs(commits: pl.DataFrame, include_messages: bool) -> list[tuple[str, str | None, str | None]]:
+def _message_refs(commits: pl.DataFrame, include_messages: bool,
+                  include_merges: bool) -> list[tuple[str, str | None, str | None]]:
     """``(reverting sha, reverted sha or None, reverted ref)`` for every revert named in a message."""
     shas = commits["sha"].to_list()
     position = {s: i for i, s in enumerate(shas)}
@@ -78,7 +83,9 @@ def _message_refs(commits: pl.DataFrame, include_messages: bool) -> list[tuple[s
     for i, msg in enumerate(commits["_message"].to_list()):
         subjects.setdefault(_bare(_subject(msg or "")), []).append(i)
     rows = []
-    for sha, msg in zip(shas, commits["_message"].to_list()):
+    for sha, msg, merge in zip(shas, commits["_message"].to_list(), commits["is_merge"].to_list()):
+        if merge and not include_merges:
+            continue  # the merge of a revert branch repeats its message; the revert is the side commit
         if not msg or ("revert" not in msg.lower() and "reapply" not in msg.lower()):
             continue
         refs = list(dict.fromkeys(r.lower() for r in _SHA_LINE.findall(msg)))
@@ -88,11 +95,14 @@ def _message_refs(commits: pl.DataFrame, include_messages: bool) -> list[tuple[s
                 rows.append((sha, target, target or ref))
         if refs:
             continue
-        m = _SUBJECT.match(_subject(msg))
+        m = _SUBJECT.match(_subject(msg)) or _TRUNCATED.match(_subject(msg))
         if not m:
             continue
         wanted = _bare(m.group(2) if m.group(1) == "Revert" else f'Revert "{m.group(2)}"')
-        earlier = [j for j in subjects.get(wanted, []) if j < position[sha]]
+        if m.re is _SUBJECT:
+            earlier = [j for j in subjects.get(wanted, []) if j < position[sha]]
+        else:  # a truncated subject: every earlier commit whose subject starts with the kept part
+            earlier = [j for subj, js in subjects.items() if subj.startswith(wanted) for j in js if j < position[sha]]
         if earlier:
             target = shas[max(earlier)]
             rows.append((sha, target, target))
@@ -117,13 +127,16 @@ def _content_refs(commits: pl.DataFrame, fingerprints: pl.DataFrame) -> list[tup
     return rows
 
 
-def find_reverts(commits: pl.DataFrame, fingerprints: pl.DataFrame, *, include_messages: bool = False) -> pl.DataFrame:
+def find_reverts(commits: pl.DataFrame, fingerprints: pl.DataFrame, *, include_messages: bool = False,
+                 include_merges: bool = False) -> pl.DataFrame:
     """The ``reverts`` rows (without ``repo``) from commits in topological order and their fingerprints.
 
-    ``commits`` needs ``sha``, ``author_time``, ``_message``, ``lines_added``, ``lines_deleted``, parents
-    before children; ``fingerprints`` follows the interface of :mod:`churnlab.mine.patches`.
+    ``commits`` needs ``sha``, ``is_merge``, ``author_time``, ``_message``, ``lines_added``, ``lines_deleted``,
+    parents before children; ``fingerprints`` follows the interface of :mod:`churnlab.mine.patches`.
+    Merge commits are not reverts by message unless ``include_merges`` (first-parent mining, where the merge
+    is the only commit that carries the change).
     """
-    by_message = _message_refs(commits, include_messages)
+    by_message = _message_refs(commits, include_messages, include_merges)
     by_content = dict(_content_refs(commits, fingerprints))
     resolved = {sha for sha, target, _ in by_message if target is not None}
     rows: dict[tuple[str, str | None], list] = {}
@@ -198,7 +211,8 @@ def _fingerprints(ctx) -> pl.DataFrame:
 def reverts_stage(ctx) -> dict[str, pl.DataFrame]:
     """Pipeline stage: the ``reverts`` and ``revert_flags`` tables."""
     commits = with_raw(ctx)
-    found = find_reverts(commits, _fingerprints(ctx), include_messages=ctx.options.include_messages)
+    found = find_reverts(commits, _fingerprints(ctx), include_messages=ctx.options.include_messages,
+                         include_merges=ctx.options.first_parent)
     flags = revert_flags(commits, found)
     repo = pl.lit(ctx.repo.name)
     return {"reverts": found.with_columns(repo=repo), "revert_flags": flags.with_columns(repo=repo)}
