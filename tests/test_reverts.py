@@ -166,7 +166,7 @@ def test_truncated_github_title_and_the_merge_of_a_revert_branch(tmp_path):
     repo.commit("Start", 0, {"app.py": "one\n"})
     b = repo.commit("fix(editor): open $EDITOR when it contains arguments (#1519)", 1, {"app.py": "one\ntwo\n"})
     repo.git("checkout", "-q", "-b", "revert-1519")
-    c = repo.commit('Revert "fix(editor): open $EDITOR when it contains…', 2, {"app.py": "one\ntwo\nthree\n"})
+    c = repo.commit('Revert "fix(editor): open $EDITOR when it contains… (#1520)', 2, {"app.py": "one\ntwo\nthree\n"})
     repo.git("checkout", "-q", "main")
     repo.commit("Other", 3, {"other.py": "x\n"})
     repo.git("merge", "-q", "--no-ff", "-m", 'Merge pull request #1520 from o/revert-1519\n\nRevert "fix(editor)"\n\n'

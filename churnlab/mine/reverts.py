@@ -38,7 +38,7 @@ __all__ = ["find_reverts", "revert_flags", "reverts_stage"]
 _SHA_LINE = re.compile(r"this reverts commit ([0-9a-f]{4,64})\b", re.IGNORECASE)
 _SUBJECT = re.compile(r'^(Revert|Reapply) "(.*)"(?: \(#\d+\))?\s*$')
 # GitHub cuts long pull-request titles: 'Revert "fix(editor): a long subj…' (no closing quote).
-_TRUNCATED = re.compile(r'^(Revert|Reapply) "(.+?)(?:…|\.\.\.)$')
+_TRUNCATED = re.compile(r'^(Revert|Reapply) "(.+?)(?:…|\.\.\.)(?: \(#\d+\))?$')
 _REAPPLY_SUBJECT = re.compile(r'^(Reapply "|Revert "Revert ")')
 _PR_SUFFIX = re.compile(r"\s*\(#\d+\)$")
 WINDOWS = (30, 90)
