@@ -40,7 +40,7 @@ def main(paths: list[str]) -> int:
             stage1, (commits, files, _) = _time(lambda: _read(repo, Options(), None, Path(scratch),
                                                               resolve_salt("benchmark-salt"), None))
             sig, _ = _time(lambda: signals_stage(Context(repo, Options(), commits, files)))
-        print(f"{repo.name}: {frame.height} commits; git log -p {raw:.2f} s, fingerprints {fp:.2f} s "
+        print(f"{path}: {frame.height} commits; git log -p {raw:.2f} s, fingerprints {fp:.2f} s "
               f"(x{fp / raw:.2f}); stage 1 {stage1:.2f} s, signals {sig:.2f} s (x{sig / stage1:.2f} of stage 1)")
     return 0
 
