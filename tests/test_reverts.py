@@ -173,3 +173,21 @@ def test_truncated_github_title_and_the_merge_of_a_revert_branch(tmp_path):
              f"This reverts commit {b}.", "revert-1519", when=4)
     # Only the side commit reverts; the merge that repeats the message is not a second revert.
     assert _rows(_mine(repo)) == [(c, b, b, "message", False, 1.0, 1)]
+
+
+def test_empty_repository_gives_empty_tables_and_one_adoption_row(tmp_path):
+    repo = Repo(tmp_path / "repo")
+    tables = _mine(repo)
+    assert [tables[t].height for t in ("reverts", "revert_flags", "signals", "adoption")] == [0, 0, 0, 1]
+
+
+def test_odd_file_names_and_a_non_utf8_message(tmp_path):
+    repo = Repo(tmp_path / "repo")
+    names = {'tab\there.txt': "a\n", 'quote"d.txt': "b\n", "café/ü.txt": "c\n", "-dash.txt": "d\n"}
+    repo.commit("Start", 0, names)
+    b = repo.commit("Change them all", 1, {n: t + "more\n" for n, t in names.items()})
+    repo.git("revert", "--no-commit", b)
+    (tmp_path / "msg").write_bytes(b"R\xe9vert des fichiers\n")  # Latin-1 bytes, no encoding header
+    repo.git("commit", "-q", "-F", str(tmp_path / "msg"), when=2)
+    c = repo.head()
+    assert _rows(_mine(repo)) == [(c, b, b, "inverse_diff", False, 1.0, 4)]

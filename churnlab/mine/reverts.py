@@ -42,6 +42,8 @@ _TRUNCATED = re.compile(r'^(Revert|Reapply) "(.+?)(?:…|\.\.\.)(?: \(#\d+\))?$'
 _REAPPLY_SUBJECT = re.compile(r'^(Reapply "|Revert "Revert ")')
 _PR_SUFFIX = re.compile(r"\s*\(#\d+\)$")
 WINDOWS = (30, 90)
+_COMMIT_TYPES = {"sha": pl.String, "is_merge": pl.Boolean, "author_time": pl.Datetime("us", "UTC"),
+                 "_message": pl.String, "lines_added": pl.Int64, "lines_deleted": pl.Int64}
 METHODS = ("message", "inverse_diff", "both")
 
 
@@ -210,7 +212,7 @@ def _fingerprints(ctx) -> pl.DataFrame:
 
 def reverts_stage(ctx) -> dict[str, pl.DataFrame]:
     """Pipeline stage: the ``reverts`` and ``revert_flags`` tables."""
-    commits = with_raw(ctx)
+    commits = with_raw(ctx).cast(_COMMIT_TYPES, strict=False)  # an empty history has untyped columns
     found = find_reverts(commits, _fingerprints(ctx), include_messages=ctx.options.include_messages,
                          include_merges=ctx.options.first_parent)
     flags = revert_flags(commits, found)
