@@ -38,7 +38,8 @@ def _cmd_mine(args: argparse.Namespace) -> int:
             result = mine(source, args.out, name=args.name, rev=args.rev, first_parent=args.first_parent,
                           find_copies=args.find_copies, include_identities=args.include_identities,
                           include_messages=args.include_messages, salt=args.salt, incremental=not args.full,
-                          tables=args.tables.split(",") if args.tables else None, on_progress=update)
+                          tables=args.tables.split(",") if args.tables else None, on_progress=update,
+                          markers=args.markers)
         finally:
             close()
         print(result.summary())
@@ -98,6 +99,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _cmd_signals(args: argparse.Namespace) -> int:
+    from .mine.signals import scan
+
+    result = scan(args.source, name=args.name, markers=args.markers, rev=args.rev, first_parent=args.first_parent,
+                  salt=args.salt)
+    print(result.summary())
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="churnlab", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"churnlab {__version__}")
@@ -116,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--salt", help="pseudonymisation salt (default: $CHURNLAB_SALT or one kept in the cache)")
     m.add_argument("--full", action="store_true", help="mine everything again instead of only new commits")
     m.add_argument("--tables", help="comma-separated tables to produce (default: all); commits and file_changes always")
+    m.add_argument("--markers", help="AI-marker registry CSV (default: the packaged ai_markers.csv)")
     m.set_defaults(func=_cmd_mine)
 
     st = sub.add_parser("study", help="mine many repositories listed in a manifest; resumable")
@@ -144,6 +155,15 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check every table of a dataset: schemas and provenance across repositories")
     v.add_argument("out", help="dataset folder or fsspec URL")
     v.set_defaults(func=_cmd_validate)
+
+    s = sub.add_parser("signals", help="print the AI-adoption summary of one repository (mined in memory)")
+    s.add_argument("source", help="local checkout, bare repository or URL")
+    s.add_argument("--name", help="repository name to show (default: from the URL or origin remote)")
+    s.add_argument("--markers", help="AI-marker registry CSV (default: the packaged ai_markers.csv)")
+    s.add_argument("--rev", default="HEAD", help="head to read from (default: HEAD)")
+    s.add_argument("--first-parent", action="store_true", help="follow the first-parent chain only")
+    s.add_argument("--salt", help="pseudonymisation salt (default: $CHURNLAB_SALT or one kept in the cache)")
+    s.set_defaults(func=_cmd_signals)
 
     d = sub.add_parser("demo", help="the embedded default job (no network)")
     d.add_argument("--out", default="reports", help="output folder (default: reports)")

@@ -112,7 +112,103 @@ FILE_CHANGES = Table(
 
 # --- revert and AI-signal tables (reverts, signals, adoption) go here --------------------------------
 
+REVERTS = Table(
+    "reverts",
+    1,
+    ("repo", "reverting_sha", "reverted_ref"),
+    "One row per reverting commit and commit it reverts, found by message (`This reverts commit <sha>`, "
+    "`Revert \"...\"`) or by content (exact inverse diff). A null reverted_sha: the reverted commit is outside "
+    "the mined range (unknown or ambiguous sha, or no commit with the reverted subject).",
+    (
+        REPO,
+        _c("reverting_sha", pa.string(), "the commit that reverts"),
+        _c("reverted_sha", pa.string(), "the commit reverted, resolved among the mined commits", True),
+        _c("reverted_ref", pa.string(), "how the revert names its target: the resolved sha, else the sha text as "
+           "written; null for an unresolved subject-only revert (its subject only with include_messages)", True),
+        _c("method", pa.string(), "message, inverse_diff (exact inverse of the reverted commit's diff) or both"),
+        _c("is_reapply", pa.bool_(), "the reverted commit is itself a revert (a revert of a revert re-applies)"),
+        _c("reverting_time", UTC_US, "author time of the reverting commit, UTC"),
+        _c("reverted_time", UTC_US, "author time of the reverted commit, UTC", True),
+        _c("lag_days", pa.float64(), "reverting_time - reverted_time in days", True),
+        _c("lines_reverted", pa.int64(), "text lines added plus deleted by the reverting commit (null for merges)", True),
+    ),
+)
+
+REVERT_FLAGS = Table(
+    "revert_flags",
+    1,
+    ("repo", "sha"),
+    "One row per non-merge commit: is it a revert, was it reverted and how soon. The 30/90-day flags are "
+    "right-censored: null for commits authored less than 30/90 days before the last author time mined.",
+    (
+        REPO,
+        SHA,
+        _c("author_time", UTC_US, "author time, UTC"),
+        _c("is_revert", pa.bool_(), "this commit reverts a commit (any method)"),
+        _c("is_reapply", pa.bool_(), "this commit reverts a revert"),
+        _c("reverted", pa.bool_(), "a mined commit reverts this one (at any lag)"),
+        _c("first_reverted_by", pa.string(), "the revert with the smallest lag", True),
+        _c("revert_lag_days", pa.float64(), "days from this commit to that revert", True),
+        _c("reverted_within_30d", pa.bool_(), "reverted within 30 days (null: censored)", True),
+        _c("reverted_within_90d", pa.bool_(), "reverted within 90 days (null: censored)", True),
+    ),
+)
+
+SIGNAL_KINDS = ("path", "trailer", "message", "identity")
+MARKER_EVENTS = ("added", "modified", "deleted", "moved")
+
+SIGNALS = Table(
+    "signals",
+    1,
+    ("repo", "sha", "kind", "tool", "path"),
+    "One row per commit and AI signal from the marker registry: a trailer, message or agent author identity "
+    "naming a tool, or an event on a marker path (whole history, side branches included).",
+    (
+        REPO,
+        SHA,
+        _c("author_id", pa.string(), "pseudonymised author of the commit"),
+        _c("author_time", UTC_US, "author time, UTC"),
+        _c("kind", pa.string(), "one of " + ", ".join(SIGNAL_KINDS)),
+        _c("tool", pa.string(), "tool named by the registry entry (generic: shared by many tools)"),
+        _c("event", pa.string(), "for path signals: one of " + ", ".join(MARKER_EVENTS), True),
+        _c("path", pa.string(), "for path signals: the path after the change (before it, for deletions)", True),
+        _c("old_path", pa.string(), "for moves: the path before", True),
+        _c("present_after", pa.bool_(), "for path signals: the marker exists after the event (false for "
+           "deletions and moves to a non-marker path)", True),
+        _c("pattern", pa.string(), "the registry pattern that matched"),
+    ),
+)
+
+ADOPTION = Table(
+    "adoption",
+    1,
+    ("repo", "level", "author_id"),
+    "Adoption dates by rule: one row per repository (level repo, always present; null dates: no visible "
+    "signal) and one per author with a signal (level author). Rules: first_config (marker path added, edited "
+    "or moved in), first_trailer (commit attributed by trailer, message or agent identity), first_any "
+    "(default). Treatment is absorbing; removals are recorded, not undone.",
+    (
+        REPO,
+        _c("level", pa.string(), "repo or author"),
+        _c("author_id", pa.string(), "pseudonymised author (null for the repository row)", True),
+        _c("is_bot", pa.bool_(), "the author matches a bot rule (null for the repository row)", True),
+        *(_c(f"{rule}_{part}", dtype, f"{what} under rule {rule}", True)
+          for rule in ("first_config", "first_trailer", "first_any")
+          for part, dtype, what in (("time", UTC_US, "adoption time (author time, UTC)"),
+                                    ("sha", pa.string(), "the adopting commit"))),
+        _c("tools", pa.list_(pa.string()), "tools seen in use signals, sorted"),
+        _c("n_signal_commits", pa.int64(), "commits attributed by trailer, message or identity"),
+        _c("n_config_events", pa.int64(), "marker path events that add, edit or move in a marker"),
+        _c("last_signal_time", UTC_US, "author time of the last use signal", True),
+        _c("markers_removed", pa.bool_(), "a marker was deleted or moved away after first_config", True),
+        _c("last_removal_time", UTC_US, "author time of the last marker removal", True),
+        _c("config_at_head", pa.bool_(), "a marker path exists at the mined head (repository row only)", True),
+        _c("config_abandoned", pa.bool_(), "markers were added but none remain at head (repository row only)", True),
+    ),
+)
+
 TABLES: dict[str, Table] = {t.name: t for t in (COMMITS, FILE_CHANGES)}
+TABLES.update({t.name: t for t in (REVERTS, REVERT_FLAGS, SIGNALS, ADOPTION)})
 
 
 def get(name: str) -> Table:

@@ -126,8 +126,10 @@ def test_provenance_records_every_option(small, tmp_path):
     res = mine(small.path, tmp_path / "out", salt=SALT, find_copies=True)
     prov = io.read_provenance(res.paths["file_changes"])
     assert prov["head"] == small.head() and prov["table"] == "file_changes" and prov["schema_version"] == 1
+    digest = prov["options"].pop("markers_digest")
     assert prov["options"] == {"first_parent": False, "find_copies": True, "include_identities": False,
-                               "include_messages": False}
+                               "include_messages": False, "markers": None}
+    assert len(digest) == 16  # the marker registry's content, so an edited registry triggers a full re-mine
     assert SALT not in str(prov) and len(prov["salt_fingerprint"]) == 12
     assert {"churnlab_version", "git_version", "mined_at", "repo", "url", "rev"} <= prov.keys()
 

@@ -18,6 +18,7 @@ from polars.testing import assert_frame_equal
 from churnlab import io, schemas
 from churnlab.cli import main
 from churnlab.errors import InputError
+from churnlab.mine import all_tables
 from churnlab.study import manifest_frame, mine_study, read_manifest, study_status, validate_dataset
 
 SALT = "study-test-salt"
@@ -81,10 +82,10 @@ def clean_run(eight_small_repos, tmp_path_factory) -> Path:
 
 def assert_same_tables(a, b) -> None:
     """Row for row equal tables, file for file, and equal provenance apart from when each was mined."""
-    for table in schemas.TABLES:
+    for table in all_tables():
         files_a = [os.fspath(f).rsplit("/", 1)[-1] for f in io.table_files(a, table)]
         files_b = [os.fspath(f).rsplit("/", 1)[-1] for f in io.table_files(b, table)]
-        assert files_a == files_b
+        assert files_a == files_b and files_a, table
         for name in files_a:
             pa_, pb = f"{os.fspath(a)}/{table}/{name}", f"{os.fspath(b)}/{table}/{name}"
             assert_frame_equal(io.read_table(pa_, table), io.read_table(pb, table))
@@ -278,7 +279,8 @@ def test_validate_reports_missing_tables_mixed_heads_salts_and_corrupt_files(eig
     mine_study(rows[4:5], out, executor="serial", salt="another-salt-value")
 
     problems = validate_dataset(out)
-    assert any(p.startswith("lab__r0: has ['commits'] but not ['file_changes']") for p in problems)
+    assert any(p.startswith("lab__r0: has ['adoption', 'commits', ") and "but not ['file_changes']" in p
+               for p in problems)
     assert any(p.startswith("lab__r1: tables disagree on head") for p in problems)
     assert any(p.startswith("commits/lab__r2: ") for p in problems)
     assert any(p.startswith("salt fingerprints differ across the study") and "1 repositories, e.g. lab__r4" in p

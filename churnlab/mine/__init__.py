@@ -31,6 +31,7 @@ from ..git import Repository, git_version, is_ancestor, open_repository
 from . import history
 from .classify import Attributes, parse_gitattributes
 from .identity import is_bot, pseudonymise, resolve_salt, salt_fingerprint
+from .markers import load_markers
 
 __all__ = ["Context", "MineResult", "Options", "mine"]
 
@@ -45,6 +46,8 @@ class Options:
     find_copies: bool = False
     include_identities: bool = False
     include_messages: bool = False
+    markers: str | None = None  # marker registry file (None: the packaged one)
+    markers_digest: str | None = None  # sha256 of the registry used, so editing it re-mines
 
     def recorded(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -57,6 +60,8 @@ class Context:
     ``commits`` keeps the raw identities and message in private columns (``_name``, ``_email``,
     ``_committer_email``, ``_message``) for stages that need them; they are dropped before writing unless
     the options ask for them. ``file_changes`` keeps the blob ids (``old_blob``, ``new_blob``).
+    ``extras`` carries intermediate frames from one stage to a later one (``"patch_fingerprints"``: see
+    :mod:`churnlab.mine.patches`).
     """
 
     repo: Repository
@@ -65,6 +70,7 @@ class Context:
     file_changes: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
     on_progress: Callable[[int], None] | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
          rev: str = "HEAD", first_parent: bool = False, find_copies: bool = False,
          include_identities: bool = False, include_messages: bool = False, salt: str | None = None,
          cache: str | os.PathLike | None = None, incremental: bool = True,
-         tables: Sequence[str] | None = None, on_progress: Callable[[int], None] | None = None) -> MineResult:
+         tables: Sequence[str] | None = None, on_progress: Callable[[int], None] | None = None,
+         markers: str | os.PathLike | None = None) -> MineResult:
     """Mine one repository into the ``commits`` and ``file_changes`` tables (and later stages' tables).
 
     Parameters
@@ -139,6 +146,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     tables
         Tables to produce (default: all). ``commits`` and ``file_changes`` are always read; a later stage
         runs only when one of its tables is wanted.
+    markers
+        AI-marker registry CSV for the signals tables (default: the packaged ``ai_markers.csv``).
 
     Examples
     --------
@@ -147,8 +156,10 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     """
     started = time.perf_counter()
     wanted = _wanted_tables(tables)
+    registry = load_markers(markers)  # a bad registry fails before anything is mined or written
     options = Options(first_parent=first_parent, find_copies=find_copies,
-                      include_identities=include_identities, include_messages=include_messages)
+                      include_identities=include_identities, include_messages=include_messages,
+                      markers=None if markers is None else os.fspath(markers), markers_digest=registry.digest)
     if out is not None:
         _check_writable(Path(out))
     repo = open_repository(source, name=name, rev=rev, cache=cache)
@@ -320,3 +331,11 @@ def _write_all(tables: dict[str, pl.DataFrame], out, repo: str, provenance: dict
     # commits last: it carries the head that the next incremental run trusts.
     order = sorted(tables, key=lambda t: t == "commits")
     return {t: io.write_table(tables[t], t, io.table_path(out, t, repo), provenance) for t in order}
+
+
+# Stages of the revert and AI-signal issue (reverts, revert_flags; signals, adoption).
+from .reverts import reverts_stage  # noqa: E402
+from .signals import signals_stage  # noqa: E402
+
+STAGES += [Stage("reverts", ("reverts", "revert_flags"), reverts_stage),
+           Stage("signals", ("signals", "adoption"), signals_stage)]
