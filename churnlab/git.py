@@ -296,8 +296,10 @@ def _find_git_dir(path: Path, shown: str) -> Path:
                           env=_env())
     if proc.returncode == 0:
         git_dir = Path(proc.stdout.decode().strip())
-        # `git -C sub/folder` finds an enclosing repository: only accept the folder itself.
-        if git_dir == path.resolve() or git_dir.parent == path.resolve() or git_dir == (path / ".git").resolve():
+        here = path.resolve()
+        # `git -C sub/folder` finds an enclosing repository: accept only the folder itself, which is the
+        # git dir (bare), holds it (.git), or is the top of a linked worktree (git dir under .git/worktrees/).
+        if here in (git_dir, git_dir.parent) or _work_tree(git_dir, path) == here:
             return git_dir
     if (path / "objects").is_dir() and (path / "HEAD").is_file():  # a bare snapshot without a config file
         return path.resolve()
@@ -310,7 +312,7 @@ def _find_git_dir(path: Path, shown: str) -> Path:
 
 def _work_tree(git_dir: Path, path: Path) -> Path | None:
     top = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, env=_env())
-    return Path(top.stdout.decode().strip()) if top.returncode == 0 and top.stdout.strip() else None
+    return Path(top.stdout.decode().strip()).resolve() if top.returncode == 0 and top.stdout.strip() else None
 
 
 def _local_name(git_dir: Path, work_tree: Path | None) -> str:

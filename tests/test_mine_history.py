@@ -351,3 +351,12 @@ def test_rev_selects_the_head(repo):
     assert run(repo.path, rev=c1).tables["commits"]["sha"].to_list() == [c1]
     with pytest.raises(InputError, match="does not exist"):
         run(repo.path, rev="no-such-branch")
+
+
+def test_linked_worktree_and_subfolder(repo, tmp_path):
+    repo.write("sub/a.txt", "1\n")
+    head = repo.commit("x")
+    repo.git("worktree", "add", "--quiet", str(tmp_path / "linked"), "-b", "linked")
+    assert run(tmp_path / "linked").head == head
+    with pytest.raises(InputError, match="not a git repository"):
+        run(repo.path / "sub")  # a folder inside a checkout is not the repository
