@@ -128,7 +128,7 @@ def thin_problems(path: str | os.PathLike, *, max_lines: int = MAX_LINES) -> lis
 def _kernel_manager(spec_dir: Path) -> Any:
     """A kernel manager whose only kernel runs ``sys.executable -m ipykernel_launcher``."""
     from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
 
     d = spec_dir / _KERNEL
     d.mkdir(parents=True, exist_ok=True)
@@ -138,9 +138,10 @@ def _kernel_manager(spec_dir: Path) -> Any:
         "language": "python",
     }))
     ksm = KernelSpecManager(kernel_dirs=[str(spec_dir)], ensure_native_kernel=False)
-    # IPC sockets in the private temporary folder: no TCP ports, no unencrypted-transport warning
-    return KernelManager(kernel_name=_KERNEL, kernel_spec_manager=ksm, transport="ipc",
-                         ip=str(spec_dir / "kernel-ipc"))
+    # the async manager nbclient expects (with the sync one its cell timeouts never fire); IPC sockets in the
+    # private temporary folder: no TCP ports, no unencrypted-transport warning
+    return AsyncKernelManager(kernel_name=_KERNEL, kernel_spec_manager=ksm, transport="ipc",
+                              ip=str(spec_dir / "kernel-ipc"))
 
 
 def _kernel_env(small: bool, env: Mapping[str, str] | None) -> dict[str, str]:
@@ -232,8 +233,11 @@ def run_notebook(
     t0 = time.perf_counter()
     error = tb = None
     with tempfile.TemporaryDirectory(prefix="churnlab-kernel-") as spec_dir:
+        budget = f"the notebook exceeded its {timeout:g} s budget"
         client = NotebookClient(nb, km=_kernel_manager(Path(spec_dir)), timeout=timeout, kernel_name=_KERNEL,
-                                resources={"metadata": {"path": str(path.resolve().parent)}})
+                                resources={"metadata": {"path": str(path.resolve().parent)}},
+                                interrupt_on_timeout=True,  # stop the cell cleanly, then report it as the failure
+                                error_on_timeout={"ename": "timeout", "evalue": budget, "traceback": []})
         deadline = time.perf_counter() + timeout
 
         def on_start(cell: Any, cell_index: int) -> None:  # the notebook's budget shrinks cell by cell
@@ -244,9 +248,7 @@ def run_notebook(
         try:
             client.execute(cleanup_kc=True, env=_kernel_env(small, env))  # shut the kernel down: we own it
         except CellControlSignal as exc:  # CellExecutionError, CellTimeoutError
-            ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
-            if type(exc).__name__ == "CellTimeoutError":
-                ename, evalue = "timeout", f"the notebook exceeded its {timeout:g} s budget"
+            ename, evalue = getattr(exc, "ename", "timeout"), getattr(exc, "evalue", budget)
             error, tb = f"{ename}: {evalue}", _ANSI.sub("", str(exc))
         except (DeadKernelError, RuntimeError, TimeoutError) as exc:
             error, tb = f"{type(exc).__name__}: {exc}", None
