@@ -89,14 +89,24 @@ _RC: dict[str, Any] = {
 
 @contextlib.contextmanager
 def house_style(**overrides: Any) -> Iterator[None]:
-    """Context manager applying churnlab's style (matplotlib rcParams) only inside the ``with`` block."""
+    """Context manager applying churnlab's style (matplotlib rcParams) only inside the ``with`` block.
+
+    Only the style's own keys are restored on exit (unlike ``matplotlib.rc_context``, which restores every
+    rcParam): when the first figure of a session is drawn inside the block, the backend activates then and
+    its settings must survive the block (in Jupyter, the inline backend switches on interactive mode; undoing
+    that silently stops later figures from being displayed).
+    """
     import matplotlib as mpl
     from cycler import cycler
 
     rc = dict(_RC, **{"axes.prop_cycle": cycler(color=list(PALETTE))})
     rc.update(overrides)
-    with mpl.rc_context(rc):
+    saved = {k: mpl.rcParams[k] for k in rc}
+    try:
+        mpl.rcParams.update(rc)
         yield
+    finally:
+        mpl.rcParams.update(saved)
 
 
 def _frame(data: Any, name: str) -> pl.DataFrame:
@@ -541,5 +551,9 @@ def power_curves(
         ax.yaxis.set_major_formatter(_percent())
         _finish(ax, title=title, xlabel=xlabel or x.replace("_", " "), ylabel=ylabel)
         if legend:
-            ax.legend(loc="lower right")
+            n_entries = len(ax.get_legend_handles_labels()[1])
+            if n_entries > 5:  # many designs: keep the legend off the curves
+                ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+            else:
+                ax.legend(loc="lower right")
     return ax

@@ -17,7 +17,8 @@ import os
 
 SMALL = os.environ.get("CHURNLAB_NB_SMALL") == "1"  # CI: a coarse grid and few replicates
 N_REPS = 30 if SMALL else 200  # Monte Carlo replicates per design (MC s.e. of power 0.8: sqrt(.16/N_REPS))
-EFFECTS = [0.0, 0.15, 0.3] if SMALL else [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5]
+EFFECTS = [0.0, 0.15, 0.3] if SMALL else [0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8]
+FOCUS_EFFECT = 0.15 if SMALL else 0.2  # effect at which power is shown against the number of repositories
 N_UNITS = [100, 300] if SMALL else [100, 200, 400, 800]  # repositories in the panel
 TREATED_SHARE = [0.5] if SMALL else [0.2, 0.5]  # expected share that ever adopts
 N_PERIODS = 12  # months per repository
@@ -64,12 +65,11 @@ curve.filter(pl.col("effect") == 0).select("estimator", "n_units", "treated_shar
 
 # %%
 share = max(TREATED_SHARE)
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.3))
+fig, axes = plt.subplots(2, 1, figsize=(9.5, 8.5))
 plot.power_curves(curve.filter(pl.col("treated_share") == share), ax=axes[0],
                   title=f"power by effect size (treated share {share:g})", xlabel="effect (s.d. of noise)")
-mid = sorted(EFFECTS)[len(EFFECTS) // 2]
-plot.power_curves(curve.filter(pl.col("effect") == mid), x="n_units", style="treated_share", ax=axes[1],
-                  title=f"power by number of repositories (effect {mid:g})", xlabel="repositories")
+plot.power_curves(curve.filter(pl.col("effect") == FOCUS_EFFECT), x="n_units", style="treated_share", ax=axes[1],
+                  title=f"power by number of repositories (effect {FOCUS_EFFECT:g})", xlabel="repositories")
 fig.tight_layout()
 
 # %% [markdown]

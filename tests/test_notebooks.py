@@ -37,9 +37,15 @@ def test_notebooks_readme_lists_every_notebook():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_notebook_runs_on_small_data(path):
-    run = run_notebook(path, small=True, timeout=150)
+def test_notebook_runs_on_small_data(path, tmp_path):
+    import nbformat
+
+    run = run_notebook(path, small=True, timeout=150, output_dir=tmp_path)
     assert run.ok, f"{run.describe()}\n{run.traceback}"
+    # every cell that draws with churnlab.plot shows its figure (an rcParams reset once hid them all)
+    nb = nbformat.read(tmp_path / f"{path.stem}.ipynb", as_version=4)
+    drawing = [c for c in nb.cells if c.cell_type == "code" and "plot." in c.source]
+    assert drawing and all(any("image/png" in o.get("data", {}) for o in c.outputs) for c in drawing)
 
 
 # --- the runner itself, on notebooks written in the test -------------------------------------------------

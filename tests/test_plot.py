@@ -216,3 +216,16 @@ def test_power_curves_against_sample_size_and_bad_input():
         plot.power_curves(power_frame(), style=None)
     with pytest.raises(InputError, match="x='n_units' cannot also be hue or style"):
         plot.power_curves(power_frame(), x="n_units")
+
+
+def test_house_style_restores_only_its_own_keys():
+    # a backend activated inside the block (first figure of a Jupyter session) changes other rcParams,
+    # e.g. interactive mode; those changes must survive or later figures are never displayed
+    before = matplotlib.rcParams["lines.linewidth"], matplotlib.rcParams["axes.grid"]
+    try:
+        with plot.house_style():
+            matplotlib.rcParams["lines.linewidth"] = 7.0
+        assert matplotlib.rcParams["lines.linewidth"] == 7.0
+        assert matplotlib.rcParams["axes.grid"] == before[1]
+    finally:
+        matplotlib.rcParams["lines.linewidth"] = before[0]
