@@ -65,7 +65,8 @@ curve.filter(pl.col("effect") == 0).select("estimator", "n_units", "treated_shar
 
 # %%
 share = max(TREATED_SHARE)
-fig, axes = plt.subplots(2, 1, figsize=(9.5, 8.5))
+with plot.house_style():
+    fig, axes = plt.subplots(2, 1, figsize=(9.5, 8.5))
 plot.power_curves(curve.filter(pl.col("treated_share") == share), ax=axes[0],
                   title=f"power by effect size (treated share {share:g})", xlabel="effect (s.d. of noise)")
 plot.power_curves(curve.filter(pl.col("effect") == FOCUS_EFFECT), x="n_units", style="treated_share", ax=axes[1],
