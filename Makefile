@@ -24,8 +24,8 @@ test: setup            ## the whole test suite
 test-fast: setup
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
-notebooks: setup       ## execute every notebook on small committed data
-	$(BIN)/python -m churnlab.notebooks_run notebooks
+notebooks: setup       ## execute every notebook (full size); executed copies, HTML and PNGs in reports/notebooks
+	$(BIN)/python -m churnlab.notebooks_run notebooks --output-dir reports/notebooks --html --figures
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

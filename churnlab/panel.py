@@ -22,7 +22,7 @@ import polars as pl
 
 from churnlab.errors import DataError, InputError
 
-__all__ = ["UNIT_KEYS", "PanelFrame", "build_panel", "prepare_panel"]
+__all__ = ["UNIT_KEYS", "PanelFrame", "balance_panel", "build_panel", "prepare_panel"]
 
 log = logging.getLogger(__name__)
 
@@ -326,3 +326,56 @@ def prepare_panel(
         raise InputError("pass cohort= or treatment=")
     df = df.with_columns(rel_time=pl.col("period") - pl.col("cohort")).sort(unit, "period")
     return PanelFrame(df, dict(unit=unit, time=time, time_format=fmt, period=period, cohort=cohort, treatment=treatment))
+
+
+def balance_panel(
+    data: Any,
+    *,
+    unit: str = "unit",
+    time: str = "period",
+    columns: Sequence[str] = (),
+    start: int | None = None,
+    end: int | None = None,
+) -> pl.DataFrame:
+    """The balanced sub-panel: units observed, with non-null ``columns``, in every period from ``start`` to ``end``.
+
+    Estimators that need a balanced panel (Callaway-Sant'Anna, the Goodman-Bacon decomposition) can then run
+    on an unbalanced released panel. This changes the sample (only units observed throughout remain), so
+    compare estimators on the same balanced sub-panel, and say so.
+
+    Parameters
+    ----------
+    data : polars or pandas DataFrame, or PanelFrame
+        One row per unit and period, ``time`` an integer period index.
+    unit, time : str
+        Unit and integer period columns.
+    columns : sequence of str
+        Columns that must be non-null (outcome, covariates); a row missing one counts as unobserved.
+    start, end : int, optional
+        Period range to keep (default: the data's first and last period).
+
+    Returns
+    -------
+    polars.DataFrame
+        Rows with ``start <= time <= end`` of the units observed in all ``end - start + 1`` periods, sorted by
+        unit and time.
+    """
+    from churnlab.estimate._checks import to_polars
+
+    df = to_polars(data.data if isinstance(data, PanelFrame) else data)
+    miss = [c for c in (unit, time, *columns) if c not in df.columns]
+    if miss:
+        raise InputError(f"columns {miss} not found; the data have {df.columns}")
+    if not df[time].dtype.is_integer():
+        raise InputError(f"{time!r} must be an integer period index (see prepare_panel), not {df[time].dtype}")
+    lo = int(df[time].min()) if start is None else start
+    hi = int(df[time].max()) if end is None else end
+    if hi < lo:
+        raise InputError(f"end={hi} is before start={lo}")
+    rows = df.filter(pl.col(time).is_between(lo, hi), *[pl.col(c).is_not_null() for c in columns])
+    if rows.select(pl.struct(unit, time).is_duplicated().any()).item():
+        raise DataError(f"duplicated ({unit}, {time}) rows; keep one row per unit and period first")
+    full = rows.group_by(unit).agg(n=pl.len()).filter(pl.col("n") == hi - lo + 1).select(unit)
+    out = rows.join(full, on=unit, how="semi").sort(unit, time)
+    log.info("balanced periods %d..%d: kept %d of %d units", lo, hi, full.height, df[unit].n_unique())
+    return out

@@ -31,6 +31,7 @@ __all__ = [
     "event_study",
     "house_style",
     "operation_shares",
+    "power_curves",
     "raw_trends",
     "survival_cohorts",
 ]
@@ -88,14 +89,24 @@ _RC: dict[str, Any] = {
 
 @contextlib.contextmanager
 def house_style(**overrides: Any) -> Iterator[None]:
-    """Context manager applying churnlab's style (matplotlib rcParams) only inside the ``with`` block."""
+    """Context manager applying churnlab's style (matplotlib rcParams) only inside the ``with`` block.
+
+    Only the style's own keys are restored on exit (unlike ``matplotlib.rc_context``, which restores every
+    rcParam): when the first figure of a session is drawn inside the block, the backend activates then and
+    its settings must survive the block (in Jupyter, the inline backend switches on interactive mode; undoing
+    that silently stops later figures from being displayed).
+    """
     import matplotlib as mpl
     from cycler import cycler
 
     rc = dict(_RC, **{"axes.prop_cycle": cycler(color=list(PALETTE))})
     rc.update(overrides)
-    with mpl.rc_context(rc):
+    saved = {k: mpl.rcParams[k] for k in rc}
+    try:
+        mpl.rcParams.update(rc)
         yield
+    finally:
+        mpl.rcParams.update(saved)
 
 
 def _frame(data: Any, name: str) -> pl.DataFrame:
@@ -466,4 +477,83 @@ def bacon_scatter(
         _finish(ax, title=title, xlabel=xlabel, ylabel=ylabel)
         if legend:
             ax.legend(loc="best")
+    return ax
+
+
+# --------------------------------------------------------------------------------------------------------
+# power curves
+# --------------------------------------------------------------------------------------------------------
+
+
+def power_curves(
+    curve: Any,
+    *,
+    x: Literal["effect", "n_units", "treated_share"] = "effect",
+    hue: str = "estimator",
+    style: str | None = "n_units",
+    target: float | None = 0.8,
+    band: bool = True,
+    ax: Any = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str = "power (rejection rate)",
+    legend: bool = True,
+) -> Any:
+    """Simulated power against effect size (or sample size), one line per estimator and design.
+
+    ``curve`` is the output of :func:`churnlab.power.power_curve` (columns ``power``, ``power_se``, ``alpha``
+    and the design columns). Lines are coloured by ``hue`` and dashed/marked by ``style`` (``None``: one line
+    per ``hue`` value; the frame must then have a single design per ``hue`` and ``x``). ``band`` shades
+    +/- 1.96 Monte Carlo standard errors. A dashed line marks the ``target`` power, a dotted one the nominal
+    size ``alpha`` (where the curve should start at effect 0).
+    """
+    _choice("x", x, ("effect", "n_units", "treated_share"))
+    df = _frame(curve, "curve")
+    keys = [c for c in (hue, style) if c is not None]
+    if x in keys:
+        raise InputError(f"x={x!r} cannot also be hue or style; pick another column for the lines")
+    _require(df, [x, "power", *keys], "curve")
+    if "power_se" not in df.columns:
+        band = False
+    dup = df.group_by([*keys, x]).len().filter(pl.col("len") > 1)
+    if dup.height:
+        raise InputError(f"curve has several rows per line and {x!r}; filter it or set style= to the column that "
+                         f"varies (rows of {dup.row(0)[:-1]})")
+    hues = list(dict.fromkeys(df.sort(hue)[hue].to_list()))
+    styles = list(dict.fromkeys(df.sort(style)[style].to_list())) if style is not None else [None]
+    dashes = ("-", "--", ":", "-.")
+    markers = ("o", "s", "D", "^", "v", "P")
+    with house_style():
+        ax = _axes(ax)
+        for i, h in enumerate(hues):
+            for j, s in enumerate(styles):
+                d = df.filter(pl.col(hue) == h)
+                if style is not None:
+                    d = d.filter(pl.col(style) == s)
+                d = d.filter(pl.col("power").is_not_null()).sort(x)
+                if d.height == 0:
+                    continue
+                xs, p = d[x].cast(pl.Float64).to_numpy(), d["power"].to_numpy()
+                color = PALETTE[i % len(PALETTE)]
+                label = str(h) if style is None or len(styles) == 1 else f"{h}, {style} = {s}"
+                ax.plot(xs, p, color=color, ls=dashes[j % len(dashes)], marker=markers[j % len(markers)], ms=4,
+                        lw=1.5, label=label, zorder=3)
+                if band:
+                    se = d["power_se"].fill_null(0.0).to_numpy()
+                    ax.fill_between(xs, np.clip(p - 1.96 * se, 0, 1), np.clip(p + 1.96 * se, 0, 1), color=color,
+                                    alpha=0.12, lw=0, zorder=2)
+        if target is not None:
+            ax.axhline(target, color=OKABE_ITO["black"], ls="--", lw=0.9, label=f"{target:.0%} power")
+        if "alpha" in df.columns and df["alpha"].n_unique() == 1:
+            a = float(df["alpha"][0])
+            ax.axhline(a, color=GREY, ls=":", lw=0.9, label=f"nominal size {a:g}")
+        ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_formatter(_percent())
+        _finish(ax, title=title, xlabel=xlabel or x.replace("_", " "), ylabel=ylabel)
+        if legend:
+            n_entries = len(ax.get_legend_handles_labels()[1])
+            if n_entries > 5:  # many designs: keep the legend off the curves
+                ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+            else:
+                ax.legend(loc="lower right")
     return ax

@@ -100,3 +100,21 @@ def test_prepare_panel_rejects_duplicates_and_reversals():
     raw = pl.DataFrame({"id": ["a", "a", "a"], "t": [1, 2, 3], "d": [0, 1, 0]})
     with pytest.raises(DataError, match="switches off"):
         prepare_panel(raw, unit="id", time="t", treatment="d")
+
+
+def test_balance_panel_keeps_units_observed_in_every_period():
+    from churnlab.panel import balance_panel
+
+    df = pl.DataFrame({
+        "unit": ["a"] * 4 + ["b"] * 3 + ["c"] * 4,
+        "period": [0, 1, 2, 3, 0, 1, 3, 0, 1, 2, 3],
+        "y": [1.0, 2.0, 3.0, 4.0, 1.0, 1.0, 1.0, 5.0, None, 5.0, 5.0],
+    })
+    assert balance_panel(df)["unit"].unique(maintain_order=True).to_list() == ["a", "c"]  # b misses period 2
+    assert balance_panel(df, columns=["y"])["unit"].unique(maintain_order=True).to_list() == ["a"]  # c has a null y in period 1
+    win = balance_panel(df, columns=["y"], start=2, end=3)  # inside periods 2..3 b still misses 2, c is complete
+    assert win.select("unit", "period").rows() == [("a", 2), ("a", 3), ("c", 2), ("c", 3)]
+    with pytest.raises(InputError, match=r"columns \['z'\] not found"):
+        balance_panel(df, columns=["z"])
+    with pytest.raises(InputError, match="end=1 is before start=2"):
+        balance_panel(df, start=2, end=1)

@@ -179,3 +179,53 @@ def test_import_does_not_touch_matplotlib_state():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     assert importlib.import_module("churnlab.plot") is plot
+
+
+def power_frame() -> pl.DataFrame:
+    rows = []
+    for est, scale in (("imputation", 1.0), ("callaway_santanna", 0.6)):
+        for n in (100, 400):
+            for eff, p in ((0.0, 0.05), (0.1, 0.3), (0.2, 0.7), (0.3, 0.95)):
+                pw = 0.05 + (p - 0.05) * scale * (1.5 if n == 400 else 1.0)
+                rows.append(dict(estimator=est, n_units=n, treated_share=0.5, effect=eff, power=min(pw, 1.0),
+                                 power_se=0.02, alpha=0.05))
+    return pl.DataFrame(rows)
+
+
+def test_power_curves_one_line_per_estimator_and_design():
+    ax = plot.power_curves(power_frame())
+    data = [ln for ln in ax.lines if ln.get_label().startswith(("imputation", "callaway"))]
+    assert sorted(ln.get_label() for ln in data) == [
+        "callaway_santanna, n_units = 100", "callaway_santanna, n_units = 400",
+        "imputation, n_units = 100", "imputation, n_units = 400"]
+    assert all(list(ln.get_xdata()) == [0.0, 0.1, 0.2, 0.3] for ln in data)
+    # same estimator shares a colour, designs differ by line style; bands for every line
+    by = {ln.get_label(): (to_hex(ln.get_color()), ln.get_linestyle()) for ln in data}
+    assert by["imputation, n_units = 100"][0] == by["imputation, n_units = 400"][0]
+    assert by["imputation, n_units = 100"][1] != by["imputation, n_units = 400"][1]
+    assert len(ax.collections) == 4
+    refs = {ln.get_label(): ln.get_ydata()[0] for ln in ax.lines if not ln.get_label().startswith(("imp", "call"))}
+    assert refs == {"80% power": 0.8, "nominal size 0.05": 0.05}
+
+
+def test_power_curves_against_sample_size_and_bad_input():
+    df = power_frame().filter(pl.col("effect") == 0.2)
+    ax = plot.power_curves(df, x="n_units", style=None, target=None, band=False)
+    assert [list(ln.get_xdata()) for ln in ax.lines if ln.get_label() == "imputation"] == [[100.0, 400.0]]
+    with pytest.raises(InputError, match="several rows per line"):
+        plot.power_curves(power_frame(), style=None)
+    with pytest.raises(InputError, match="x='n_units' cannot also be hue or style"):
+        plot.power_curves(power_frame(), x="n_units")
+
+
+def test_house_style_restores_only_its_own_keys():
+    # a backend activated inside the block (first figure of a Jupyter session) changes other rcParams,
+    # e.g. interactive mode; those changes must survive or later figures are never displayed
+    before = matplotlib.rcParams["lines.linewidth"], matplotlib.rcParams["axes.grid"]
+    try:
+        with plot.house_style():
+            matplotlib.rcParams["lines.linewidth"] = 7.0
+        assert matplotlib.rcParams["lines.linewidth"] == 7.0
+        assert matplotlib.rcParams["axes.grid"] == before[1]
+    finally:
+        matplotlib.rcParams["lines.linewidth"] = before[0]

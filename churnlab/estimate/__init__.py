@@ -17,12 +17,14 @@ _LAZY = {
     "pretrend_test": "churnlab.estimate.inference",
     "sun_abraham": "churnlab.estimate.sunab",
     "wild_cluster_bootstrap": "churnlab.estimate.inference",
+    "compare_estimators": "churnlab.estimate.compare",
     "cursor_study": "churnlab.estimate.replicate",
     "event_study_twfe": "churnlab.estimate.twfe",
     "imputation": "churnlab.estimate.imputation",
     "ppml": "churnlab.estimate.twfe",
     "twfe": "churnlab.estimate.twfe",
     "simulate_panel": "churnlab.estimate.dgp",
+    "stack_results": "churnlab.estimate.compare",
     "transform_outcome": "churnlab.estimate._checks",
 }
 

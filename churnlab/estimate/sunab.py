@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 import polars as pl
 
 from churnlab.errors import DataError
@@ -69,11 +70,10 @@ def sun_abraham(
     cells = sorted({(float(g), int(h)) for g, h in zip(df["g"], e, strict=True) if not np.isnan(g) and h != ref})
     if not cells:
         raise DataError("no cohort x event-time cells to estimate")
-    names = []
-    for g, h in cells:
-        nm = f"c{int(g)}_{'m' if h < 0 else 'p'}{abs(h)}"
-        df[nm] = ((df["g"] == g) & (e == h)).astype(float)
-        names.append(nm)
+    dummies = {f"c{int(g)}_{'m' if h < 0 else 'p'}{abs(h)}": ((df["g"] == g) & (e == h)).astype(float)
+               for g, h in cells}
+    names = list(dummies)
+    df = pd.concat([df, pd.DataFrame(dummies, index=df.index)], axis=1)  # one concat: no fragmented frame
     xs = [f"x{k}" for k in range(panel.X.shape[1])]
     fit = pf.feols(f"y ~ {' + '.join(names + xs)} | unit + time", data=df, vcov=_vcov_arg("cluster"))
     coef = fit.coef()
