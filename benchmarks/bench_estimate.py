@@ -37,7 +37,7 @@ def _fit(name, df, pdf) -> None:
         for k in ("simple", "dynamic", "group", "calendar"):
             m.aggte(typec=k, bstrap=False, cband=False)
     elif name == "imp_churnlab":
-        from churnlab.estimate.imputation import imputation
+        from churnlab.estimate.bjs import imputation
 
         imputation(df, y="y", horizon=True)
     elif name == "imp_diffdiff":
@@ -52,7 +52,7 @@ def _fit(name, df, pdf) -> None:
         pf.did2s(pdf, yname="y", first_stage="~ 0 | unit + period", second_stage="~ treat", treatment="treat",
                  cluster="unit")
     elif name == "twfe_churnlab":
-        from churnlab.estimate.twfe import twfe
+        from churnlab.estimate.fixed_effects import twfe
 
         twfe(df, y="y")
     elif name == "twfe_pyfixest":

@@ -22,9 +22,9 @@ import polars as pl
 def one(seed: int, units: int, periods: int, slope: float) -> list[dict]:
     from churnlab.estimate.did import callaway_santanna
     from churnlab.estimate.dgp import simulate_panel
-    from churnlab.estimate.imputation import imputation
+    from churnlab.estimate.bjs import imputation
     from churnlab.estimate.sunab import sun_abraham
-    from churnlab.estimate.twfe import twfe
+    from churnlab.estimate.fixed_effects import twfe
 
     df = simulate_panel(units, periods, seed=seed, slope=slope, serial=0.3)
     tr = df.filter(pl.col("treat") == 1)

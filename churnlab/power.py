@@ -82,7 +82,7 @@ def _seed(seed: int, n_units: int, share: float, rep: int) -> int:
 def _fit(name: str, df: pl.DataFrame, cluster: str | None) -> tuple[float, float, float]:
     """Overall ATT, its standard error and p-value from one estimator."""
     if name == "imputation":
-        from churnlab.estimate.imputation import imputation
+        from churnlab.estimate.bjs import imputation
 
         row = imputation(df, y="y", horizon=None, cluster=cluster).overall
     else:

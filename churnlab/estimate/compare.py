@@ -71,9 +71,9 @@ def compare_estimators(
         Keyed by estimator name (``"twfe"`` and ``"twfe_event"`` for the two TWFE fits), in ``COMPARED`` order.
     """
     from churnlab.estimate.did import callaway_santanna
-    from churnlab.estimate.imputation import imputation
+    from churnlab.estimate.bjs import imputation
     from churnlab.estimate.sunab import sun_abraham
-    from churnlab.estimate.twfe import event_study_twfe, twfe
+    from churnlab.estimate.fixed_effects import event_study_twfe, twfe
 
     unknown = [e for e in estimators if e not in COMPARED]
     if unknown:

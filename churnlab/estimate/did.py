@@ -51,7 +51,7 @@ def multiplier_bootstrap(
     n = inf.shape[0]
     ncl = int(cluster.max()) + 1
 
-    from churnlab.estimate.imputation import _groupsum
+    from churnlab.estimate.bjs import _groupsum
 
     sums = _groupsum(cluster, ncl, np.nan_to_num(inf))
     rng = np.random.default_rng(seed)

@@ -129,7 +129,7 @@ def wild_cluster_bootstrap(
     multiplied by Rademacher or Webb weights. With Rademacher weights and at most 12 clusters every sign pattern is
     enumerated (exact). The p-value compares the studentised score with its bootstrap distribution.
     """
-    from churnlab.estimate.imputation import fe_projector
+    from churnlab.estimate.bjs import fe_projector
 
     check_choice("weights", weights, ("rademacher", "webb"))
     panel = prepare(data, y=y, unit=unit, time=time, cohort=cohort, covariates=covariates, cluster=cluster,

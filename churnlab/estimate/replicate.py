@@ -35,7 +35,7 @@ import polars as pl
 
 from churnlab.errors import InputError, ManyZerosWarning
 from churnlab.estimate._checks import check_choice, transform_outcome
-from churnlab.estimate.imputation import imputation
+from churnlab.estimate.bjs import imputation
 
 __all__ = ["CURSOR_OUTCOMES", "CURSOR_PUBLISHED", "cursor_study", "cursor_study_panel"]
 

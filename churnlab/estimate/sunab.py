@@ -18,7 +18,7 @@ import polars as pl
 from churnlab.errors import DataError
 from churnlab.estimate._checks import check_choice, prepare, require_never_treated
 from churnlab.estimate._result import Result, make_rows
-from churnlab.estimate.twfe import _frame, _vcov_arg
+from churnlab.estimate.fixed_effects import _frame, _vcov_arg
 
 __all__ = ["sun_abraham"]
 
@@ -45,7 +45,7 @@ def sun_abraham(
         Never-treated units, or the last-treated cohort (periods from its adoption on are dropped).
     ref : int
         Reference event time (omitted for every cohort).
-    Other parameters as :func:`churnlab.estimate.twfe`.
+    Other parameters as :func:`churnlab.estimate.fixed_effects`.
 
     Returns
     -------

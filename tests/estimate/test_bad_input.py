@@ -10,8 +10,8 @@ import pytest
 from churnlab.errors import DataError, InputError, ManyZerosWarning
 from churnlab.estimate._checks import transform_outcome
 from churnlab.estimate.did import callaway_santanna
-from churnlab.estimate.imputation import imputation
-from churnlab.estimate.twfe import twfe
+from churnlab.estimate.bjs import imputation
+from churnlab.estimate.fixed_effects import twfe
 
 
 def test_duplicated_rows_are_listed(panel):
@@ -60,3 +60,14 @@ def test_options_are_checked(panel):
         imputation(panel, y="zz")
     with pytest.raises(DataError, match="unbalanced"):
         callaway_santanna(panel.filter(pl.col("period") != 3) .filter(~((pl.col("unit") == 1) & (pl.col("period") == 4))), y="y")
+
+
+def test_estimator_names_are_functions_not_modules():
+    import importlib
+
+    import churnlab.estimate as est
+
+    importlib.import_module("churnlab.estimate.bjs")  # importing a module must not shadow a function name
+    for name in est.__all__:
+        assert callable(getattr(est, name)) or name == "Result", name
+    assert callable(est.imputation) and callable(est.twfe)

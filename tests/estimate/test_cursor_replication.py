@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from churnlab.errors import DataError, ManyZerosWarning
-from churnlab.estimate.imputation import imputation
+from churnlab.estimate.bjs import imputation
 from churnlab.estimate.replicate import cursor_study, cursor_study_panel, cursor_study_table
 
 OUT = ["commits", "lines_added", "static_analysis_warnings", "cognitive_complexity"]

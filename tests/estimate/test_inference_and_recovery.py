@@ -9,10 +9,10 @@ import pytest
 from churnlab.estimate.did import callaway_santanna
 from churnlab.estimate.dgp import simulate_panel
 from churnlab.estimate.honest import honest_sensitivity
-from churnlab.estimate.imputation import imputation
+from churnlab.estimate.bjs import imputation
 from churnlab.estimate.inference import placebo, pretrend_test, wild_cluster_bootstrap
 from churnlab.estimate.sunab import sun_abraham
-from churnlab.estimate.twfe import event_study_twfe, ppml, twfe
+from churnlab.estimate.fixed_effects import event_study_twfe, ppml, twfe
 
 
 @pytest.fixture(scope="module")

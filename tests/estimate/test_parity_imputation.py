@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from churnlab.estimate.imputation import imputation
+from churnlab.estimate.bjs import imputation
 
 diff_diff = pytest.importorskip("diff_diff")
 TOL = 1e-8

@@ -10,7 +10,7 @@ import pytest
 
 from churnlab.estimate.bacon import bacon_decomposition
 from churnlab.estimate.sunab import sun_abraham
-from churnlab.estimate.twfe import twfe
+from churnlab.estimate.fixed_effects import twfe
 
 diff_diff = pytest.importorskip("diff_diff")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab.estimate.twfe import event_study_twfe, twfe
+from churnlab.estimate.fixed_effects import event_study_twfe, twfe
 
 
 @pytest.fixture(scope="module")
