@@ -48,14 +48,34 @@ def _cmd_mine(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from .mine import mine
+def _print_headline(headline) -> None:
+    import polars as pl
 
-    out = os.path.join(args.out, "self")
-    print("churnlab demo: mining this project's own history (no network)")
-    result = mine(args.source, out, name="churnlab")
-    print(result.summary())
-    print(f"tables written under {out}/")
+    with pl.Config(tbl_rows=50, tbl_cols=20, float_precision=4, tbl_hide_dataframe_shape=True,
+                   tbl_hide_column_data_types=True, tbl_width_chars=160):
+        print(headline)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    print("churnlab demo: a simulated AI-adoption study, end to end (no network)", flush=True)
+    result = run_demo(args.out, n_repos=args.n_repos, workers=args.workers, seed=args.seed,
+                      on_step=lambda msg: print(f"  {msg}", flush=True))
+    print("\nHeadline: each estimator's overall effect and 95% interval beside the true effect")
+    _print_headline(result.headline.select("outcome", "true_att", "estimator", "estimate", "ci_low", "ci_high",
+                                           "covers_truth"))
+    print(f"\nOpen {result.report} in a browser; figures: {result.report.parent}/*.png")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .analysis import analyse, write_analysis
+
+    analysis = analyse(args.dataset, rule=args.rule, outcomes=args.outcomes.split(","))
+    report = write_analysis(analysis, args.out, title=f"churnlab report: {args.dataset}")
+    _print_headline(analysis.headline)
+    print(f"wrote {report} and {len(analysis.figures)} figures")
     return 0
 
 
@@ -165,10 +185,20 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--salt", help="pseudonymisation salt (default: $CHURNLAB_SALT or one kept in the cache)")
     s.set_defaults(func=_cmd_signals)
 
-    d = sub.add_parser("demo", help="the embedded default job (no network)")
-    d.add_argument("--out", default="reports", help="output folder (default: reports)")
-    d.add_argument("--source", default=".", help=argparse.SUPPRESS)
+    d = sub.add_parser("demo", help="the embedded default study: simulate, mine, estimate, report (no network)")
+    d.add_argument("--out", default="reports/demo", help="output folder (default: reports/demo)")
+    d.add_argument("--n-repos", type=int, default=40, help="simulated repositories (default: 40)")
+    d.add_argument("--workers", type=int, default=2, help="mining processes (default: 2)")
+    d.add_argument("--seed", type=int, default=2026, help="simulation seed (default: 2026)")
     d.set_defaults(func=_cmd_demo)
+
+    r = sub.add_parser("report", help="panel, estimators, figures and an HTML report for a mined dataset")
+    r.add_argument("dataset", help="dataset folder written by churnlab mine / study mine")
+    r.add_argument("--out", default="reports/report", help="report folder (default: reports/report)")
+    r.add_argument("--rule", default="first_any", choices=["first_any", "first_config", "first_trailer"],
+                   help="adoption rule (default: first_any)")
+    r.add_argument("--outcomes", default="new_code_churn,revert_rate", help="comma-separated panel outcomes")
+    r.set_defaults(func=_cmd_report)
     return p
 
 

@@ -22,7 +22,7 @@ import polars as pl
 
 from churnlab.errors import DataError, InputError
 
-__all__ = ["UNIT_KEYS", "PanelFrame", "balance_panel", "build_panel", "prepare_panel"]
+__all__ = ["UNIT_KEYS", "PanelFrame", "balance_panel", "build_panel", "from_dataset", "prepare_panel"]
 
 log = logging.getLogger(__name__)
 
@@ -379,3 +379,94 @@ def balance_panel(
     out = rows.join(full, on=unit, how="semi").sort(unit, time)
     log.info("balanced periods %d..%d: kept %d of %d units", lo, hi, full.height, df[unit].n_unique())
     return out
+
+
+AdoptionRule = Literal["first_any", "first_config", "first_trailer"]
+#: Per-commit signal kinds that attribute the commit itself to an AI tool (marker-path events do not).
+_USE_SIGNALS = ("trailer", "message", "identity")
+
+
+def from_dataset(
+    out: Any,
+    *,
+    unit: Unit = "repo",
+    period: Period = "month",
+    rule: AdoptionRule = "first_any",
+    churn_window: int = 14,
+    revert_window: int = 30,
+    exclude_bulk: bool = True,
+    adoption: pl.DataFrame | None = None,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+) -> PanelFrame:
+    """The panel of a mined dataset: activity, churn, revert, duplication and AI-use outcomes by unit and period.
+
+    Joins the ``commits``, ``churn``, ``revert_flags``, ``signals`` and ``adoption`` tables of the dataset
+    folder ``out`` (see :mod:`churnlab.schemas`) and aggregates them with :func:`build_panel`. Outcomes
+    (spec section 6), besides the built-in activity counts:
+
+    - ``new_code_churn``: of the meaningful lines authored in the period, the share revised within
+      ``churn_window`` days (right-censored lines left out of the denominator);
+    - ``revision_churn``: of the meaningful lines changed in the period, the share that revised lines younger
+      than ``churn_window`` days (GitClear's "churn % of changed lines");
+    - ``revert_rate``: of the commits authored in the period, the share reverted within ``revert_window``
+      days (censored commits left out);
+    - ``duplicate_block_rate``: share of commits adding a duplicated block of 5+ lines;
+    - ``ai_share``: share of commits attributed to an AI tool by trailer, message or agent identity.
+
+    Bulk commits (``is_bulk``) are left out of the churn and duplication rates unless ``exclude_bulk=False``;
+    bot commits are left out of every outcome but ``bot_share``. The cohort is the adoption period under
+    ``rule`` from the ``adoption`` table, or from ``adoption`` (unit keys + ``adopted_at``) when given,
+    e.g. a study manifest's overrides.
+    """
+    from churnlab import io, schemas
+
+    _check("rule", rule, ("first_any", "first_config", "first_trailer"))
+    _check("churn_window", churn_window, schemas.CHURN_WINDOWS)
+    _check("revert_window", revert_window, (30, 90))
+    keep = pl.lit(True) if not exclude_bulk else ~pl.col("is_bulk").fill_null(False)
+    w, d = churn_window, revert_window
+    churn = io.scan_table(out, "churn").select(
+        "repo", "sha", "is_bulk", "has_duplicate_block", "meaningful_lines", "authored_lines",
+        pl.col(f"authored_churned_w{w}").alias("_churned"), pl.col(f"censored_w{w}").alias("_censored"),
+        (pl.col(f"churn_self_w{w}") + pl.col(f"churn_others_w{w}")).alias("_revising"))
+    flags = io.scan_table(out, "revert_flags").select("repo", "sha", pl.col(f"reverted_within_{d}d").alias("_reverted"))
+    ai = (io.scan_table(out, "signals").filter(pl.col("kind").is_in(_USE_SIGNALS))
+          .select("repo", "sha").unique().with_columns(_ai=pl.lit(1)))
+    events = (io.scan_table(out, "commits")
+              .join(churn, on=["repo", "sha"], how="left")
+              .join(flags, on=["repo", "sha"], how="left")
+              .join(ai, on=["repo", "sha"], how="left")
+              .with_columns(
+                  nc_num=pl.when(keep & ~pl.col("_censored")).then(pl.col("_churned")).otherwise(0),
+                  nc_den=pl.when(keep & ~pl.col("_censored")).then(pl.col("authored_lines")).otherwise(0),
+                  rc_num=pl.when(keep).then(pl.col("_revising")).otherwise(0),
+                  rc_den=pl.when(keep).then(pl.col("meaningful_lines")).otherwise(0),
+                  dup_num=pl.when(keep).then(pl.col("has_duplicate_block").cast(pl.Int64)).otherwise(0),
+                  dup_den=pl.when(keep & pl.col("is_bulk").is_not_null()).then(1).otherwise(0),
+                  rv_num=pl.col("_reverted").cast(pl.Int64).fill_null(0),
+                  rv_den=pl.col("_reverted").is_not_null().cast(pl.Int64),
+                  ai_num=pl.col("_ai").fill_null(0),
+              ).with_columns(pl.col("^(nc|rc|dup)_(num|den)$").fill_null(0)))
+    if adoption is None:
+        adoption = _adoption(io.scan_table(out, "adoption"), unit, rule)
+    sums = ["nc_num", "nc_den", "rc_num", "rc_den", "dup_num", "dup_den", "rv_num", "rv_den", "ai_num"]
+    ratios = {"new_code_churn": ("nc_num", "nc_den"), "revision_churn": ("rc_num", "rc_den"),
+              "revert_rate": ("rv_num", "rv_den"), "duplicate_block_rate": ("dup_num", "dup_den"),
+              "ai_share": ("ai_num", "commits")}
+    panel = build_panel(events, adoption, unit=unit, period=period, sums=sums, ratios=ratios, start=start, end=end)
+    options = dict(panel.options, dataset=str(out), rule=rule, churn_window=w, revert_window=d,
+                   exclude_bulk=exclude_bulk)
+    return PanelFrame(panel.data, options)
+
+
+def _adoption(table: pl.LazyFrame, unit: str, rule: str) -> pl.DataFrame:
+    """Adoption dates by unit under ``rule`` (absorbing: an author's first date across repositories)."""
+    col = pl.col(f"{rule}_time")
+    if unit == "repo":
+        rows = table.filter(pl.col("level") == "repo").select("repo", adopted_at=col)
+    elif unit == "author_repo":
+        rows = table.filter(pl.col("level") == "author").select("repo", "author_id", adopted_at=col)
+    else:
+        rows = table.filter(pl.col("level") == "author").group_by("author_id").agg(adopted_at=col.min())
+    return rows.filter(pl.col("adopted_at").is_not_null()).collect()

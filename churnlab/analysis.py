@@ -1,0 +1,242 @@
+"""A mined dataset, analysed: GitClear-style yearly summaries, the DiD panel, estimators side by side, figures.
+
+This is the stage between the tables and a report: :func:`analyse` takes a dataset folder (what
+``churnlab mine`` or ``churnlab study mine`` wrote) and returns an :class:`Analysis` holding the panel, every
+estimator's tidy results, a headline table and the figures; :func:`write_analysis` saves the figures as PNG
+files and a self-contained HTML report. ``churnlab report DATASET`` and the demo both call these two.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from . import io
+from .errors import DataError, InputError
+
+__all__ = ["OPERATIONS", "Analysis", "analyse", "survival_totals", "write_analysis", "yearly_operation_shares",
+           "yearly_summary"]
+
+log = logging.getLogger(__name__)
+
+#: GitClear's operations, in their reporting order.
+OPERATIONS = ("added", "deleted", "updated", "moved", "copy_pasted", "find_replaced")
+#: Outcomes analysed by default: the two a churn study is about.
+OUTCOMES = ("new_code_churn", "revert_rate")
+
+
+def _human_commits(out: Any, *, exclude_bulk: bool) -> pl.LazyFrame:
+    """Non-merge, non-bot commits with their year (and bulk flag from the churn table)."""
+    commits = io.scan_table(out, "commits").filter(~pl.col("is_merge") & ~pl.col("is_bot"))
+    churn = io.scan_table(out, "churn").select("repo", "sha", "is_bulk")
+    lf = commits.join(churn, on=["repo", "sha"], how="left").with_columns(year=pl.col("author_time").dt.year())
+    return lf.filter(~pl.col("is_bulk").fill_null(False)) if exclude_bulk else lf
+
+
+def yearly_operation_shares(out: Any, *, exclude_bulk: bool = True) -> pl.DataFrame:
+    """Changed lines by GitClear operation and year, with each year's shares (columns year, operation, lines, share).
+
+    Human, non-merge commits; bulk commits left out by default (spec section 1). No-op lines are not an
+    operation and are left out of the shares, as in GitClear's reports.
+    """
+    commits = _human_commits(out, exclude_bulk=exclude_bulk).select("repo", "sha", "year")
+    ops = io.scan_table(out, "line_ops").join(commits, on=["repo", "sha"])
+    long = (ops.group_by("year").agg(pl.col(list(OPERATIONS)).sum())
+            .unpivot(index="year", variable_name="operation", value_name="lines").collect())
+    return (long.with_columns(share=pl.col("lines") / pl.col("lines").sum().over("year"))
+            .sort("year", pl.col("operation").replace_strict({o: i for i, o in enumerate(OPERATIONS)})))
+
+
+def yearly_summary(out: Any, *, churn_window: int = 14, revert_window: int = 30, exclude_bulk: bool = True) -> pl.DataFrame:
+    """GitClear's headline series by year: churn of changed lines, new-code churn, duplicate-block commits, reverts."""
+    w, d = churn_window, revert_window
+    churn = io.scan_table(out, "churn").select(
+        "repo", "sha", "meaningful_lines", "authored_lines", "has_duplicate_block",
+        (pl.col(f"churn_self_w{w}") + pl.col(f"churn_others_w{w}")).alias("revising"),
+        pl.when(~pl.col(f"censored_w{w}")).then(pl.col(f"authored_churned_w{w}")).alias("churned"),
+        pl.when(~pl.col(f"censored_w{w}")).then(pl.col("authored_lines")).alias("authored_uncensored"))
+    flags = io.scan_table(out, "revert_flags").select("repo", "sha", pl.col(f"reverted_within_{d}d").alias("reverted"))
+    lf = (_human_commits(out, exclude_bulk=exclude_bulk).select("repo", "sha", "year")
+          .join(churn, on=["repo", "sha"]).join(flags, on=["repo", "sha"], how="left"))
+    return (lf.group_by("year").agg(
+        commits=pl.len(),
+        changed_lines=pl.col("meaningful_lines").sum(),
+        **{f"churn_changed_w{w}": pl.col("revising").sum() / pl.col("meaningful_lines").sum(),
+           f"new_code_churn_w{w}": pl.col("churned").sum() / pl.col("authored_uncensored").sum(),
+           "duplicate_block_commits": pl.col("has_duplicate_block").mean(),
+           f"revert_rate_{d}d": pl.col("reverted").cast(pl.Float64).mean()},
+    ).sort("year").collect())
+
+
+def survival_totals(out: Any, *, granularity: str = "year") -> pl.DataFrame:
+    """Live lines by birth cohort at each sample time, summed over the dataset's repositories."""
+    if granularity not in ("year", "quarter"):
+        raise InputError(f"granularity={granularity!r} is not allowed; choose 'year' or 'quarter'")
+    surv = io.scan_table(out, "survival").filter(pl.col("granularity") == granularity)
+    # Repositories are sampled at their own times: align on calendar months before summing.
+    return (surv.with_columns(sample_time=pl.col("sample_time").dt.truncate("1mo"))
+            .group_by("repo", "sample_time", "cohort").agg(pl.col("live_lines").last())
+            .group_by("sample_time", "cohort").agg(lines=pl.col("live_lines").sum())
+            .sort("sample_time", "cohort").collect())
+
+
+@dataclass
+class Analysis:
+    """Everything :func:`analyse` computed; ``figures`` maps a file stem to a matplotlib Figure."""
+
+    dataset: str
+    panel: Any
+    results: dict[str, dict[str, Any]]
+    headline: pl.DataFrame
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
+    truth: Mapping[str, float] | None = None
+
+
+def analyse(out: str | os.PathLike, *, outcomes: Sequence[str] = OUTCOMES, truth: Mapping[str, float] | None = None,
+            estimators: Sequence[str] = ("imputation", "callaway_santanna", "sun_abraham", "twfe"),
+            window: tuple[int, int] = (-6, 6), bootstrap: int = 499, seed: int = 0, figures: bool = True,
+            **panel_options: Any) -> Analysis:
+    """Build the repository x month panel of a dataset and fit the estimators to each outcome.
+
+    ``truth`` (outcome -> true ATT, e.g. a simulated study's) adds a column saying whether each 95%
+    interval covers it. ``panel_options`` go to :func:`churnlab.panel.from_dataset`.
+    """
+    from .estimate.compare import stack_results
+    from .panel import from_dataset
+
+    panel = from_dataset(out, **panel_options)
+    data = panel.data
+    if data["cohort"].drop_nulls().len() == 0:
+        raise DataError(f"no repository in {out} shows AI adoption under rule {panel.options['rule']!r}: "
+                        "there is no treated group to estimate an effect for")
+    if data.filter(pl.col("cohort").is_null()).height == 0:
+        raise DataError(f"every repository in {out} adopts: there are no never-treated controls")
+    results, rows = {}, []
+    for y in outcomes:
+        if y not in data.columns:
+            raise InputError(f"outcome {y!r} is not in the panel; choose from {sorted(set(data.columns) - {'unit'})}")
+        res = _fit(data, y, estimators, window, bootstrap, seed)
+        results[y] = res
+        for name, r in res.items():
+            if name in ("twfe_event", "bacon"):
+                continue
+            o = r.to_frame().filter(pl.col("kind") == "overall").head(1)
+            rows.append(dict(outcome=y, estimator=name, n_units=o["n_units"][0],
+                             **{c: o[c][0] for c in ("estimate", "se", "ci_low", "ci_high", "p_value")}))
+    headline = pl.DataFrame(rows)
+    if truth is not None:
+        headline = headline.with_columns(true_att=pl.col("outcome").replace_strict(dict(truth), default=None,
+                                                                                  return_dtype=pl.Float64))
+        headline = headline.with_columns(covers_truth=(pl.col("ci_low") <= pl.col("true_att"))
+                                         & (pl.col("true_att") <= pl.col("ci_high")))
+    analysis = Analysis(str(out), panel, results, headline, truth=truth)
+    analysis.tables["yearly_summary"] = yearly_summary(out)
+    analysis.tables["operation_shares"] = yearly_operation_shares(out)
+    if figures:
+        analysis.figures = _figures(analysis, stack_results, window)
+    return analysis
+
+
+def _fit(data: pl.DataFrame, y: str, estimators: Sequence[str], window: tuple[int, int], bootstrap: int,
+         seed: int) -> dict[str, Any]:
+    """Fit the estimators to one outcome.
+
+    A rate is null where its denominator is zero (a month without commits, or censored at the end of
+    history): those cells are missing, never zero. Imputation, Sun-Abraham and TWFE use every observed cell;
+    Callaway-Sant'Anna and the Bacon decomposition need a balanced panel, so they use the units observed in
+    every period that has any observation.
+    """
+    from .estimate.bacon import bacon_decomposition
+    from .estimate.compare import compare_estimators
+    from .panel import balance_panel
+
+    observed = data.filter(pl.col(y).is_not_null())
+    others = [e for e in estimators if e != "callaway_santanna"]
+    res = compare_estimators(observed, y=y, estimators=others, window=window) if others else {}
+    balanced = balance_panel(observed, columns=[y])
+    if balanced["cohort"].drop_nulls().len() == 0 or balanced["cohort"].null_count() == 0:
+        log.warning("%s: the balanced sub-panel lacks treated or never-treated units; "
+                    "Callaway-Sant'Anna and Bacon are skipped", y)
+        return res
+    if "callaway_santanna" in estimators:
+        cs = compare_estimators(balanced, y=y, estimators=["callaway_santanna"], window=window,
+                                bootstrap=bootstrap, seed=seed)
+        res = {"imputation": res.pop("imputation"), **cs, **res} if "imputation" in res else {**cs, **res}
+    res["bacon"] = bacon_decomposition(balanced, y=y)
+    return res
+
+
+def _figures(a: Analysis, stack_results, window) -> dict[str, Any]:
+    import matplotlib.pyplot as plt
+
+    from . import plot
+
+    figs: dict[str, Any] = {}
+    with plot.house_style():
+        for y, res in a.results.items():
+            fig, ax = plt.subplots(figsize=(8, 4.5))
+            events = stack_results({k: v for k, v in res.items() if k != "bacon"}, kinds=("event",), window=window)
+            plot.event_study(events, ax=ax, truth=(a.truth or {}).get(y), title=f"Event study: {y}")
+            figs[f"event_study_{y}"] = fig
+            fig, ax = plt.subplots(figsize=(8, 4.5))
+            plot.raw_trends(a.panel.data.filter(pl.col(y).is_not_null()), outcome=y, ax=ax,
+                            title=f"Raw trends: {y}, adopters vs never-adopters")
+            figs[f"trends_{y}"] = fig
+            if "bacon" in res:
+                fig, ax = plt.subplots(figsize=(6, 4.5))
+                plot.bacon_scatter(res["bacon"].extra["comparisons"], ax=ax, title=f"Goodman-Bacon decomposition: {y}")
+                figs[f"bacon_{y}"] = fig
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        plot.operation_shares(a.tables["operation_shares"], ax=ax, gitclear=True,
+                              title="Changed lines by operation and year")
+        figs["operation_shares"] = fig
+        try:
+            surv = survival_totals(a.dataset)
+        except InputError:
+            surv = None
+        if surv is not None and surv.height:
+            fig, ax = plt.subplots(figsize=(8, 4.5))
+            plot.survival_cohorts(surv, ax=ax, title="Live lines by birth year")
+            figs["survival"] = fig
+    return figs
+
+
+def write_analysis(a: Analysis, folder: str | os.PathLike, *, title: str, intro: str = "") -> Path:
+    """Save every figure as ``folder/<name>.png`` and the report as ``folder/report.html``; return the report."""
+    from .report import Section, write_report
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, fig in a.figures.items():
+        fig.savefig(folder / f"{name}.png", dpi=120, bbox_inches="tight")
+    sections = [Section("What this is", intro)] if intro else []
+    for y, res in a.results.items():
+        figs = [a.figures[k] for k in (f"event_study_{y}", f"trends_{y}", f"bacon_{y}") if k in a.figures]
+        tab = pl.concat([r.to_frame() for k, r in res.items() if k not in ("bacon", "twfe_event")],
+                        how="vertical_relaxed").filter(pl.col("kind").is_in(["overall", "event"]))
+        sections.append(Section(f"Outcome: {y}", _OUTCOME_TEXT.get(y, ""), figs,
+                                [tab.select("estimator", "kind", "event_time", "estimate", "se", "ci_low", "ci_high", "p_value")]))
+    sections.append(Section("GitClear-style yearly figures", _GITCLEAR_TEXT,
+                            [a.figures[k] for k in ("operation_shares", "survival") if k in a.figures],
+                            [a.tables["yearly_summary"], a.tables["operation_shares"]]))
+    sections.append(Section("Panel", f"Options: {a.panel.options}", [], [a.panel.data.head(20)]))
+    return write_report(folder / "report.html", title=title, sections=sections, headline=a.headline,
+                        close_figures=True)
+
+
+_OUTCOME_TEXT = {
+    "new_code_churn": "Share of the meaningful lines written in a repository-month that are deleted, updated or "
+                      "reverted within 14 days (lines born within 14 days of the end of history are left out).",
+    "revert_rate": "Share of the commits authored in a repository-month that are reverted within 30 days "
+                   "(commits younger than 30 days at the end of history are left out).",
+}
+_GITCLEAR_TEXT = ("Yearly shares of changed lines by GitClear operation, churn of changed lines, new-code churn, "
+                  "duplicate-block commits and revert rates, over human, non-merge, non-bulk commits. GitClear's "
+                  "published shares (proprietary data) are drawn as markers where the figure has them.")
