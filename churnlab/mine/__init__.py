@@ -45,6 +45,15 @@ class Options:
     find_copies: bool = False
     include_identities: bool = False
     include_messages: bool = False
+    moves_churn: bool = False
+    bulk_lines: int = 5000
+    survival_sample_days: int = 30
+
+    def __post_init__(self) -> None:
+        for name in ("bulk_lines", "survival_sample_days"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InputError(f"{name} must be a positive integer, got {value!r}")
 
     def recorded(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -65,11 +74,16 @@ class Context:
     file_changes: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
     on_progress: Callable[[int], None] | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 Stage = Callable[[Context], dict[str, pl.DataFrame]]
 # Later pipeline stages, in order. Each returns frames that match their declared schemas.
 STAGES: list[Stage] = []
+
+from .provenance import line_provenance  # noqa: E402  (stages import Context lazily: no cycle)
+
+STAGES.append(line_provenance)
 
 
 @dataclass
@@ -101,7 +115,8 @@ class MineResult:
 def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, name: str | None = None,
          rev: str = "HEAD", first_parent: bool = False, find_copies: bool = False,
          include_identities: bool = False, include_messages: bool = False, salt: str | None = None,
-         cache: str | os.PathLike | None = None, incremental: bool = True,
+         cache: str | os.PathLike | None = None, incremental: bool = True, moves_churn: bool = False,
+         bulk_lines: int = 5000, survival_sample_days: int = 30,
          on_progress: Callable[[int], None] | None = None) -> MineResult:
     """Mine one repository into the ``commits`` and ``file_changes`` tables (and later stages' tables).
 
@@ -122,7 +137,14 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     salt
         Pseudonymisation salt (default: ``$CHURNLAB_SALT`` or one kept in the cache folder).
     incremental
-        Mine only commits new since the head recorded in ``out`` (when the options match).
+        Mine only commits new since the head recorded in ``out`` (when the options match). Line provenance
+        always reads the whole history again (its live-line state is not stored).
+    moves_churn
+        Count moved lines as churn when they are younger than the window (off by default, as GitClear).
+    bulk_lines
+        Commits with more meaningful changed lines than this are flagged ``is_bulk`` (default 5,000).
+    survival_sample_days
+        Days between survival samples (default 30; the head is always sampled).
 
     Examples
     --------
@@ -131,7 +153,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     """
     started = time.perf_counter()
     options = Options(first_parent=first_parent, find_copies=find_copies,
-                      include_identities=include_identities, include_messages=include_messages)
+                      include_identities=include_identities, include_messages=include_messages,
+                      moves_churn=moves_churn, bulk_lines=bulk_lines, survival_sample_days=survival_sample_days)
     if out is not None:
         _check_writable(Path(out))
     repo = open_repository(source, name=name, rev=rev, cache=cache)
