@@ -66,6 +66,13 @@ class Context:
     ``commits`` keeps the raw identities and message in private columns (``_name``, ``_email``,
     ``_committer_email``, ``_message``) for stages that need them; they are dropped before writing unless
     the options ask for them. ``file_changes`` keeps the blob ids (``old_blob``, ``new_blob``).
+
+    ``extras`` carries internal frames from one stage to later ones; they are never written. The line
+    provenance stage puts two there. ``patch_fingerprints``: one row per diffed commit with ``sha``,
+    ``fingerprint`` and ``inverse_fingerprint`` (hashes of its per-file removed and added lines, positions
+    ignored; the inverse swaps the two sides, so ``Y.fingerprint == X.inverse_fingerprint`` means Y exactly
+    undoes X) and ``lines_changed``. ``live_births``: live lines at the head (files not excluded) by birth
+    commit (``sha``, ``live_lines``), what ``git blame`` is checked against.
     """
 
     repo: Repository
@@ -95,6 +102,7 @@ class MineResult:
     provenance: dict[str, Any]
     new_commits: int
     seconds: float
+    extras: dict[str, Any] = field(default_factory=dict)  # the stages' internal frames (Context.extras)
 
     def summary(self) -> str:
         c = self.tables["commits"]
@@ -183,7 +191,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     for w in ctx.warnings:
         log.warning("%s: %s", repo.name, w)
     paths = _write_all(tables, out, repo.name, provenance) if out is not None else {}
-    return MineResult(repo.name, repo.head, tables, paths, provenance, new, time.perf_counter() - started)
+    return MineResult(repo.name, repo.head, tables, paths, provenance, new, time.perf_counter() - started,
+                      ctx.extras)
 
 
 def _check_writable(out: Path) -> None:

@@ -8,8 +8,8 @@ them) and decoded as UTF-8 with undecodable bytes as ``\\xNN``, as in ``file_cha
 Labels, tried in this order for each meaningful line (:func:`label_commit`):
 
 ``no_op``
-    not meaningful (blank, punctuation, keywords), or one side of a whitespace-only edit (same key removed
-    and added in one hunk).
+    not meaningful (blank, punctuation, keywords), or one side of a whitespace-only edit (a line removed and
+    added in one hunk, equal once all whitespace is removed).
 ``moved``
     a removed line whose key is added in another file or hunk of the same commit (and the added line), when
     both lie in runs of such lines with at least 20 alphanumeric characters (git's ``--color-moved=blocks``).
@@ -299,13 +299,15 @@ def _whitespace_edits(rkeys: list, akeys: list, rlab: list[int], alab: list[int]
     removed: dict[str, list[int]] = defaultdict(list)
     for j, k in enumerate(rkeys):
         if k is not None:
-            removed[k].append(j)
+            removed[k.replace(" ", "")].append(j)
     if not removed:
         return
     for j, k in enumerate(akeys):
-        if k is not None and removed.get(k):
-            rlab[removed[k].pop(0)] = NO_OP
-            alab[j] = NO_OP
+        if k is not None:
+            spots = removed.get(k.replace(" ", ""))
+            if spots:
+                rlab[spots.pop(0)] = NO_OP
+                alab[j] = NO_OP
 
 
 def _moves(out: CommitLabels, rem_at: dict, add_at: dict) -> None:

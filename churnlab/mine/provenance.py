@@ -448,6 +448,10 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
                             "missing: their lines' births are unknown and left out of survival")
     ctx.extras["patch_fingerprints"] = pl.DataFrame(tracker.prints, schema={
         "sha": pl.String, "fingerprint": pl.String, "inverse_fingerprint": pl.String, "lines_changed": pl.Int64})
+    births = tracker.live_births()
+    ctx.extras["live_births"] = pl.DataFrame(
+        {"sha": [tracker.shas[b] for b in sorted(births)], "live_lines": [births[b] for b in sorted(births)]},
+        schema={"sha": pl.String, "live_lines": pl.Int64})
     return {"line_ops": _ops_frame(tracker, repo.name), "churn": _churn_frame(tracker, repo.name),
             "survival": _survival_frame(tracker, repo.name)}
 
