@@ -37,10 +37,10 @@ class ScenarioRepo:
         return (self.path / name).read_text().splitlines()
 
     def remove(self, name: str) -> None:
-        self.git("rm", "--quiet", name)
+        (self.path / name).unlink()
 
     def move(self, old: str, new: str) -> None:
-        self.git("mv", old, new)
+        (self.path / old).rename(self.path / new)
 
     def _env(self, day: float, author: str) -> dict[str, str]:
         stamp = f"{int(BASE_EPOCH + day * 86400)} +0000"
@@ -70,3 +70,9 @@ class ScenarioRepo:
 @pytest.fixture
 def scenario(tmp_path: Path) -> ScenarioRepo:
     return ScenarioRepo(tmp_path / "repo")
+
+
+@pytest.fixture
+def scenario_repo_class() -> type[ScenarioRepo]:
+    """The builder itself, for tests that make several repositories (hypothesis examples)."""
+    return ScenarioRepo
