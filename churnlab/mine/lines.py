@@ -46,7 +46,7 @@ MOVED_BLOCK_ALNUM = 20  # git's --color-moved=blocks threshold
 UPDATE_MAX_TOKENS = 3
 FIND_REPLACE_MIN_PLACES = 3
 DUPLICATE_BLOCK_LINES = 5
-_PAIRING_MAX_CELLS = 4096  # beyond this many removed x added candidates in a hunk, pair by position
+_PAIR_WINDOW = 2  # unequal hunks: compare each removed line with the added lines this near its position
 _PAIR_MIN_RATIO = 0.5
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -393,35 +393,64 @@ def _pairs(out: CommitLabels, include: list[int], files: list[FileDiff]) -> None
 
 
 def _pair_hunk(rj: list[int], aj: list[int], rkeys: list, akeys: list):
-    """Similar removed/added lines of one hunk, in order: yields (removed j, added j, substitution, tokens)."""
-    if len(rj) == len(aj) or len(rj) * len(aj) > _PAIRING_MAX_CELLS:
-        candidates = [[a] for a in aj[:len(rj)]]
-    else:
-        candidates = [aj] * len(rj)
-    used: set[int] = set()
+    """Similar removed/added lines of one hunk, in order: yields (removed j, added j, substitution, tokens).
+
+    Equal counts pair by position; otherwise each removed line looks at the added lines near its proportional
+    position (a window of 5), so the cost stays linear in the hunk.
+    """
+    n_r, n_a = len(rj), len(aj)
     last = -1
     for idx, j in enumerate(rj):
+        if n_r == n_a:
+            window = (idx,)
+        else:
+            centre = idx * n_a // n_r
+            window = range(max(0, centre - _PAIR_WINDOW), min(n_a, centre + _PAIR_WINDOW + 1))
         rt = tokens(rkeys[j])
         best = None
-        for k in candidates[idx] if idx < len(candidates) else ():
-            if k in used or k <= last:
+        for pos in window:
+            k = aj[pos]
+            if k <= last:
                 continue
-            sm = SequenceMatcher(None, rt, tokens(akeys[k]), autojunk=False)
-            ratio = sm.ratio()
-            if ratio >= _PAIR_MIN_RATIO and (best is None or ratio > best[0]):
-                best = (ratio, k, sm)
+            found = _compare(rt, tokens(akeys[k]))
+            if found[0] >= _PAIR_MIN_RATIO and (best is None or found[0] > best[0][0]):
+                best = (found, k)
         if best is None:
             continue
-        _, k, sm = best
-        used.add(k)
+        (_, subst, ntok), k = best
         last = k
+        yield j, k, subst, ntok
+
+
+def _compare(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, tuple, int]:
+    """``(similarity, substitution, tokens changed)`` of two token sequences.
+
+    Common prefix and suffix first; a short differing middle is aligned again (two small edits in one line).
+    """
+    n = min(len(a), len(b))
+    p = 0
+    while p < n and a[p] == b[p]:
+        p += 1
+    q = 0
+    while q < n - p and a[-1 - q] == b[-1 - q]:
+        q += 1
+    am, bm = a[p:len(a) - q], b[p:len(b) - q]
+    common = p + q
+    total = len(a) + len(b)
+    # Realign the middle only where it can matter: the pair could still reach the pairing threshold and be
+    # an update (within 3 tokens), yet prefix and suffix alone leave more than 3 tokens changed.
+    if (am and bm and max(len(am), len(bm)) > UPDATE_MAX_TOKENS and abs(len(am) - len(bm)) <= UPDATE_MAX_TOKENS
+            and len(am) <= 16 and 2 * (common + min(len(am), len(bm))) >= _PAIR_MIN_RATIO * total):
         subst, ntok = [], 0
-        at = sm.b
-        for tag, i1, i2, j1, j2 in sm.get_opcodes():
-            if tag != "equal":
-                subst.append((tuple(rt[i1:i2]), tuple(at[j1:j2])))
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, am, bm, autojunk=False).get_opcodes():
+            if tag == "equal":
+                common += i2 - i1
+            else:
+                subst.append((am[i1:i2], bm[j1:j2]))
                 ntok += max(i2 - i1, j2 - j1)
-        yield j, k, tuple(subst), ntok
+        return 2 * common / total, tuple(subst), ntok
+    subst_t = ((am, bm),) if am or bm else ()
+    return 2 * common / (total or 1), subst_t, max(len(am), len(bm))
 
 
 def _duplicate_blocks(out: CommitLabels, include: list[int]) -> None:

@@ -51,9 +51,10 @@ def line_key(raw: bytes) -> str | None:
     return text
 
 
-def tokens(key: str) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def tokens(key: str) -> tuple[str, ...]:
     """Word and punctuation tokens of a line key (for update and find/replace detection)."""
-    return _TOKEN.findall(key)
+    return tuple(_TOKEN.findall(key))
 
 
 def alnum_chars(key: str) -> int:
