@@ -1,20 +1,23 @@
 """Line provenance: live lines and their births, two-week churn, survival (research spec, sections 1-3).
 
-One streaming ``git log -p -U0`` (:func:`churnlab.mine.lines.log_args`) drives a tracker of the live lines
-of the first-parent chain, file by file: each line is an integer *birth record* ``commit * 4 + flags``
-(bit 0: meaningful; bit 1: new code, counted in its commit's authoring-side denominator). Records of one
-commit share one int object, so a line costs a list slot; Python work happens per changed line only.
+One streaming ``git log -p -U0 --topo-order --reverse`` (:func:`churnlab.mine.lines.log_args`) replays
+every commit's diff against its first parent onto the live lines of that parent, file by file, as git blame
+does in reverse: each line is an integer *birth record* ``commit * 4 + flags`` (bit 0: meaningful; bit 1:
+new code, counted in its commit's authoring-side denominator) plus a content hash. Python work happens per
+changed line only; records of one commit share one int object.
 
-Births follow the first-parent chain. A merge's diff against its first parent brings the side branch's lines;
-each is credited to the side commit that added the same content at that path (else, the same content at any
-path), among the commits that merge brings in, and to the merge only where none is found. Lines a merge
-removes are likewise credited to the side commit that removed them (its revision-side churn). Lines added
-and revised inside a side branch before it merges are matched the same way (by path and content). With
-``first_parent=True`` only the chain is read and merges own their lines, as ``git blame --first-parent``.
+Merges follow git blame: a file identical to one in another parent takes all its births from there; else
+lines unchanged against the first parent keep their births, and lines new against it take the births of the
+lines they align with in the other parents (side-branch commits), the merge owning only what no parent has.
+With ``first_parent=True`` only the chain is read and merges own what they bring, as
+``git blame --first-parent``.
 
-Times are author times. Excluded files (binary, vendored, generated, lock, and changes with minified content)
-are tracked, so the state stays equal to the tree, but left out of line operations, churn and survival.
-Changes labelled as reverts by the reverts stage are counted here as the deletions/updates they are.
+Churn is counted where a line is revised, in whichever branch (a side-branch commit that deletes a week-old
+line churns it there); merges revise nothing of their own (conflict resolutions are not counted). Survival
+counts the lines of the first-parent chain. Times are author times. Excluded files (binary, vendored,
+generated, lock, and changes with minified content) are tracked, so the state stays equal to the tree, but
+left out of line operations, churn and survival. Changes that the reverts stage labels as reverts are
+counted here as the deletions/updates they are.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
+from difflib import SequenceMatcher
 
 import polars as pl
 
@@ -35,6 +39,7 @@ log = logging.getLogger(__name__)
 WINDOWS = (7, 14, 21, 30)  # churn windows in days; 14 is the headline
 _DAY = 86400
 _UNKNOWN = -4  # a line whose birth is unknown (its file was binary or missing before)
+_ALIGN_MAX_CELLS = 4_000_000  # larger merges of one file fall back to matching by content
 _CHURNING = frozenset({L.DELETED, L.UPDATED, L.FIND_REPLACED})
 
 
@@ -48,7 +53,13 @@ def _cohort_names(qid: int) -> tuple[str, str]:
 
 
 class Tracker:
-    """Live lines of the first-parent chain plus the per-commit counters the three tables need."""
+    """Live lines of every commit still needed (by a child not yet read), plus the tables' counters.
+
+    A commit's state maps path -> ``(records, hashes)``: the birth record and the content hash of each line
+    (``None`` for a file whose content is unknown: binary or missing). A child that is its parent's last
+    reader takes the parent's state over; otherwise it copies the path map (file lists are never mutated,
+    only replaced), so a linear history copies nothing and memory follows the open branches, not history.
+    """
 
     def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,
                  moves_churn: bool, bulk_lines: int, sample_days: int) -> None:
@@ -58,9 +69,16 @@ class Tracker:
         self.ctime: list[int] = [int(t.timestamp()) for t in commits["committer_time"]]
         self.author: list[str] = commits["author_id"].to_list()
         self.chain: list[bool] = commits["on_first_parent"].to_list()
-        self.merge: list[bool] = commits["is_merge"].to_list()
-        self.parents: list[list[int]] = [[self.index[p] for p in (ps or []) if p in self.index]
+        self.parents: list[list[int]] = [[self.index[p] for p in (ps if ps is not None else []) if p in self.index]
                                          for ps in commits["parents"].to_list()]
+        if first_parent:  # only the chain is read: other parents are not in the stream
+            self.parents = [ps[:1] if self.chain[i] else [] for i, ps in enumerate(self.parents)]
+        self.readers = [0] * len(self.shas)  # children (in the stream) that have not been read yet
+        for i, ps in enumerate(self.parents):
+            if first_parent and not self.chain[i]:
+                continue
+            for p in set(ps):
+                self.readers[p] += 1
         self.qid = [_quarter(t) for t in self.time]
         self.first_parent = first_parent
         self.churning = _CHURNING | ({L.MOVED} if moves_churn else set())
@@ -68,16 +86,10 @@ class Tracker:
         self.sample_step = sample_days * _DAY
         self._excluded_paths = excluded_paths
         self._excl_cache: dict[bytes, bool] = {}
-        # live state
-        self.files: dict[bytes, list[int] | None] = {}
-        self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines (included files)
-        self.deaths: Counter[tuple[int, int]] = Counter()  # (quarter, lifetime days) -> lines
-        self.absorbed: set[int] = set()
-        # side-branch indexes: (path, line) and line -> [record, alive] entries of unmerged side commits
-        self.side_add: dict[tuple[bytes, bytes], list[list]] = defaultdict(list)
-        self.side_add_any: dict[bytes, list[list]] = defaultdict(list)
-        self.side_rem: dict[tuple[bytes, bytes], list[list]] = defaultdict(list)
-        self.side_keys: dict[int, list[tuple]] = defaultdict(list)
+        self.states: dict[int, dict[bytes, tuple[list[int], list[int]] | None]] = {}
+        self.files: dict[bytes, tuple[list[int], list[int]] | None] = {}  # the chain head's state
+        self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
+        self.deaths: Counter[tuple[int, int]] = Counter()  # (quarter, lifetime days) -> lines that left the chain
         # outputs
         self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *L.LABELS, "duplicated_lines")}
         self.commit_rows: dict[int, list] = {}  # commit -> [meaningful, duplicated, authored, is_bulk]
@@ -103,29 +115,53 @@ class Tracker:
     # ---- the stream -----------------------------------------------------------------------------------
 
     def feed(self, record: bytes) -> None:
+        """Read one commit of the stream (parents always come first: ``--topo-order --reverse``)."""
         c = self.index.get(record[:40].decode("ascii", "replace"))
         if c is None:
             return
-        chain, merge = self.chain[c], self.merge[c]
-        if merge and not chain and not self.first_parent:
-            return  # a merge inside a side branch: its lines come from the commits it joins
         sha, files = L.parse_record(record)
+        chain = self.chain[c]
+        merge = len(self.parents[c]) > 1
         if chain:
             self._sample_until(self.ctime[c])
-        if merge and not self.first_parent:
-            self._apply(c, files, None, self._merged_set(c))
-            return
-        include = [i for i, fd in enumerate(files) if self._included(fd)]
-        labels = L.label_commit(files, include)
-        self._record_ops(c, files, include, labels)
-        fwd, inv, changed = L.fingerprints(files)
-        for k, v in zip(self.prints, (sha, fwd, inv, changed)):
-            self.prints[k].append(v)
+        labels = None
+        if not merge:
+            include = [i for i, fd in enumerate(files) if self._included(fd)]
+            labels = L.label_commit(files, include)
+            self._record_ops(c, files, include, labels)
+            fwd, inv, changed = L.fingerprints(files)
+            for k, v in zip(self.prints, (sha, fwd, inv, changed)):
+                self.prints[k].append(v)
+        state = self._take(c)
+        others = [self.states.get(p) or {} for p in self.parents[c][1:]]
+        self._apply(c, state, files, labels, others, chain)
+        for p in self.parents[c][1:]:
+            self._release(p)
         if chain:
-            self.absorbed.add(c)
-            self._apply(c, files, labels, None)
-        else:
-            self._side(c, files, labels)
+            self.files = state
+        if self.readers[c] or chain:
+            self.states[c] = state
+        if chain:  # the chain head's state stays in self.files; older chain states go once read
+            for p in self.parents[c][:1]:
+                if not self.readers[p]:
+                    self.states.pop(p, None)
+
+    def _take(self, c: int) -> dict:
+        """The first parent's state, taken over by its last reader, else copied."""
+        if not self.parents[c]:
+            return {}
+        p = self.parents[c][0]
+        base = self.states.get(p, {})
+        self.readers[p] -= 1
+        if self.readers[p] <= 0:
+            self.states.pop(p, None)
+            return base
+        return dict(base)
+
+    def _release(self, p: int) -> None:
+        self.readers[p] -= 1
+        if self.readers[p] <= 0:
+            self.states.pop(p, None)
 
     def _record_ops(self, c: int, files: list[L.FileDiff], include: list[int], labels: L.CommitLabels) -> None:
         authored = 0
@@ -142,102 +178,11 @@ class Tracker:
         self.commit_rows[c] = [labels.meaningful, sum(labels.duplicated.values()), authored,
                                labels.meaningful > self.bulk_lines]
 
-    def _flags(self, labels: L.CommitLabels | None, fi: int, hi: int, included: bool, akeys: list) -> list[int]:
-        """Flag bits of each added line of one hunk."""
-        if labels is None or fi not in labels.added:
-            return [(1 | (2 if included else 0)) if k is not None else 0 for k in akeys]
-        alab = labels.added[fi][hi]
-        return [(1 | (0 if lab in (L.MOVED, L.NO_OP) else 2)) if k is not None else 0
-                for k, lab in zip(akeys, alab)]
+    # ---- applying a diff ---------------------------------------------------------------------------------
 
-    # ---- side branches ---------------------------------------------------------------------------------
-
-    def _side(self, c: int, files: list[L.FileDiff], labels: L.CommitLabels) -> None:
-        """Index a side-branch commit's added and removed lines for the merge that will bring them."""
-        keys = self.side_keys[c]
-        t = self.time[c]
-        for fi, fd in enumerate(files):
-            if fd.binary or fd.submodule:
-                continue
-            path_new, path_old = fd.new_path, fd.old_path
-            included = fi in labels.added
-            for hi, h in enumerate(fd.hunks):
-                rlab = labels.removed[fi][hi] if included else None
-                for j, x in enumerate(h[4]):
-                    lab = rlab[j] if rlab is not None else L.NO_OP
-                    born = self._pop_side_add(path_old, x) if path_old is not None else None
-                    if born is not None:  # revised inside the branch before it merged
-                        if included and lab in self.churning and born & 1:
-                            self._revise(c, born, t)
-                        continue
-                    key = (path_old, x)
-                    self.side_rem[key].append([c, lab])
-                    keys.append(("r", key))
-                if path_new is None:
-                    continue
-                akeys = labels.keys_added[fi][hi] if included else [line_key(x) for x in h[5]]
-                flags = self._flags(labels if included else None, fi, hi, False, akeys)
-                for x, fl in zip(h[5], flags):
-                    entry = [c * 4 + fl, True]
-                    key = (path_new, x)
-                    self.side_add[key].append(entry)
-                    self.side_add_any[x].append(entry)
-                    keys.append(("a", key))
-
-    def _pop_side_add(self, path: bytes, line: bytes, allowed: set[int] | None = None) -> int | None:
-        for index, key in ((self.side_add, (path, line)), (self.side_add_any, line)):
-            entries = index.get(key)
-            if not entries:
-                continue
-            for pos in range(len(entries) - 1, -1, -1):
-                rec, alive = entries[pos]
-                if alive and (allowed is None or rec >> 2 in allowed):
-                    entries[pos][1] = False
-                    del entries[pos]
-                    return rec
-        return None
-
-    def _merged_set(self, m: int) -> set[int]:
-        """Commits a chain merge brings in: ancestors of its other parents not yet on the chain."""
-        todo = [p for p in self.parents[m][1:] if p not in self.absorbed]
-        seen: set[int] = set()
-        while todo:
-            x = todo.pop()
-            if x in seen or x in self.absorbed:
-                continue
-            seen.add(x)
-            todo.extend(self.parents[x])
-        self.absorbed.update(seen)
-        self.absorbed.add(m)
-        return seen
-
-    def _prune(self, merged: set[int]) -> None:
-        for s in merged:
-            for kind, key in self.side_keys.pop(s, ()):
-                index = self.side_add if kind == "a" else self.side_rem
-                entries = index.get(key)
-                if entries is None:
-                    continue
-                keep = [e for e in entries if (e[0] >> 2 if kind == "a" else e[0]) != s]
-                if kind == "a":
-                    for e in entries:
-                        if e[0] >> 2 == s:
-                            e[1] = False
-                if keep:
-                    index[key] = keep
-                else:
-                    del index[key]
-                if kind == "a":
-                    anyl = self.side_add_any.get(key[1])
-                    if anyl is not None:
-                        anyl[:] = [e for e in anyl if e[1]]
-                        if not anyl:
-                            del self.side_add_any[key[1]]
-
-    # ---- the chain -------------------------------------------------------------------------------------
-
-    def _apply(self, c: int, files: list[L.FileDiff], labels: L.CommitLabels | None, merged: set[int] | None) -> None:
-        """Apply one chain commit's diff to the live lines: births, deaths, revisions."""
+    def _apply(self, c: int, state: dict, files: list[L.FileDiff], labels: L.CommitLabels | None,
+               others: list[dict], chain: bool) -> None:
+        """Apply one commit's diff (against its first parent) to ``state``: births, deaths, revisions."""
         t = self.time[c]
         for fi, fd in enumerate(files):
             if fd.submodule:
@@ -245,114 +190,115 @@ class Tracker:
             old, new = fd.old_path, fd.new_path
             if fd.binary:
                 if old is not None and not fd.copy:
-                    self._drop(old, t)
+                    self._leave(state.pop(old, None), old, t, chain)
                 if new is not None:
-                    self._drop(new, t)
-                    self.files[new] = None
+                    self._leave(state.pop(new, None), new, t, chain)
+                    state[new] = None
                 continue
-            cur: list[int] | None
             if old is None:
-                cur = []
+                cur = ([], [])
             elif fd.copy:
-                cur = list(self.files.get(old) or [])
+                cur = state.get(old)
             else:
-                cur = self.files.pop(old, None)
+                cur = state.pop(old, None)
             out_path = new if new is not None else old
-            if old is not None and self.excluded(old) != self.excluded(out_path) and cur:
-                self._count(cur, -1 if not self.excluded(old) else 1)
-            if fd.copy and cur and not self.excluded(out_path):
-                self._count(cur, 1)
-            result = self._hunks(c, t, fd, fi, cur, labels, merged, out_path)
+            if chain and cur is not None and old is not None:
+                if fd.copy and not self.excluded(out_path):
+                    self._count(cur[0], 1)
+                elif not fd.copy and self.excluded(old) != self.excluded(out_path):
+                    self._count(cur[0], 1 if self.excluded(old) else -1)
+            result = self._hunks(c, t, fd, fi, cur, labels, others, out_path, chain)
             if new is None:
-                self._drop_list(result, out_path, t)
+                self._leave(result, out_path, t, chain)
             else:
-                self.files[new] = result
-        if merged is not None:
-            self._prune(merged)
+                state[new] = result
 
-    def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: list[int] | None,
-               labels: L.CommitLabels | None, merged: set[int] | None, path: bytes) -> list[int]:
+    def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: tuple[list[int], list[int]] | None,
+               labels: L.CommitLabels | None, others: list[dict], path: bytes, chain: bool):
         if cur is None:  # content unknown before (binary or missing): positions only
-            cur = []
+            if not fd.hunks:
+                return None
+            cur = ([], [])
             self.unknown_events += 1
-        included_path = not self.excluded(path)
+        recs, hashes = cur
+        counted = chain and not self.excluded(path)
         metrics = labels is not None and fi in labels.added
-        out: list[int] = []
+        merge = bool(others) or (labels is None)
+        out_r: list[int] = []
+        out_h: list[int] = []
         pos = 0
+        born_at: list[int] = []  # merges: output positions of the lines new against the first parent
         for hi, (o_start, o_count, _n_start, n_count, removed, added) in enumerate(fd.hunks):
             start = o_start - 1 if o_count else o_start
-            if start > len(cur) or start + o_count > len(cur):
-                cur = cur + [_UNKNOWN] * (start + o_count - len(cur))
+            if start + o_count > len(recs):
+                pad = start + o_count - len(recs)
+                recs, hashes = recs + [_UNKNOWN] * pad, hashes + [0] * pad
                 self.unknown_events += 1
-            out.extend(cur[pos:start])
-            dying = cur[start:start + o_count]
+            out_r.extend(recs[pos:start])
+            out_h.extend(hashes[pos:start])
             pos = start + o_count
-            rlab = labels.removed[fi][hi] if metrics else None
-            for j, rec in enumerate(dying):
-                if rec < 0:
-                    continue
-                if included_path:
-                    self._die(rec, t)
-                if not rec & 1:
-                    continue
-                if merged is not None:
-                    side = self._pop_side_rem(fd.old_path, removed[j], merged)
-                    if side is None:
-                        self._revise(c, rec, t, count_reviser=False)
-                    elif side[1] in self.churning:
-                        self._revise(side[0], rec, self.time[side[0]])
-                elif metrics and rlab[j] in self.churning:
-                    self._revise(c, rec, t)
+            if o_count:
+                rlab = labels.removed[fi][hi] if metrics else None
+                for j, rec in enumerate(recs[start:pos]):
+                    if rec < 0:
+                        continue
+                    if counted:
+                        self._die(rec, t)
+                    if rlab is not None and rec & 1 and rlab[j] in self.churning:
+                        self._revise(c, rec, t)
             if not n_count:
                 continue
-            if merged is not None:
-                born = self._merge_births(c, fd, hi, added, merged, included_path)
+            if merge:
+                own = c * 4
+                born = [own + 3 if line_key(x) is not None else own for x in added]
+                born_at.extend(range(len(out_r), len(out_r) + n_count))
             else:
                 akeys = labels.keys_added[fi][hi] if metrics else [line_key(x) for x in added]
-                flags = self._flags(labels if metrics else None, fi, hi, False, akeys)
                 base = c * 4
-                recs = (base, base + 1, base + 2, base + 3)
-                born = [recs[f] for f in flags]
-            if included_path:
+                if metrics:
+                    alab = labels.added[fi][hi]
+                    born = [(base + 1 + (0 if lab == L.MOVED or lab == L.NO_OP else 2)) if k is not None else base
+                            for k, lab in zip(akeys, alab)]
+                else:
+                    born = [base + 1 if k is not None else base for k in akeys]
+            if counted and not merge:
+                live, qid = self.live, self.qid
                 for rec in born:
-                    self.live[self.qid[rec >> 2] * 2 + (rec & 1)] += 1
-            out.extend(born)
-        out.extend(cur[pos:])
-        return out
+                    live[qid[rec >> 2] * 2 + (rec & 1)] += 1
+            out_r.extend(born)
+            out_h.extend(map(hash, added))
+        out_r.extend(recs[pos:])
+        out_h.extend(hashes[pos:])
+        if born_at:
+            # as git blame: a parent with exactly this file takes all of it; else other parents' lines align
+            same = next((o for o in (other.get(fd.new_path) for other in others) if o and o[1] == out_h), None)
+            if same is not None:
+                fresh = set(born_at)
+                if counted:
+                    self._count([r for i, r in enumerate(out_r) if i not in fresh], -1)
+                out_r = list(same[0])
+                born_at = range(len(out_r))
+            else:
+                for other in others:
+                    _credit(out_r, out_h, born_at, other.get(fd.new_path))
+            if counted:
+                live, qid = self.live, self.qid
+                for i in born_at:
+                    rec = out_r[i]
+                    if rec >= 0:
+                        live[qid[rec >> 2] * 2 + (rec & 1)] += 1
+        return out_r, out_h
 
-    def _merge_births(self, m: int, fd: L.FileDiff, hi: int, added: list[bytes], merged: set[int],
-                      included: bool) -> list[int]:
-        born = []
-        path = fd.new_path
-        for x in added:
-            rec = self._pop_side_add(path, x, merged)
-            if rec is None:
-                k = line_key(x)
-                rec = m * 4 + ((1 | (2 if included else 0)) if k is not None else 0)
-            born.append(rec)
-        return born
-
-    def _pop_side_rem(self, path: bytes | None, line: bytes, allowed: set[int]) -> list | None:
-        entries = self.side_rem.get((path, line))
-        if not entries:
-            return None
-        for pos in range(len(entries) - 1, -1, -1):
-            if entries[pos][0] in allowed:
-                return entries.pop(pos)
-        return None
-
-    def _revise(self, reviser: int, rec: int, t: int, *, count_reviser: bool = True) -> None:
+    def _revise(self, reviser: int, rec: int, t: int) -> None:
         """A meaningful line born as ``rec`` is deleted/updated by ``reviser`` at time ``t``."""
         b = rec >> 2
         age = t - self.time[b]
-        counts = self.revised[reviser] if count_reviser else None
-        if counts is not None:
-            counts[-1] += 1
-        same = self.author[b] == self.author[reviser]
+        counts = self.revised[reviser]
+        counts[-1] += 1
+        offset = 0 if self.author[b] == self.author[reviser] else len(WINDOWS)
         for w, days in enumerate(WINDOWS):
             if age <= days * _DAY:
-                if counts is not None:
-                    counts[w if same else len(WINDOWS) + w] += 1
+                counts[offset + w] += 1
                 if rec & 2:
                     self.authored_churned[b][w] += 1
 
@@ -366,15 +312,11 @@ class Tracker:
             if rec >= 0:
                 self.live[self.qid[rec >> 2] * 2 + (rec & 1)] += sign
 
-    def _drop(self, path: bytes, t: int) -> None:
-        cur = self.files.pop(path, None)
-        if cur:
-            self._drop_list(cur, path, t)
-
-    def _drop_list(self, cur: list[int], path: bytes, t: int) -> None:
-        if self.excluded(path):
+    def _leave(self, cur, path: bytes, t: int, chain: bool) -> None:
+        """A whole file leaves the state (deleted, or become binary)."""
+        if not cur or not chain or self.excluded(path):
             return
-        for rec in cur:
+        for rec in cur[0]:
             if rec >= 0:
                 self._die(rec, t)
 
@@ -395,25 +337,69 @@ class Tracker:
             self._sample_until(self.clock)
             if not self.samples or self.samples[-1][0] != self.clock:
                 self.samples.append((self.clock, {k: v for k, v in self.live.items() if v}))
+        self.states.clear()
 
-    def censored(self, end: int) -> Counter[tuple[int, int]]:
-        """Live lines at the end, as (quarter, days lived) -> lines: censored observations."""
-        out: Counter[tuple[int, int]] = Counter()
-        per_commit: Counter[int] = Counter()
-        for path, cur in self.files.items():
-            if cur and not self.excluded(path):
-                per_commit.update(rec >> 2 for rec in cur if rec >= 0)
-        for b, n in per_commit.items():
-            out[(self.qid[b], max(end - self.time[b], 0) // _DAY)] += n
-        return out
+    def line_counts(self) -> dict[bytes, int]:
+        """Lines per text file at the chain head (for checks against the checked-out tree)."""
+        return {p: len(v[0]) for p, v in self.files.items() if v is not None}
 
     def live_births(self) -> Counter[int]:
         """Live lines at the head of included files, by birth commit (for validation against git blame)."""
         per_commit: Counter[int] = Counter()
         for path, cur in self.files.items():
             if cur and not self.excluded(path):
-                per_commit.update(rec >> 2 for rec in cur if rec >= 0)
+                per_commit.update(rec >> 2 for rec in cur[0] if rec >= 0)
         return per_commit
+
+    def censored(self, end: int) -> Counter[tuple[int, int]]:
+        """Live lines at the end, as (quarter, days lived) -> lines: censored observations."""
+        out: Counter[tuple[int, int]] = Counter()
+        for b, n in self.live_births().items():
+            out[(self.qid[b], max(end - self.time[b], 0) // _DAY)] += n
+        return out
+
+
+def _credit(recs: list[int], hashes: list[int], born_at: list[int], other) -> None:
+    """Give a merge's new lines the births of the same lines in another parent, aligned as git blame does.
+
+    The other parent's file and the merge's file are aligned (common prefix and suffix, then difflib on the
+    middle); a new line aligned with a line of the other parent takes that line's birth.
+    """
+    if not other:
+        return
+    o_recs, o_hashes = other
+    n_a, n_b = len(o_hashes), len(hashes)
+    p = 0
+    limit = min(n_a, n_b)
+    while p < limit and o_hashes[p] == hashes[p]:
+        p += 1
+    q = 0
+    while q < limit - p and o_hashes[n_a - 1 - q] == hashes[n_b - 1 - q]:
+        q += 1
+    mapping: dict[int, int] = {}
+    mid_a, mid_b = o_hashes[p:n_a - q], hashes[p:n_b - q]
+    if mid_a and mid_b:
+        if len(mid_a) * len(mid_b) <= _ALIGN_MAX_CELLS:
+            blocks = SequenceMatcher(None, mid_a, mid_b, autojunk=False).get_matching_blocks()
+            for i, j, size in blocks:
+                for k in range(size):
+                    mapping[p + j + k] = p + i + k
+        else:  # too big to align: first unused line with the same content
+            spots: dict[int, list[int]] = {}
+            for i in range(len(mid_a) - 1, -1, -1):
+                spots.setdefault(mid_a[i], []).append(p + i)
+            for j, h in enumerate(mid_b):
+                if spots.get(h):
+                    mapping[p + j] = spots[h].pop()
+    for j in born_at:
+        if j < p:
+            i = j
+        elif j >= n_b - q:
+            i = j - n_b + n_a
+        else:
+            i = mapping.get(j, -1)
+        if i >= 0 and o_recs[i] >= 0:
+            recs[j] = o_recs[i]
 
 
 def km_median(events: dict[int, int], censored: dict[int, int]) -> float | None:

@@ -148,7 +148,7 @@ def test_live_lines_labels_and_blame(tmp_path_factory, scenario_repo_class, data
             tree = {}
             for name in repo.git("ls-tree", "-r", "--name-only", sha).split():
                 tree[name] = len(repo.git("show", f"{sha}:{name}").splitlines())
-            tracked = {p.decode(): len(v) for p, v in tracker.files.items() if v is not None}
+            tracked = {p.decode(): n for p, n in tracker.line_counts().items()}
             assert tracked == tree, sha
 
     # 2. labels add up to numstat, file by file
