@@ -23,7 +23,9 @@ counted here as the deletions/updates they are.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
 
@@ -39,7 +41,7 @@ log = logging.getLogger(__name__)
 WINDOWS = (7, 14, 21, 30)  # churn windows in days; 14 is the headline
 _DAY = 86400
 _UNKNOWN = -4  # a line whose birth is unknown (its file was binary or missing before)
-_ALIGN_MAX_CELLS = 4_000_000  # larger merges of one file fall back to matching by content
+_ALIGN_MAX_CELLS = 250_000  # unanchored ranges larger than this (lines x lines) are left unaligned
 _CHURNING = frozenset({L.DELETED, L.UPDATED, L.FIND_REPLACED})
 
 
@@ -228,6 +230,7 @@ class Tracker:
         out_h: list[int] = []
         pos = 0
         born_at: list[int] = []  # merges: output positions of the lines new against the first parent
+        born_raw: list[bytes] = []
         for hi, (o_start, o_count, _n_start, n_count, removed, added) in enumerate(fd.hunks):
             start = o_start - 1 if o_count else o_start
             if start + o_count > len(recs):
@@ -237,8 +240,8 @@ class Tracker:
             out_r.extend(recs[pos:start])
             out_h.extend(hashes[pos:start])
             pos = start + o_count
-            if o_count:
-                rlab = labels.removed[fi][hi] if metrics else None
+            rlab = labels.removed[fi][hi] if metrics else None
+            if o_count and (counted or rlab is not None):
                 for j, rec in enumerate(recs[start:pos]):
                     if rec < 0:
                         continue
@@ -249,9 +252,9 @@ class Tracker:
             if not n_count:
                 continue
             if merge:
-                own = c * 4
-                born = [own + 3 if line_key(x) is not None else own for x in added]
+                born = [c * 4] * n_count  # flags are set once the other parents have been searched
                 born_at.extend(range(len(out_r), len(out_r) + n_count))
+                born_raw.extend(added)
             else:
                 akeys = labels.keys_added[fi][hi] if metrics else [line_key(x) for x in added]
                 base = c * 4
@@ -270,23 +273,37 @@ class Tracker:
         out_r.extend(recs[pos:])
         out_h.extend(hashes[pos:])
         if born_at:
-            # as git blame: a parent with exactly this file takes all of it; else other parents' lines align
-            same = next((o for o in (other.get(fd.new_path) for other in others) if o and o[1] == out_h), None)
-            if same is not None:
-                fresh = set(born_at)
-                if counted:
-                    self._count([r for i, r in enumerate(out_r) if i not in fresh], -1)
-                out_r = list(same[0])
-                born_at = range(len(out_r))
-            else:
-                for other in others:
-                    _credit(out_r, out_h, born_at, other.get(fd.new_path))
+            return self._merge_file(c, out_r, out_h, born_at, born_raw, others, fd.new_path, counted)
+        return out_r, out_h
+
+    def _merge_file(self, m: int, out_r: list[int], out_h: list[int], born_at: list[int], born_raw: list[bytes],
+                    others: list[dict], path: bytes | None, counted: bool):
+        """Births of a merge's lines that are new against its first parent, as git blame gives them."""
+        live, qid = self.live, self.qid
+        # a parent with exactly this file passes all of it (git blame's whole-blob rule)
+        same = next((o for o in (other.get(path) for other in others) if o and o[1] == out_h), None)
+        if same is not None:
             if counted:
-                live, qid = self.live, self.qid
-                for i in born_at:
-                    rec = out_r[i]
-                    if rec >= 0:
-                        live[qid[rec >> 2] * 2 + (rec & 1)] += 1
+                fresh = set(born_at)
+                for i, (mine, theirs) in enumerate(zip(out_r, same[0])):
+                    if i in fresh:
+                        if theirs >= 0:
+                            live[qid[theirs >> 2] * 2 + (theirs & 1)] += 1
+                    elif mine != theirs:
+                        if mine >= 0:
+                            live[qid[mine >> 2] * 2 + (mine & 1)] -= 1
+                        if theirs >= 0:
+                            live[qid[theirs >> 2] * 2 + (theirs & 1)] += 1
+            return same
+        for other in others:
+            _credit(out_r, out_h, born_at, other.get(path))
+        own = m * 4
+        for i, raw in zip(born_at, born_raw):
+            rec = out_r[i]
+            if rec == own and line_key(raw) is not None:
+                rec = out_r[i] = own + 3
+            if counted and rec >= 0:
+                live[qid[rec >> 2] * 2 + (rec & 1)] += 1
         return out_r, out_h
 
     def _revise(self, reviser: int, rec: int, t: int) -> None:
@@ -359,47 +376,90 @@ class Tracker:
         return out
 
 
-def _credit(recs: list[int], hashes: list[int], born_at: list[int], other) -> None:
+def _credit(recs: list[int], hashes: list[int], born_at, other) -> None:
     """Give a merge's new lines the births of the same lines in another parent, aligned as git blame does.
 
-    The other parent's file and the merge's file are aligned (common prefix and suffix, then difflib on the
-    middle); a new line aligned with a line of the other parent takes that line's birth.
+    The other parent's file and the merge's file are aligned by :func:`_align`; a new line aligned with a line
+    of the other parent takes that line's birth.
     """
     if not other:
         return
     o_recs, o_hashes = other
-    n_a, n_b = len(o_hashes), len(hashes)
-    p = 0
-    limit = min(n_a, n_b)
-    while p < limit and o_hashes[p] == hashes[p]:
-        p += 1
-    q = 0
-    while q < limit - p and o_hashes[n_a - 1 - q] == hashes[n_b - 1 - q]:
-        q += 1
-    mapping: dict[int, int] = {}
-    mid_a, mid_b = o_hashes[p:n_a - q], hashes[p:n_b - q]
-    if mid_a and mid_b:
-        if len(mid_a) * len(mid_b) <= _ALIGN_MAX_CELLS:
-            blocks = SequenceMatcher(None, mid_a, mid_b, autojunk=False).get_matching_blocks()
-            for i, j, size in blocks:
-                for k in range(size):
-                    mapping[p + j + k] = p + i + k
-        else:  # too big to align: first unused line with the same content
-            spots: dict[int, list[int]] = {}
-            for i in range(len(mid_a) - 1, -1, -1):
-                spots.setdefault(mid_a[i], []).append(p + i)
-            for j, h in enumerate(mid_b):
-                if spots.get(h):
-                    mapping[p + j] = spots[h].pop()
+    mapping = {j: i for i, j in _align(o_hashes, hashes)}
     for j in born_at:
-        if j < p:
-            i = j
-        elif j >= n_b - q:
-            i = j - n_b + n_a
-        else:
-            i = mapping.get(j, -1)
-        if i >= 0 and o_recs[i] >= 0:
+        i = mapping.get(j)
+        if i is not None and o_recs[i] >= 0:
             recs[j] = o_recs[i]
+
+
+def _align(a: list[int], b: list[int]) -> Iterator[tuple[int, int]]:
+    """Matched line pairs ``(i, j)`` of two files given as line hashes (a patience diff).
+
+    Common prefix and suffix; then lines unique in both ranges, kept in order (longest increasing run), as
+    anchors to split the rest; small unanchored ranges are aligned by difflib. Linear in the file for the
+    usual merge, where the two sides differ in a few places.
+    """
+    stack = [(0, len(a), 0, len(b))]
+    while stack:
+        alo, ahi, blo, bhi = stack.pop()
+        while alo < ahi and blo < bhi and a[alo] == b[blo]:
+            yield alo, blo
+            alo += 1
+            blo += 1
+        while alo < ahi and blo < bhi and a[ahi - 1] == b[bhi - 1]:
+            ahi -= 1
+            bhi -= 1
+            yield ahi, bhi
+        if alo >= ahi or blo >= bhi:
+            continue
+        anchors = _unique_anchors(a, alo, ahi, b, blo, bhi)
+        if not anchors:
+            if (ahi - alo) * (bhi - blo) <= _ALIGN_MAX_CELLS:
+                sm = SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
+                for i, j, size in sm.get_matching_blocks():
+                    for k in range(size):
+                        yield alo + i + k, blo + j + k
+            continue
+        prev_a, prev_b = alo, blo
+        for i, j in anchors:
+            yield i, j
+            stack.append((prev_a, i, prev_b, j))
+            prev_a, prev_b = i + 1, j + 1
+        stack.append((prev_a, ahi, prev_b, bhi))
+
+
+def _unique_anchors(a, alo, ahi, b, blo, bhi) -> list[tuple[int, int]]:
+    """Lines occurring once in each range, as (i, j) pairs forming the longest run increasing in both."""
+    count_a: dict[int, int] = {}
+    for i in range(alo, ahi):
+        h = a[i]
+        count_a[h] = -1 if h in count_a else i
+    count_b: dict[int, int] = {}
+    for j in range(blo, bhi):
+        h = b[j]
+        if count_a.get(h, -1) >= 0:
+            count_b[h] = -1 if h in count_b else j
+    pairs = sorted((j, count_a[h]) for h, j in count_b.items() if j >= 0)
+    # longest increasing subsequence of i over pairs sorted by j (patience sorting)
+    tails: list[int] = []
+    tail_idx: list[int] = []
+    back = [-1] * len(pairs)
+    for k, (_, i) in enumerate(pairs):
+        pos = bisect_left(tails, i)
+        if pos == len(tails):
+            tails.append(i)
+            tail_idx.append(k)
+        else:
+            tails[pos] = i
+            tail_idx[pos] = k
+        back[k] = tail_idx[pos - 1] if pos else -1
+    out = []
+    k = tail_idx[-1] if tail_idx else -1
+    while k >= 0:
+        out.append((pairs[k][1], pairs[k][0]))
+        k = back[k]
+    out.reverse()
+    return out
 
 
 def km_median(events: dict[int, int], censored: dict[int, int]) -> float | None:
