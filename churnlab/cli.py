@@ -38,7 +38,8 @@ def _cmd_mine(args: argparse.Namespace) -> int:
             result = mine(source, args.out, name=args.name, rev=args.rev, first_parent=args.first_parent,
                           find_copies=args.find_copies, include_identities=args.include_identities,
                           include_messages=args.include_messages, salt=args.salt, incremental=not args.full,
-                          on_progress=update)
+                          moves_churn=args.moves_churn, bulk_lines=args.bulk_lines,
+                          survival_sample_days=args.survival_sample_days, on_progress=update)
         finally:
             close()
         print(result.summary())
@@ -75,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--include-messages", action="store_true", help="also write commit messages")
     m.add_argument("--salt", help="pseudonymisation salt (default: $CHURNLAB_SALT or one kept in the cache)")
     m.add_argument("--full", action="store_true", help="mine everything again instead of only new commits")
+    m.add_argument("--moves-churn", action="store_true", help="count moved lines as churn (off by default)")
+    m.add_argument("--bulk-lines", type=int, default=5000,
+                   help="flag commits with more meaningful changed lines than this as bulk (default 5000)")
+    m.add_argument("--survival-sample-days", type=int, default=30,
+                   help="days between survival samples (default 30)")
     m.set_defaults(func=_cmd_mine)
 
     d = sub.add_parser("demo", help="the embedded default job (no network)")

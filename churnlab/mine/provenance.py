@@ -527,7 +527,8 @@ def _churn_frame(tr: Tracker, repo: str) -> pl.DataFrame:
             cols[f"churn_others_w{days}"].append(rev[len(WINDOWS) + w])
         cols["authored_lines"].append(authored)
         for w, days in enumerate(WINDOWS):
-            cols[f"authored_churned_w{days}"].append(churned[w])
+            # a line deleted in two branches is revised twice: never more than the lines written
+            cols[f"authored_churned_w{days}"].append(min(churned[w], authored))
             cols[f"censored_w{days}"].append(end - tr.time[c] < days * _DAY)
     names = churn_columns()
     schema = {n: (pl.String if n == "sha" else pl.Boolean if n.startswith(("is_", "has_", "censored")) else pl.Int64)

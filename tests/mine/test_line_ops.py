@@ -258,3 +258,32 @@ def test_minified_content_is_left_out(scenario):
     scenario.write("bundle.js", ["var a=" + "1+" * 600 + "1;", "var b = 2;"])
     sha = scenario.commit(1)
     assert ops(run(scenario), sha) == {}
+
+
+def test_odd_paths_binary_and_non_utf8_content(scenario):
+    names = ["with space.py", "caf\u00e9.py", 'quote"d.py', "tab\there.py"]
+    for i, name in enumerate(names):
+        scenario.write(name, [f"first_value = {i}"])
+    (scenario.path / "latin1.txt").write_bytes(b"caf\xe9 = 1\nna\xefve = 2\n")
+    (scenario.path / "image.bin").write_bytes(bytes(range(256)) * 4)
+    scenario.commit(0)
+    for i, name in enumerate(names):  # a different substitution in each file: updates, not a find/replace
+        scenario.write(name, [f"first_value = {i + 10}"])
+    (scenario.path / "latin1.txt").write_bytes(b"caf\xe9 = 3\nna\xefve = 2\n")
+    (scenario.path / "image.bin").write_bytes(bytes(range(255, -1, -1)) * 4)
+    sha = scenario.commit(1)
+    result = run(scenario)
+    # line_ops paths are file_changes paths; each text file has one updated pair; the binary file has no row
+    changes = result.tables["file_changes"].filter(pl.col("sha") == sha, ~pl.col("is_binary"))
+    assert set(ops(result, sha)) == set(changes["path"]) and len(changes) == 5
+    assert all(counts == {**ZERO, "updated": 2} for counts in ops(result, sha).values())
+    assert sum(births(result).values()) == 6  # 4 one-line files and 2 latin-1 lines; the binary file has none
+
+
+def test_options_are_validated(scenario):
+    from churnlab.errors import InputError
+
+    with pytest.raises(InputError, match="bulk_lines must be a positive integer"):
+        run(scenario, bulk_lines=0)
+    with pytest.raises(InputError, match="survival_sample_days"):
+        run(scenario, survival_sample_days=-1)
