@@ -434,6 +434,8 @@ def _compare(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, tuple, int]
     q = 0
     while q < n - p and a[-1 - q] == b[-1 - q]:
         q += 1
+    if not p and not q:  # neither end in common: not an edit of the same line
+        return 0.0, (), max(len(a), len(b))
     am, bm = a[p:len(a) - q], b[p:len(b) - q]
     common = p + q
     total = len(a) + len(b)

@@ -23,9 +23,8 @@ counted here as the deletions/updates they are.
 from __future__ import annotations
 
 import logging
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
 
@@ -385,47 +384,76 @@ def _credit(recs: list[int], hashes: list[int], born_at, other) -> None:
     if not other:
         return
     o_recs, o_hashes = other
-    mapping = {j: i for i, j in _align(o_hashes, hashes)}
+    blocks = sorted(_align(o_hashes, hashes), key=lambda blk: blk[1])
+    starts = [blk[1] for blk in blocks]
     for j in born_at:
-        i = mapping.get(j)
-        if i is not None and o_recs[i] >= 0:
-            recs[j] = o_recs[i]
+        k = bisect_right(starts, j) - 1
+        if k < 0:
+            continue
+        i0, j0, size = blocks[k]
+        if j < j0 + size:
+            rec = o_recs[i0 + j - j0]
+            if rec >= 0:
+                recs[j] = rec
 
 
-def _align(a: list[int], b: list[int]) -> Iterator[tuple[int, int]]:
-    """Matched line pairs ``(i, j)`` of two files given as line hashes (a patience diff).
+def _common(a: list[int], alo: int, b: list[int], blo: int, n: int) -> int:
+    """Length of the common run of ``a[alo:]`` and ``b[blo:]`` (at most ``n``), by slice comparisons."""
+    lo, hi = 0, n
+    while lo < hi:  # largest k with a[alo:alo+k] == b[blo:blo+k]
+        mid = (lo + hi + 1) // 2
+        if a[alo:alo + mid] == b[blo:blo + mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_tail(a: list[int], ahi: int, b: list[int], bhi: int, n: int) -> int:
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[ahi - mid:ahi] == b[bhi - mid:bhi]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _align(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
+    """Matched blocks ``(i, j, size)`` of two files given as line hashes (a patience diff).
 
     Common prefix and suffix; then lines unique in both ranges, kept in order (longest increasing run), as
-    anchors to split the rest; small unanchored ranges are aligned by difflib. Linear in the file for the
-    usual merge, where the two sides differ in a few places.
+    anchors to split the rest; small unanchored ranges are aligned by difflib. Close to linear in the file
+    for the usual merge, where the two sides differ in a few places.
     """
+    blocks: list[tuple[int, int, int]] = []
     stack = [(0, len(a), 0, len(b))]
     while stack:
         alo, ahi, blo, bhi = stack.pop()
-        while alo < ahi and blo < bhi and a[alo] == b[blo]:
-            yield alo, blo
-            alo += 1
-            blo += 1
-        while alo < ahi and blo < bhi and a[ahi - 1] == b[bhi - 1]:
-            ahi -= 1
-            bhi -= 1
-            yield ahi, bhi
+        k = _common(a, alo, b, blo, min(ahi - alo, bhi - blo))
+        if k:
+            blocks.append((alo, blo, k))
+            alo, blo = alo + k, blo + k
+        k = _common_tail(a, ahi, b, bhi, min(ahi - alo, bhi - blo))
+        if k:
+            ahi, bhi = ahi - k, bhi - k
+            blocks.append((ahi, bhi, k))
         if alo >= ahi or blo >= bhi:
             continue
         anchors = _unique_anchors(a, alo, ahi, b, blo, bhi)
         if not anchors:
             if (ahi - alo) * (bhi - blo) <= _ALIGN_MAX_CELLS:
                 sm = SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
-                for i, j, size in sm.get_matching_blocks():
-                    for k in range(size):
-                        yield alo + i + k, blo + j + k
+                blocks.extend((alo + i, blo + j, size) for i, j, size in sm.get_matching_blocks() if size)
             continue
         prev_a, prev_b = alo, blo
         for i, j in anchors:
-            yield i, j
+            blocks.append((i, j, 1))
             stack.append((prev_a, i, prev_b, j))
             prev_a, prev_b = i + 1, j + 1
         stack.append((prev_a, ahi, prev_b, bhi))
+    return blocks
 
 
 def _unique_anchors(a, alo, ahi, b, blo, bhi) -> list[tuple[int, int]]:
