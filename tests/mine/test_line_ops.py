@@ -287,3 +287,20 @@ def test_options_are_validated(scenario):
         run(scenario, bulk_lines=0)
     with pytest.raises(InputError, match="survival_sample_days"):
         run(scenario, survival_sample_days=-1)
+
+
+def test_merged_file_identical_to_the_side_branch_takes_all_its_births(scenario):
+    scenario.write("a.py", ["first = 1", "second = 2", "third = 3"])
+    base = scenario.commit(0, "alice")
+    scenario.checkout("-b", "feature")
+    scenario.write("a.py", ["first = 1", "third = 3"])
+    scenario.commit(1, "bob")
+    scenario.write("a.py", ["first = 1", "second = 2", "third = 3", "fourth = 4"])
+    readd = scenario.commit(2, "bob")
+    scenario.checkout("main")
+    scenario.write("b.py", ["other = True"])
+    other = scenario.commit(3, "alice")
+    scenario.merge("feature", 4)
+    # `second = 2` is unchanged against main, but a.py is identical to the branch's: git blame passes the whole
+    # file to the branch, where bob wrote `second = 2` again on day 2
+    assert births(run(scenario)) == {base: 2, readd: 2, other: 1}
