@@ -304,3 +304,22 @@ def test_merged_file_identical_to_the_side_branch_takes_all_its_births(scenario)
     # `second = 2` is unchanged against main, but a.py is identical to the branch's: git blame passes the whole
     # file to the branch, where bob wrote `second = 2` again on day 2
     assert births(run(scenario)) == {base: 2, readd: 2, other: 1}
+
+
+def test_tables_are_written_and_read_back(scenario, tmp_path):
+    from churnlab import io
+
+    scenario.write("a.py", ["x = 1", "y = 2"])
+    scenario.commit(0)
+    scenario.write("a.py", ["x = 1", "y = 3"])
+    scenario.commit(40)
+    result = mine(scenario.path, tmp_path / "out", name="scenario", salt="scenario-salt")
+    for table in ("line_ops", "churn", "survival"):
+        assert io.read_table(result.paths[table], table).height == result.tables[table].height > 0
+    survival = result.tables["survival"]
+    # samples every 30 days from the day after the first commit (days 1 and 31), then the head (day 40)
+    years = survival.filter(pl.col("granularity") == "year")
+    days = [(t.timestamp() - 1704067200) / 86400 for t in years["sample_time"]]
+    assert days == [1, 31, 40] and years["live_lines"].to_list() == [2, 2, 2]
+    assert set(survival["cohort"]) == {"2024", "2024Q1"}
+    assert io.read_provenance(result.paths["churn"])["options"]["bulk_lines"] == 5000
