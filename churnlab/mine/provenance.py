@@ -33,7 +33,7 @@ import polars as pl
 from . import lines as L
 from .normalize import line_key
 
-__all__ = ["WINDOWS", "line_provenance"]
+__all__ = ["WINDOWS", "Tracker", "churn_columns", "km_median", "line_provenance"]
 
 log = logging.getLogger(__name__)
 
@@ -282,17 +282,14 @@ class Tracker:
         # a parent with exactly this file passes all of it (git blame's whole-blob rule)
         same = next((o for o in (other.get(path) for other in others) if o and o[1] == out_h), None)
         if same is not None:
-            if counted:
-                fresh = set(born_at)
-                for i, (mine, theirs) in enumerate(zip(out_r, same[0])):
-                    if i in fresh:
-                        if theirs >= 0:
-                            live[qid[theirs >> 2] * 2 + (theirs & 1)] += 1
-                    elif mine != theirs:
-                        if mine >= 0:
-                            live[qid[mine >> 2] * 2 + (mine & 1)] -= 1
-                        if theirs >= 0:
-                            live[qid[theirs >> 2] * 2 + (theirs & 1)] += 1
+            if counted:  # the lines already counted (all but the new ones) give way to the other parent's
+                before = Counter(out_r)
+                before.subtract(out_r[i] for i in born_at)
+                after = Counter(same[0])
+                for rec in set(before) | set(after):
+                    change = after[rec] - before[rec]
+                    if change and rec >= 0:
+                        live[qid[rec >> 2] * 2 + (rec & 1)] += change
             return same
         for other in others:
             _credit(out_r, out_h, born_at, other.get(path))
@@ -458,16 +455,13 @@ def _align(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
 
 def _unique_anchors(a, alo, ahi, b, blo, bhi) -> list[tuple[int, int]]:
     """Lines occurring once in each range, as (i, j) pairs forming the longest run increasing in both."""
-    count_a: dict[int, int] = {}
-    for i in range(alo, ahi):
-        h = a[i]
-        count_a[h] = -1 if h in count_a else i
-    count_b: dict[int, int] = {}
-    for j in range(blo, bhi):
-        h = b[j]
-        if count_a.get(h, -1) >= 0:
-            count_b[h] = -1 if h in count_b else j
-    pairs = sorted((j, count_a[h]) for h, j in count_b.items() if j >= 0)
+    sa, sb = a[alo:ahi], b[blo:bhi]
+    count_a, count_b = Counter(sa), Counter(sb)  # counting and indexing run in C
+    unique = [h for h, n in count_b.items() if n == 1 and count_a.get(h) == 1]
+    if not unique:
+        return []
+    at_a, at_b = dict(zip(sa, range(alo, ahi))), dict(zip(sb, range(blo, bhi)))
+    pairs = sorted((at_b[h], at_a[h]) for h in unique)
     # longest increasing subsequence of i over pairs sorted by j (patience sorting)
     tails: list[int] = []
     tail_idx: list[int] = []
