@@ -27,6 +27,31 @@ def _progress(desc: str):
     return bar.update, bar.close
 
 
+def _mining_options(p: argparse.ArgumentParser) -> None:
+    """Options of the mine() call, shared by `mine` and `study mine` (names are mine()'s parameters)."""
+    p.add_argument("--rev", default="HEAD", help="head to mine from (default: HEAD)")
+    p.add_argument("--first-parent", action="store_true", help="follow the first-parent chain only")
+    p.add_argument("--find-copies", action="store_true", help="detect copies as well as renames (git -C)")
+    p.add_argument("--include-identities", action="store_true", help="also write raw author names and emails")
+    p.add_argument("--include-messages", action="store_true", help="also write commit messages")
+    p.add_argument("--salt", help="pseudonymisation salt (default: $CHURNLAB_SALT or one kept in the cache)")
+    p.add_argument("--full", action="store_true", help="mine everything again instead of only new commits")
+    p.add_argument("--tables", help="comma-separated tables to produce (default: all); commits and file_changes always")
+    p.add_argument("--markers", help="AI-marker registry CSV (default: the packaged ai_markers.csv)")
+    p.add_argument("--moves-churn", action="store_true", help="count moved lines as churn (off by default)")
+    p.add_argument("--bulk-lines", type=int, default=5000,
+                   help="flag commits with more meaningful changed lines than this as bulk (default 5000)")
+    p.add_argument("--survival-sample-days", type=int, default=30, help="days between survival samples (default 30)")
+
+
+def _mining_kwargs(args: argparse.Namespace) -> dict:
+    return dict(rev=args.rev, first_parent=args.first_parent, find_copies=args.find_copies,
+                include_identities=args.include_identities, include_messages=args.include_messages,
+                salt=args.salt, incremental=not args.full, tables=args.tables.split(",") if args.tables else None,
+                markers=args.markers, moves_churn=args.moves_churn, bulk_lines=args.bulk_lines,
+                survival_sample_days=args.survival_sample_days)
+
+
 def _cmd_mine(args: argparse.Namespace) -> int:
     from .mine import mine
 
@@ -35,11 +60,7 @@ def _cmd_mine(args: argparse.Namespace) -> int:
     for source in args.source:
         update, close = _progress(str(source))
         try:
-            result = mine(source, args.out, name=args.name, rev=args.rev, first_parent=args.first_parent,
-                          find_copies=args.find_copies, include_identities=args.include_identities,
-                          include_messages=args.include_messages, salt=args.salt, incremental=not args.full,
-                          tables=args.tables.split(",") if args.tables else None, on_progress=update,
-                          markers=args.markers)
+            result = mine(source, args.out, name=args.name, on_progress=update, **_mining_kwargs(args))
         finally:
             close()
         print(result.summary())
@@ -93,10 +114,7 @@ def _cmd_study_mine(args: argparse.Namespace) -> int:
 
     finished = 0
     status = mine_study(args.manifest, args.out, workers=args.workers, executor=args.executor,
-                        scheduler=args.scheduler, salt=args.salt, refresh=args.refresh, on_record=show, rev=args.rev,
-                        first_parent=args.first_parent, find_copies=args.find_copies,
-                        include_identities=args.include_identities, include_messages=args.include_messages,
-                        incremental=not args.full)
+                        scheduler=args.scheduler, refresh=args.refresh, on_record=show, **_mining_kwargs(args))
     print(status.summary())
     return 0 if status.complete else 1
 
@@ -138,15 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("source", nargs="+", help="local checkout, bare repository or URL")
     m.add_argument("--out", required=True, help="dataset folder (tables go to OUT/<table>/<repo>.parquet)")
     m.add_argument("--name", help="repository name to record (default: from the URL or origin remote)")
-    m.add_argument("--rev", default="HEAD", help="head to mine from (default: HEAD)")
-    m.add_argument("--first-parent", action="store_true", help="follow the first-parent chain only")
-    m.add_argument("--find-copies", action="store_true", help="detect copies as well as renames (git -C)")
-    m.add_argument("--include-identities", action="store_true", help="also write raw author names and emails")
-    m.add_argument("--include-messages", action="store_true", help="also write commit messages")
-    m.add_argument("--salt", help="pseudonymisation salt (default: $CHURNLAB_SALT or one kept in the cache)")
-    m.add_argument("--full", action="store_true", help="mine everything again instead of only new commits")
-    m.add_argument("--tables", help="comma-separated tables to produce (default: all); commits and file_changes always")
-    m.add_argument("--markers", help="AI-marker registry CSV (default: the packaged ai_markers.csv)")
+    _mining_options(m)
     m.set_defaults(func=_cmd_mine)
 
     st = sub.add_parser("study", help="mine many repositories listed in a manifest; resumable")
@@ -158,14 +168,8 @@ def _parser() -> argparse.ArgumentParser:
     sm.add_argument("--executor", default="local", choices=["local", "serial", "dask"],
                     help="local process pool (default), serial (in this process), or a Dask cluster")
     sm.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (with --executor dask)")
-    sm.add_argument("--rev", default="HEAD", help="head to mine from in every repository (default: HEAD)")
-    sm.add_argument("--first-parent", action="store_true", help="follow the first-parent chain only")
-    sm.add_argument("--find-copies", action="store_true", help="detect copies as well as renames (git -C)")
-    sm.add_argument("--include-identities", action="store_true", help="also write raw author names and emails")
-    sm.add_argument("--include-messages", action="store_true", help="also write commit messages")
-    sm.add_argument("--salt", help="pseudonymisation salt, one for the whole study (default: $CHURNLAB_SALT or the cache's)")
+    _mining_options(sm)
     sm.add_argument("--refresh", action="store_true", help="mine every repository again, not only failed and missing ones")
-    sm.add_argument("--full", action="store_true", help="mine from scratch, not only commits new since the last run")
     sm.set_defaults(func=_cmd_study_mine)
     ss = st_sub.add_parser("status", help="progress and failures of a study")
     ss.add_argument("out", help="the study's dataset folder")

@@ -110,6 +110,76 @@ FILE_CHANGES = Table(
 
 # --- line provenance tables (line_ops, churn, survival) go here ---------------------------------------
 
+CHURN_WINDOWS = (7, 14, 21, 30)
+
+LINE_OPS = Table(
+    "line_ops",
+    1,
+    ("repo", "sha", "path"),
+    "One row per text file of a non-merge commit (merges too with first_parent), not excluded (binary, vendored, "
+    "generated, lock, minified content), with its changed lines by GitClear operation. Both sides of a pair "
+    "(moved, updated, find_replaced, whitespace edit) are counted, so a row's counts add up to its numstat lines.",
+    (
+        REPO,
+        SHA,
+        _c("path", pa.string(), "path after the change (before it, for deletions), as in file_changes"),
+        _c("added", pa.int64(), "meaningful lines added (no other label)"),
+        _c("deleted", pa.int64(), "meaningful lines deleted (no other label)"),
+        _c("updated", pa.int64(), "lines of removed/added pairs in one hunk differing by at most 3 tokens"),
+        _c("moved", pa.int64(), "lines removed and added elsewhere in the commit, in blocks of 20+ alphanumerics"),
+        _c("copy_pasted", pa.int64(), "added lines matching no removal, added in 2+ places of the commit"),
+        _c("find_replaced", pa.int64(), "lines of pairs whose token substitution occurs at 3+ places of the commit"),
+        _c("no_op", pa.int64(), "changed lines that are not meaningful (blank, punctuation, keywords) or whitespace-only edits"),
+        _c("duplicated_lines", pa.int64(), "added lines in a run of 5+ meaningful lines repeated elsewhere in the commit"),
+    ),
+)
+
+CHURN = Table(
+    "churn",
+    1,
+    ("repo", "sha"),
+    "One row per commit with line operations: revision-side churn (the meaningful lines it deletes, updates or "
+    "find-replaces that were born less than W days before, by the same or other authors) and authoring-side "
+    "churn (of the new lines it wrote, how many were revised within W days). Times are author times.",
+    (
+        REPO,
+        SHA,
+        _c("is_bulk", pa.bool_(), "more than bulk_lines (default 5,000) meaningful changed lines"),
+        _c("meaningful_lines", pa.int64(), "meaningful changed lines (added plus removed), the churn-rate denominator"),
+        _c("has_duplicate_block", pa.bool_(), "adds a run of 5+ meaningful lines repeated elsewhere in the commit"),
+        _c("duplicated_lines", pa.int64(), "added lines in such runs"),
+        _c("revised_lines", pa.int64(), "meaningful lines it deleted, updated or find-replaced (moved too with moves_churn)"),
+        *(col for days in CHURN_WINDOWS for col in (
+            _c(f"churn_self_w{days}", pa.int64(), f"revised lines the same author wrote within {days} days before"),
+            _c(f"churn_others_w{days}", pa.int64(), f"revised lines other authors wrote within {days} days before"),
+        )),
+        _c("authored_lines", pa.int64(), "new meaningful lines it wrote (not moved, not no-op): the new-code churn denominator"),
+        *(_c(f"authored_churned_w{days}", pa.int64(), f"of those, lines revised within {days} days")
+          for days in CHURN_WINDOWS),
+        *(_c(f"censored_w{days}", pa.bool_(), f"written less than {days} days before the last commit: leave out of new-code churn")
+          for days in CHURN_WINDOWS),
+    ),
+)
+
+SURVIVAL = Table(
+    "survival",
+    1,
+    ("repo", "sample_time", "granularity", "cohort"),
+    "Live lines of the first-parent chain (files not excluded) by birth cohort at sample times (every "
+    "survival_sample_days, and the head), as in git-of-theseus, with the Kaplan-Meier median line lifetime of "
+    "each cohort (censored at the last commit). Cohorts with no live lines at a sample are left out.",
+    (
+        REPO,
+        _c("sample_time", UTC_US, "sample time (UTC): state after the last chain commit at or before it"),
+        _c("granularity", pa.string(), "cohort unit: year or quarter"),
+        _c("cohort", pa.string(), "birth cohort by author time, UTC: 2019 or 2019Q3"),
+        _c("live_lines", pa.int64(), "live lines born in the cohort (all text lines, as git blame counts them)"),
+        _c("live_meaningful_lines", pa.int64(), "of those, meaningful lines"),
+        _c("median_lifetime_days", pa.float64(), "Kaplan-Meier median lifetime of the cohort's lines; null if over half still live", True),
+    ),
+)
+
+
 # --- revert and AI-signal tables (reverts, signals, adoption) go here --------------------------------
 
 REVERTS = Table(
@@ -207,8 +277,8 @@ ADOPTION = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (COMMITS, FILE_CHANGES)}
-TABLES.update({t.name: t for t in (REVERTS, REVERT_FLAGS, SIGNALS, ADOPTION)})
+TABLES: dict[str, Table] = {t.name: t for t in (COMMITS, FILE_CHANGES, LINE_OPS, CHURN, SURVIVAL, REVERTS,
+                                                 REVERT_FLAGS, SIGNALS, ADOPTION)}
 
 
 def get(name: str) -> Table:

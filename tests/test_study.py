@@ -279,7 +279,7 @@ def test_validate_reports_missing_tables_mixed_heads_salts_and_corrupt_files(eig
     mine_study(rows[4:5], out, executor="serial", salt="another-salt-value")
 
     problems = validate_dataset(out)
-    assert any(p.startswith("lab__r0: has ['adoption', 'commits', ") and "but not ['file_changes']" in p
+    assert any(p.startswith("lab__r0: has ['adoption', 'churn', 'commits', ") and "but not ['file_changes']" in p
                for p in problems)
     assert any(p.startswith("lab__r1: tables disagree on head") for p in problems)
     assert any(p.startswith("commits/lab__r2: ") for p in problems)

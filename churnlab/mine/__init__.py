@@ -48,6 +48,15 @@ class Options:
     include_messages: bool = False
     markers: str | None = None  # marker registry file (None: the packaged one)
     markers_digest: str | None = None  # sha256 of the registry used, so editing it re-mines
+    moves_churn: bool = False
+    bulk_lines: int = 5000
+    survival_sample_days: int = 30
+
+    def __post_init__(self) -> None:
+        for name in ("bulk_lines", "survival_sample_days"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InputError(f"{name} must be a positive integer, got {value!r}")
 
     def recorded(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -60,8 +69,13 @@ class Context:
     ``commits`` keeps the raw identities and message in private columns (``_name``, ``_email``,
     ``_committer_email``, ``_message``) for stages that need them; they are dropped before writing unless
     the options ask for them. ``file_changes`` keeps the blob ids (``old_blob``, ``new_blob``).
-    ``extras`` carries intermediate frames from one stage to a later one (``"patch_fingerprints"``: see
-    :mod:`churnlab.mine.patches`).
+
+    ``extras`` carries internal frames from one stage to later ones; they are never written. The line
+    provenance stage puts two there. ``patch_fingerprints``: one row per diffed commit with ``sha``,
+    ``fingerprint`` and ``inverse_fingerprint`` (hashes of its per-file removed and added lines, positions
+    ignored; the inverse swaps the two sides, so ``Y.fingerprint == X.inverse_fingerprint`` means Y exactly
+    undoes X) and ``lines_changed``. ``live_births``: live lines at the head (files not excluded) by birth
+    commit (``sha``, ``live_lines``), what ``git blame`` is checked against.
     """
 
     repo: Repository
@@ -100,6 +114,7 @@ class MineResult:
     provenance: dict[str, Any]
     new_commits: int
     seconds: float
+    extras: dict[str, Any] = field(default_factory=dict)  # the stages' internal frames (Context.extras)
 
     def summary(self) -> str:
         c = self.tables["commits"]
@@ -121,8 +136,9 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
          rev: str = "HEAD", first_parent: bool = False, find_copies: bool = False,
          include_identities: bool = False, include_messages: bool = False, salt: str | None = None,
          cache: str | os.PathLike | None = None, incremental: bool = True,
-         tables: Sequence[str] | None = None, on_progress: Callable[[int], None] | None = None,
-         markers: str | os.PathLike | None = None) -> MineResult:
+         tables: Sequence[str] | None = None, markers: str | os.PathLike | None = None,
+         moves_churn: bool = False, bulk_lines: int = 5000, survival_sample_days: int = 30,
+         on_progress: Callable[[int], None] | None = None) -> MineResult:
     """Mine one repository into the ``commits`` and ``file_changes`` tables (and later stages' tables).
 
     Parameters
@@ -142,12 +158,19 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     salt
         Pseudonymisation salt (default: ``$CHURNLAB_SALT`` or one kept in the cache folder).
     incremental
-        Mine only commits new since the head recorded in ``out`` (when the options match).
+        Mine only commits new since the head recorded in ``out`` (when the options match). Line provenance
+        always reads the whole history again (its live-line state is not stored).
     tables
         Tables to produce (default: all). ``commits`` and ``file_changes`` are always read; a later stage
         runs only when one of its tables is wanted.
     markers
         AI-marker registry CSV for the signals tables (default: the packaged ``ai_markers.csv``).
+    moves_churn
+        Count moved lines as churn when they are younger than the window (off by default, as GitClear).
+    bulk_lines
+        Commits with more meaningful changed lines than this are flagged ``is_bulk`` (default 5,000).
+    survival_sample_days
+        Days between survival samples (default 30; the head is always sampled).
 
     Examples
     --------
@@ -159,7 +182,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     registry = load_markers(markers)  # a bad registry fails before anything is mined or written
     options = Options(first_parent=first_parent, find_copies=find_copies,
                       include_identities=include_identities, include_messages=include_messages,
-                      markers=None if markers is None else os.fspath(markers), markers_digest=registry.digest)
+                      markers=None if markers is None else os.fspath(markers), markers_digest=registry.digest,
+                      moves_churn=moves_churn, bulk_lines=bulk_lines, survival_sample_days=survival_sample_days)
     if out is not None:
         _check_writable(Path(out))
     repo = open_repository(source, name=name, rev=rev, cache=cache)
@@ -190,7 +214,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     for w in ctx.warnings:
         log.warning("%s: %s", repo.name, w)
     paths = _write_all(frames, out, repo.name, provenance) if out is not None else {}
-    return MineResult(repo.name, repo.head, frames, paths, provenance, new, time.perf_counter() - started)
+    return MineResult(repo.name, repo.head, frames, paths, provenance, new, time.perf_counter() - started,
+                      ctx.extras)
 
 
 def _wanted_tables(tables: Sequence[str] | None) -> set[str]:
@@ -333,9 +358,12 @@ def _write_all(tables: dict[str, pl.DataFrame], out, repo: str, provenance: dict
     return {t: io.write_table(tables[t], t, io.table_path(out, t, repo), provenance) for t in order}
 
 
-# Stages of the revert and AI-signal issue (reverts, revert_flags; signals, adoption).
+# The later stages, in order: line provenance first, since it leaves the patch fingerprints that the
+# revert stage uses (the revert stage streams its own when run alone). Stages import Context lazily.
+from .provenance import line_provenance  # noqa: E402
 from .reverts import reverts_stage  # noqa: E402
 from .signals import signals_stage  # noqa: E402
 
-STAGES += [Stage("reverts", ("reverts", "revert_flags"), reverts_stage),
+STAGES += [Stage("lines", ("line_ops", "churn", "survival"), line_provenance),
+           Stage("reverts", ("reverts", "revert_flags"), reverts_stage),
            Stage("signals", ("signals", "adoption"), signals_stage)]

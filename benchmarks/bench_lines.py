@@ -1,0 +1,226 @@
+"""Benchmark of line provenance: speed against git itself and git-of-theseus, and memory bounds.
+
+Measured in one run, each as a ratio to a baseline from the same run:
+
+1. the whole mine (commits, file changes, line operations, churn, survival) of a repository against
+   ``git log -p -M`` on it (target: within 2x);
+2. the survival table (the whole mine, survival sampled weekly as git-of-theseus does) against
+   ``git-of-theseus-analyze`` on the same repository (target: at least 50x faster; install with
+   ``pip install git-of-theseus``, part of the ``test`` extra; ``--no-theseus`` skips it);
+3. peak memory (RSS of a child process doing only the mine) on the repository, on a synthetic repository with
+   a 100,000-line generated file edited 300 times, and on synthetic linear-with-merges histories of 10,000 and
+   50,000 commits built with ``git fast-import`` (target: under 500 MB, and not growing with history).
+
+Usage::
+
+    python benchmarks/bench_lines.py PATH_TO_REPO [--no-theseus] [--work DIR]
+
+Heavy: run it once, on an otherwise idle machine if you can. Prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+CHILD = """
+import json, sys, time
+import churnlab.mine as m
+path, sample_days, stage1_only = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+if stage1_only:
+    m.STAGES.clear()
+started = time.perf_counter()
+result = m.mine(path, name="bench", salt="benchmark-salt", survival_sample_days=sample_days)
+seconds = time.perf_counter() - started
+# VmHWM, not ru_maxrss: the latter keeps the parent's high-water mark across fork and exec
+hwm = next(int(ln.split()[1]) for ln in open("/proc/self/status") if ln.startswith("VmHWM"))
+print(json.dumps(dict(seconds=seconds, peak_mb=hwm / 1024, commits=result.tables["commits"].height)))
+"""
+
+def mine_in_child(path: Path, *, sample_days: int = 30, stage1_only: bool = False) -> dict:
+    """Mine in a fresh process so that its peak RSS is the mine's alone (Linux: reads /proc/self/status)."""
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(sample_days), "1" if stage1_only else "0"],
+                         capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def time_git_log_patch(path: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(["git", "-C", str(path), "log", "-p", "-M"], stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - started
+
+
+def time_theseus(path: Path, work: Path) -> float | None:
+    exe = shutil.which("git-of-theseus-analyze") or str(Path(sys.executable).parent / "git-of-theseus-analyze")
+    if not Path(exe).exists():
+        print("git-of-theseus is not installed: pip install git-of-theseus (skipping)", file=sys.stderr)
+        return None
+    clone = work / "theseus-clone"
+    if not clone.exists():  # theseus wants a work tree
+        subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(path), str(clone)], check=True)
+    out = work / "theseus-out"
+    started = time.perf_counter()
+    subprocess.run([exe, "--outdir", str(out), str(clone)], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def fast_import(dest: Path, stream: Iterable[bytes]) -> Path:
+    """Build a bare repository from a fast-import stream, fed piece by piece (never whole in memory)."""
+    subprocess.run(["git", "init", "--quiet", "--bare", str(dest)], check=True)
+    subprocess.run(["git", f"--git-dir={dest}", "symbolic-ref", "HEAD", "refs/heads/main"], check=True)
+    proc = subprocess.Popen(["git", f"--git-dir={dest}", "fast-import", "--quiet"], stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    for piece in stream:
+        proc.stdin.write(piece)
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise RuntimeError("git fast-import failed")
+    return dest
+
+
+def _data(text: bytes) -> bytes:
+    return b"data %d\n%s\n" % (len(text), text)
+
+
+def synthetic_history(n_commits: int, *, seed: int = 7) -> Iterator[bytes]:
+    """A fast-import stream: 20 files edited a few lines at a time; every 25th commit merges a 2-commit branch."""
+    rng = random.Random(seed)
+    files = {f"src/module_{i}.py": [f"value_{i}_{k} = compute({k})" for k in range(150)] for i in range(20)}
+    out = []
+    mark = 0
+    when = 1_500_000_000
+    main_mark = None
+
+    def commit(ref: str, parents: list[int], changed: dict[str, list[str]]) -> int:
+        nonlocal mark, when
+        mark += 1
+        when += 3600
+        msg = b"change"
+        out.append(b"commit %s\nmark :%d\n" % (ref.encode(), mark))
+        out.append(b"author A <a@example.com> %d +0000\ncommitter A <a@example.com> %d +0000\n" % (when, when))
+        out.append(_data(msg))
+        if parents:
+            out.append(b"from :%d\n" % parents[0])
+            for p in parents[1:]:
+                out.append(b"merge :%d\n" % p)
+        for path, lines in changed.items():
+            out.append(b"M 100644 inline %s\n" % path.encode())
+            out.append(_data("".join(f"{ln}\n" for ln in lines).encode()))
+        return mark
+
+    def edit() -> dict[str, list[str]]:
+        path = rng.choice(sorted(files))
+        lines = files[path]
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(lines))
+            if rng.random() < 0.5:
+                lines[at] = f"edited_{mark}_{at} = compute({rng.randint(0, 99)})"
+            elif rng.random() < 0.5 or len(lines) < 100:
+                lines.insert(at, f"inserted_{mark}_{at} = helper({at})")
+            else:
+                del lines[at]
+        return {path: list(lines)}
+
+    main_mark = commit("refs/heads/main", [], {p: list(v) for p, v in files.items()})
+    made = 1
+    while made < n_commits:
+        if made % 25 == 0 and made + 3 <= n_commits:
+            side = commit("refs/heads/side", [main_mark], edit())
+            side = commit("refs/heads/side", [side], edit())
+            main_mark = commit("refs/heads/main", [main_mark], edit())
+            main_mark = commit("refs/heads/main", [main_mark, side], {p: list(v) for p, v in files.items()})
+            made += 4
+        else:
+            main_mark = commit("refs/heads/main", [main_mark], edit())
+            made += 1
+        yield b"".join(out)
+        out.clear()
+
+
+def big_generated_file(n_lines: int = 100_000, n_edits: int = 300, *, seed: int = 11) -> Iterator[bytes]:
+    rng = random.Random(seed)
+    lines = [f"ROW_{k} = {rng.randint(0, 10**9)}" for k in range(n_lines)]
+    out = []
+    for mark in range(1, n_edits + 1):
+        for _ in range(5):
+            lines[rng.randrange(n_lines)] = f"ROW_EDIT_{mark} = {rng.randint(0, 10**9)}"
+        when = 1_500_000_000 + mark * 86400
+        out.append(b"commit refs/heads/main\nmark :%d\n" % mark)
+        out.append(b"author A <a@example.com> %d +0000\ncommitter A <a@example.com> %d +0000\n" % (when, when))
+        out.append(_data(b"edit"))
+        if mark > 1:
+            out.append(b"from :%d\n" % (mark - 1))
+        out.append(b"M 100644 inline data/table_generated.py\n")
+        out.append(_data("".join(f"{ln}\n" for ln in lines).encode()))
+        out.append(b"M 100644 inline src/app.py\n")
+        out.append(_data(f"VERSION = {mark}\n".encode()))
+        yield b"".join(out)
+        out.clear()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("repo", help="repository to benchmark (e.g. a clone of pallets/flask)")
+    p.add_argument("--no-theseus", action="store_true", help="skip the git-of-theseus comparison")
+    p.add_argument("--work", help="scratch folder (default: a temporary one)")
+    args = p.parse_args(argv)
+    repo = Path(args.repo).resolve()
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="bench-lines-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rows = []
+
+    git_s = min(time_git_log_patch(repo) for _ in range(3))
+    mined = min((mine_in_child(repo) for _ in range(3)), key=lambda r: r["seconds"])
+    stage1 = min((mine_in_child(repo, stage1_only=True) for _ in range(3)), key=lambda r: r["seconds"])
+    rows.append(("whole mine vs `git log -p -M`", f"{mined['seconds']:.2f} s", f"{git_s:.2f} s",
+                 f"{mined['seconds'] / git_s:.2f}x the time", "<= 2x"))
+    rows.append(("  of which stage 1 (commits, file changes)", f"{stage1['seconds']:.2f} s", f"{git_s:.2f} s",
+                 f"{stage1['seconds'] / git_s:.2f}x", ""))
+    rows.append(("peak memory, whole mine", f"{mined['peak_mb']:.0f} MB", f"stage 1 alone {stage1['peak_mb']:.0f} MB",
+                 "", "< 500 MB"))
+
+    if not args.no_theseus:
+        weekly = mine_in_child(repo, sample_days=7)
+        theseus_s = time_theseus(repo, work)
+        if theseus_s is not None:
+            rows.append(("survival (whole mine, weekly samples) vs git-of-theseus analyze",
+                         f"{weekly['seconds']:.2f} s", f"{theseus_s:.1f} s",
+                         f"{theseus_s / weekly['seconds']:.0f}x faster", ">= 50x"))
+
+    # memory: the whole mine, and stage 1 alone (commits, file changes) as the baseline it builds on
+    big = work / "big-generated.git"
+    if not big.exists():
+        fast_import(big, big_generated_file())
+    cases = [("100k-line generated file x 300 commits", big)]
+    for n in (10_000, 50_000):
+        path = work / f"synthetic-{n}.git"
+        if not path.exists():
+            fast_import(path, synthetic_history(n))
+        cases.append((f"synthetic {n:,}-commit history", path))
+    for label, path in cases:
+        r, base = mine_in_child(path), mine_in_child(path, stage1_only=True)
+        rows.append((f"peak memory, {label}", f"{r['peak_mb']:.0f} MB ({r['seconds']:.1f} s)",
+                     f"stage 1 alone {base['peak_mb']:.0f} MB ({base['seconds']:.1f} s)",
+                     f"+{r['peak_mb'] - base['peak_mb']:.0f} MB", "< 500 MB, flat in commits"))
+
+    print("| measure | churnlab | baseline | ratio | target |\n|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,478 @@
+"""Line operations: parse the patch stream and label every changed line of a commit (research spec, section 2).
+
+The stream is one ``git log -p -U0`` (see :func:`log_args`): no context lines, so a hunk is exactly the
+removed lines followed by the added lines. Each commit starts with ``\\x1e<sha>`` on its own line. Paths are
+taken from ``rename from``/``copy from`` lines or the ``diff --git`` header (C-unquoted when git quotes
+them) and decoded as UTF-8 with undecodable bytes as ``\\xNN``, as in ``file_changes``.
+
+Labels, tried in this order for each meaningful line (:func:`label_commit`):
+
+``no_op``
+    not meaningful (blank, punctuation, keywords), or one side of a whitespace-only edit (a line removed and
+    added in one hunk, equal once all whitespace is removed).
+``moved``
+    a removed line whose key is added in another file or hunk of the same commit (and the added line), when
+    both lie in runs of such lines with at least 20 alphanumeric characters (git's ``--color-moved=blocks``).
+``copy_pasted``
+    an added line whose key matches no removal and is added in at least two places (files or hunks).
+``find_replaced``
+    a removed/added pair of one hunk whose token substitution occurs at 3 or more places in the commit.
+``updated``
+    a removed/added pair of one hunk (paired by token similarity) differing by at most 3 tokens.
+``added`` / ``deleted``
+    everything else.
+
+Both sides of a pair (moved, updated, find_replaced, no_op) are labelled, so the labels of a commit add up
+to its numstat line counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from difflib import SequenceMatcher
+
+from .normalize import MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
+
+__all__ = ["LABELS", "CommitLabels", "FileDiff", "fingerprints", "is_minified", "label_commit", "log_args", "parse_record",
+           "records"]
+
+LABELS = ("added", "deleted", "updated", "moved", "copy_pasted", "find_replaced", "no_op")
+ADDED, DELETED, UPDATED, MOVED, COPY_PASTED, FIND_REPLACED, NO_OP = range(7)
+
+MOVED_BLOCK_ALNUM = 20  # git's --color-moved=blocks threshold
+UPDATE_MAX_TOKENS = 3
+FIND_REPLACE_MIN_PLACES = 3
+DUPLICATE_BLOCK_LINES = 5
+_PAIR_WINDOW = 2  # unequal hunks: compare each removed line with the added lines this near its position
+_PAIR_MIN_RATIO = 0.5
+
+_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_ESCAPES = {ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12, ord("r"): 13,
+            ord('"'): 34, ord("\\"): 92}
+
+
+def log_args(head: str, *, first_parent: bool = False, find_copies: bool = False) -> list[str]:
+    """The patch stream behind line provenance: every commit once, parents first, merges against parent 1."""
+    args = ["log", "--topo-order", "--reverse", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
+            "-C" if find_copies else "-M", "--diff-merges=first-parent",
+            "--format=%x1e%H", "--no-abbrev"]
+    if first_parent:
+        args.append("--first-parent")
+    return [*args, head, "--"]
+
+
+class FileDiff:
+    """One file of a commit's patch. ``hunks`` are ``(old_start, old_count, new_start, new_count, removed, added)``."""
+
+    __slots__ = ("old_path", "new_path", "binary", "submodule", "hunks", "old_blob", "new_blob", "copy")
+
+    def __init__(self) -> None:
+        self.old_path: bytes | None = None
+        self.new_path: bytes | None = None
+        self.binary = False
+        self.submodule = False
+        self.copy = False
+        self.hunks: list[tuple[int, int, int, int, list[bytes], list[bytes]]] = []
+        self.old_blob = self.new_blob = b""
+
+    @property
+    def path(self) -> bytes:
+        return self.new_path if self.new_path is not None else self.old_path  # type: ignore[return-value]
+
+
+def records(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Split the stream into one record per commit (without the leading ``\\x1e``)."""
+    pending = b""
+    for chunk in chunks:
+        parts = (pending + chunk).split(b"\n\x1e")
+        pending = parts.pop()
+        for part in parts:
+            if part:
+                yield part.removeprefix(b"\x1e")
+    if pending.strip():
+        yield pending.removeprefix(b"\x1e")
+
+
+def _unquote(path: bytes) -> bytes:
+    """Undo git's C-style quoting of a path (``"a\\tb"``); unquoted paths are returned as they are."""
+    if not path.startswith(b'"'):
+        return path
+    out = bytearray()
+    i, n = 1, len(path) - 1
+    while i < n:
+        ch = path[i]
+        if ch == 92 and i + 1 < n:  # backslash
+            nxt = path[i + 1]
+            if 48 <= nxt <= 55:  # octal byte
+                out.append(int(path[i + 1:i + 4], 8))
+                i += 4
+                continue
+            out.append(_ESCAPES.get(nxt, nxt))
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return bytes(out)
+
+
+def _header_paths(line: bytes) -> tuple[bytes, bytes]:
+    """The two paths of ``diff --git a/X b/Y`` (only trusted when X == Y or the paths are quoted)."""
+    rest = line[len(b"diff --git "):]
+    if rest.startswith(b'"'):
+        end = rest.index(b'" ', 1) + 1 if b'" ' in rest else len(rest)
+        first, second = rest[:end], rest[end + 1:]
+        return _unquote(first)[2:], _unquote(second)[2:]
+    half = (len(rest) - 1) // 2
+    return rest[2:half], rest[half + 3:]
+
+
+def parse_record(record: bytes) -> tuple[str, list[FileDiff]]:
+    """Parse one commit of the stream into its sha and file diffs."""
+    lines = record.split(b"\n")
+    sha = lines[0][:40].decode()
+    files: list[FileDiff] = []
+    fd: FileDiff | None = None
+    i, n = 1, len(lines)
+    while i < n:
+        ln = lines[i]
+        i += 1
+        c = ln[:1]
+        if c == b"@" and fd is not None:
+            m = _HUNK.match(ln)
+            if m is None:
+                continue
+            o_start, o_count, n_start, n_count = m.groups()
+            oc = 1 if o_count is None else int(o_count)
+            nc = 1 if n_count is None else int(n_count)
+            removed = [x[1:] for x in lines[i:i + oc]]
+            i += oc
+            if i < n and lines[i][:1] == b"\\":
+                i += 1
+            added = [x[1:] for x in lines[i:i + nc]]
+            i += nc
+            if i < n and lines[i][:1] == b"\\":
+                i += 1
+            fd.hunks.append((int(o_start), oc, int(n_start), nc, removed, added))
+        elif ln.startswith(b"diff --git "):
+            fd = FileDiff()
+            files.append(fd)
+            fd.old_path, fd.new_path = _header_paths(ln)
+        elif fd is None:
+            continue
+        elif ln.startswith(b"new file mode"):
+            fd.old_path = None
+            fd.submodule |= ln.endswith(b"160000")
+        elif ln.startswith(b"deleted file mode"):
+            fd.new_path = None
+            fd.submodule |= ln.endswith(b"160000")
+        elif ln.startswith(b"index "):
+            blobs = ln[6:].split(b" ", 1)
+            fd.old_blob, _, fd.new_blob = blobs[0].partition(b"..")
+            fd.submodule |= ln.endswith(b" 160000")
+        elif ln.startswith((b"rename from ", b"copy from ")):
+            fd.old_path = _unquote(ln.split(b" from ", 1)[1])
+            fd.copy = ln.startswith(b"copy")
+        elif ln.startswith((b"rename to ", b"copy to ")):
+            fd.new_path = _unquote(ln.split(b" to ", 1)[1])
+        elif ln.startswith(b"Binary files "):
+            fd.binary = True
+        elif ln.startswith(b"new mode") and ln.endswith(b"160000") or ln.startswith(b"old mode") and ln.endswith(b"160000"):
+            fd.submodule = True
+    return sha, files
+
+
+def fingerprints(files: list[FileDiff]) -> tuple[str, str, int]:
+    """``(forward, inverse, lines changed)`` hashes of a commit's change, positions ignored.
+
+    Per file: old path, new path, removed lines, added lines (binary files: the blob ids). The inverse
+    swaps old and new, so a commit that exactly undoes another has ``forward == other.inverse``.
+    """
+    fwd, inv, changed = [], [], 0
+    for fd in files:
+        old, new = fd.old_path or b"", fd.new_path or b""
+        if fd.binary or fd.submodule:
+            rem, add = fd.old_blob, fd.new_blob
+        else:
+            rem = b"\n".join(x for h in fd.hunks for x in h[4])
+            add = b"\n".join(x for h in fd.hunks for x in h[5])
+            changed += sum(h[1] + h[3] for h in fd.hunks)
+        fwd.append(_digest(old, new, rem, add))
+        inv.append(_digest(new, old, add, rem))
+    return _combine(fwd), _combine(inv), changed
+
+
+def _digest(old: bytes, new: bytes, rem: bytes, add: bytes) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for part in (old, new, rem, add):
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.digest()
+
+
+def _combine(parts: list[bytes]) -> str:
+    return hashlib.blake2b(b"".join(sorted(parts)), digest_size=16).hexdigest()
+
+
+def is_minified(fd: FileDiff) -> bool:
+    """Content heuristic for minified or generated text: an added line of 1,000 characters or more."""
+    return any(len(x) >= MINIFIED_LINE_CHARS for h in fd.hunks for x in h[5])
+
+
+class CommitLabels:
+    """Labels of one commit: per file, per hunk, a label for each removed and each added line."""
+
+    __slots__ = ("removed", "added", "keys_removed", "keys_added", "duplicated", "meaningful")
+
+    def __init__(self) -> None:
+        self.removed: dict[int, list[list[int]]] = {}
+        self.added: dict[int, list[list[int]]] = {}
+        self.keys_removed: dict[int, list[list[str | None]]] = {}
+        self.keys_added: dict[int, list[list[str | None]]] = {}
+        self.duplicated: dict[int, int] = {}
+        self.meaningful = 0
+
+    def counts(self, fi: int) -> list[int]:
+        """Lines per label (``LABELS`` order) of file ``fi``."""
+        out = [0] * len(LABELS)
+        for labels in self.removed.get(fi, ()):
+            for lab in labels:
+                out[lab] += 1
+        for labels in self.added.get(fi, ()):
+            for lab in labels:
+                out[lab] += 1
+        return out
+
+
+def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
+    """Label every changed line of the files ``include`` (indices into ``files``) of one commit."""
+    out = CommitLabels()
+    rem_at: dict[str, list[tuple[int, int, int]]] = defaultdict(list)  # key -> (file, hunk, line)
+    add_at: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    meaningful = 0
+    for fi in include:
+        rl, al, rk, ak = [], [], [], []
+        for hi, h in enumerate(files[fi].hunks):
+            rkeys = [line_key(x) for x in h[4]]
+            akeys = [line_key(x) for x in h[5]]
+            rlab = [NO_OP if k is None else -1 for k in rkeys]
+            alab = [NO_OP if k is None else -1 for k in akeys]
+            _whitespace_edits(rkeys, akeys, rlab, alab)
+            for j, k in enumerate(rkeys):
+                if k is not None:
+                    meaningful += 1
+                    if rlab[j] < 0:
+                        rem_at[k].append((fi, hi, j))
+            for j, k in enumerate(akeys):
+                if k is not None:
+                    meaningful += 1
+                    if alab[j] < 0:
+                        add_at[k].append((fi, hi, j))
+            rl.append(rlab)
+            al.append(alab)
+            rk.append(rkeys)
+            ak.append(akeys)
+        out.removed[fi], out.added[fi], out.keys_removed[fi], out.keys_added[fi] = rl, al, rk, ak
+    out.meaningful = meaningful
+    _moves(out, rem_at, add_at)
+    _copies(out, rem_at, add_at)
+    _pairs(out, include, files)
+    for fi in include:
+        for labels in out.removed[fi]:
+            for j, lab in enumerate(labels):
+                if lab < 0:
+                    labels[j] = DELETED
+        for labels in out.added[fi]:
+            for j, lab in enumerate(labels):
+                if lab < 0:
+                    labels[j] = ADDED
+    _duplicate_blocks(out, include)
+    return out
+
+
+def _whitespace_edits(rkeys: list, akeys: list, rlab: list[int], alab: list[int]) -> None:
+    """Within one hunk, a key both removed and added is a whitespace-only edit: no_op on both sides."""
+    if not rkeys or not akeys:
+        return
+    removed: dict[str, list[int]] = defaultdict(list)
+    for j, k in enumerate(rkeys):
+        if k is not None:
+            removed[k.replace(" ", "")].append(j)
+    if not removed:
+        return
+    for j, k in enumerate(akeys):
+        if k is not None:
+            spots = removed.get(k.replace(" ", ""))
+            if spots:
+                rlab[spots.pop(0)] = NO_OP
+                alab[j] = NO_OP
+
+
+def _moves(out: CommitLabels, rem_at: dict, add_at: dict) -> None:
+    """Pair removed and added lines with the same key in different places; keep pairs inside 20-char blocks."""
+    pairs = []
+    for k, rems in rem_at.items():
+        adds = add_at.get(k)
+        if adds:
+            pairs.extend(zip(rems, adds))
+    if not pairs:
+        return
+    cand_r = {r for r, _ in pairs}
+    cand_a = {a for _, a in pairs}
+    ok_r = _blocks(cand_r, out.keys_removed)
+    ok_a = _blocks(cand_a, out.keys_added)
+    for r, a in pairs:
+        if r in ok_r and a in ok_a:
+            out.removed[r[0]][r[1]][r[2]] = MOVED
+            out.added[a[0]][a[1]][a[2]] = MOVED
+
+
+def _blocks(cands: set[tuple[int, int, int]], keys: dict) -> set[tuple[int, int, int]]:
+    """Candidates that lie in a run (no-op lines do not break it) of at least 20 alphanumeric characters."""
+    ok: set[tuple[int, int, int]] = set()
+    for fi, hi in sorted({(f, h) for f, h, _ in cands}):
+        hkeys = keys[fi][hi]
+        run: list[tuple[int, int, int]] = []
+        chars = 0
+        for j, k in enumerate(hkeys):
+            if k is None:
+                continue
+            loc = (fi, hi, j)
+            if loc in cands:
+                run.append(loc)
+                chars += alnum_chars(k)
+                continue
+            if chars >= MOVED_BLOCK_ALNUM:
+                ok.update(run)
+            run, chars = [], 0
+        if chars >= MOVED_BLOCK_ALNUM:
+            ok.update(run)
+    return ok
+
+
+def _copies(out: CommitLabels, rem_at: dict, add_at: dict) -> None:
+    """Added lines, matching no removal, whose key is added in two or more places (files or hunks)."""
+    for k, adds in add_at.items():
+        if len(adds) < 2 or k in rem_at:
+            continue
+        free = [a for a in adds if out.added[a[0]][a[1]][a[2]] < 0]
+        if len(free) >= 2 and len({(f, h) for f, h, _ in free}) >= 2:
+            for f, h, j in free:
+                out.added[f][h][j] = COPY_PASTED
+
+
+def _pairs(out: CommitLabels, include: list[int], files: list[FileDiff]) -> None:
+    """Pair the remaining removed and added lines of each hunk; label find/replace and update pairs."""
+    found = []  # (file, hunk, removed j, added j, substitution, tokens changed)
+    for fi in include:
+        for hi in range(len(files[fi].hunks)):
+            rlab, alab = out.removed[fi][hi], out.added[fi][hi]
+            rj = [j for j, lab in enumerate(rlab) if lab < 0]
+            aj = [j for j, lab in enumerate(alab) if lab < 0]
+            if not rj or not aj:
+                continue
+            rkeys, akeys = out.keys_removed[fi][hi], out.keys_added[fi][hi]
+            for j, k, subst, ntok in _pair_hunk(rj, aj, rkeys, akeys):
+                found.append((fi, hi, j, k, subst, ntok))
+    places: dict[tuple, int] = defaultdict(int)
+    for *_, subst, _ in found:
+        places[subst] += 1
+    for fi, hi, j, k, subst, ntok in found:
+        # a find/replace substitutes text for text: pure insertions or deletions of tokens are updates
+        replaces = bool(subst) and all(old and new for old, new in subst)
+        if replaces and places[subst] >= FIND_REPLACE_MIN_PLACES:
+            lab = FIND_REPLACED
+        elif ntok <= UPDATE_MAX_TOKENS:
+            lab = UPDATED
+        else:
+            continue
+        out.removed[fi][hi][j] = lab
+        out.added[fi][hi][k] = lab
+
+
+def _pair_hunk(rj: list[int], aj: list[int], rkeys: list, akeys: list):
+    """Similar removed/added lines of one hunk, in order: yields (removed j, added j, substitution, tokens).
+
+    Equal counts pair by position; otherwise each removed line looks at the added lines near its proportional
+    position (a window of 5), so the cost stays linear in the hunk.
+    """
+    n_r, n_a = len(rj), len(aj)
+    last = -1
+    for idx, j in enumerate(rj):
+        if n_r == n_a:
+            window = (idx,)
+        else:
+            centre = idx * n_a // n_r
+            window = range(max(0, centre - _PAIR_WINDOW), min(n_a, centre + _PAIR_WINDOW + 1))
+        rt = tokens(rkeys[j])
+        best = None
+        for pos in window:
+            k = aj[pos]
+            if k <= last:
+                continue
+            found = _compare(rt, tokens(akeys[k]))
+            if found[0] >= _PAIR_MIN_RATIO and (best is None or found[0] > best[0][0]):
+                best = (found, k)
+        if best is None:
+            continue
+        (_, subst, ntok), k = best
+        last = k
+        yield j, k, subst, ntok
+
+
+def _compare(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, tuple, int]:
+    """``(similarity, substitution, tokens changed)`` of two token sequences.
+
+    Common prefix and suffix first; a short differing middle is aligned again (two small edits in one line).
+    """
+    n = min(len(a), len(b))
+    p = 0
+    while p < n and a[p] == b[p]:
+        p += 1
+    q = 0
+    while q < n - p and a[-1 - q] == b[-1 - q]:
+        q += 1
+    if not p and not q:  # neither end in common: not an edit of the same line
+        return 0.0, (), max(len(a), len(b))
+    am, bm = a[p:len(a) - q], b[p:len(b) - q]
+    common = p + q
+    total = len(a) + len(b)
+    # Realign the middle only where it can matter: the pair could still reach the pairing threshold and be
+    # an update (within 3 tokens), yet prefix and suffix alone leave more than 3 tokens changed.
+    if (am and bm and max(len(am), len(bm)) > UPDATE_MAX_TOKENS and abs(len(am) - len(bm)) <= UPDATE_MAX_TOKENS
+            and len(am) <= 16 and 2 * (common + min(len(am), len(bm))) >= _PAIR_MIN_RATIO * total):
+        subst, ntok = [], 0
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, am, bm, autojunk=False).get_opcodes():
+            if tag == "equal":
+                common += i2 - i1
+            else:
+                subst.append((am[i1:i2], bm[j1:j2]))
+                ntok += max(i2 - i1, j2 - j1)
+        return 2 * common / total, tuple(subst), ntok
+    subst_t = ((am, bm),) if am or bm else ()
+    return 2 * common / (total or 1), subst_t, max(len(am), len(bm))
+
+
+def _duplicate_blocks(out: CommitLabels, include: list[int]) -> None:
+    """Added lines in runs of 5 consecutive meaningful lines that also occur elsewhere in the commit.
+
+    Moved lines are left out (a moved block is not a duplicate); the parent tree is not searched.
+    """
+    windows: dict[tuple, list[tuple[int, int, int]]] = defaultdict(list)
+    for fi in include:
+        for hi, (akeys, alab) in enumerate(zip(out.keys_added[fi], out.added[fi])):
+            seq = [j for j, (k, lab) in enumerate(zip(akeys, alab)) if k is not None and lab != MOVED and lab != NO_OP]
+            for s in range(len(seq) - DUPLICATE_BLOCK_LINES + 1):
+                win = seq[s:s + DUPLICATE_BLOCK_LINES]
+                windows[tuple(akeys[j] for j in win)].append((fi, hi, s))
+    dup: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for key, locs in windows.items():
+        if len(locs) < 2:
+            continue
+        for fi, hi, s in locs:
+            akeys, alab = out.keys_added[fi][hi], out.added[fi][hi]
+            seq = [j for j, (k, lab) in enumerate(zip(akeys, alab)) if k is not None and lab != MOVED and lab != NO_OP]
+            dup[fi].update((hi, j) for j in seq[s:s + DUPLICATE_BLOCK_LINES])
+    out.duplicated = {fi: len(v) for fi, v in dup.items()}

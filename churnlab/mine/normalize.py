@@ -1,0 +1,62 @@
+"""Meaningful-line rules (research spec, section 1).
+
+A changed line is *meaningful* when, after stripping leading and trailing whitespace, it has an alphanumeric
+character and is not made only of language keywords (``}``, ``end``, ``else:``, ``});``, ``return None``...).
+Everything else is a no-op line: blank lines, punctuation, keyword-only lines, and the two sides of a
+whitespace-only edit.
+
+Lines are matched (moves, copies, whitespace edits) on a *key*: the stripped line with internal runs of
+whitespace collapsed to one space. Keys are cached, because the same lines recur across a history.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+__all__ = ["KEYWORDS", "MINIFIED_LINE_CHARS", "alnum_chars", "line_key", "tokens"]
+
+# Structural keywords and literals of common languages. A line made only of these (and punctuation) carries no
+# logic of its own: `else:`, `end`, `} else {`, `return None`, `break;`, `fi`, `#endif`, `pass`.
+KEYWORDS = frozenset("""
+    abstract and as async await begin break case catch class const continue def default defer del do done elif
+    else end endif endfor endforeach endfunction endwhile ensure esac except export extends false fi final finally
+    fn for foreach from func function go goto if import in is let loop match mod module namespace new nil none not
+    null or override package pass private protected pub public raise rescue return select self static struct super
+    switch then this throw throws true try type undefined unless until use var void when where while with yield
+    None True False NULL nullptr elsif elseif endcase endmodule then begin endsub endclass
+""".split())
+
+# A line this long marks minified or generated content (spec section 1, content heuristic).
+MINIFIED_LINE_CHARS = 1000
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_ALNUM = re.compile(r"[^\W_]", re.UNICODE)
+_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_SPACE = re.compile(rb"\s+")
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def line_key(raw: bytes) -> str | None:
+    """The matching key of a meaningful line, or ``None`` for a no-op line (blank, punctuation, keywords)."""
+    stripped = raw.strip()
+    if not stripped:
+        return None
+    text = _SPACE.sub(b" ", stripped).decode("utf-8", "replace")
+    if not _ALNUM.search(text):
+        return None
+    words = _WORD.findall(text)
+    if all(w in KEYWORDS or w.lower() in KEYWORDS for w in words):
+        return None
+    return text
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def tokens(key: str) -> tuple[str, ...]:
+    """Word and punctuation tokens of a line key (for update and find/replace detection)."""
+    return tuple(_TOKEN.findall(key))
+
+
+def alnum_chars(key: str) -> int:
+    """How many alphanumeric characters a key has (git's moved-block threshold counts these)."""
+    return len(_ALNUM.findall(key))

@@ -1,0 +1,608 @@
+"""Line provenance: live lines and their births, two-week churn, survival (research spec, sections 1-3).
+
+One streaming ``git log -p -U0 --topo-order --reverse`` (:func:`churnlab.mine.lines.log_args`) replays
+every commit's diff against its first parent onto the live lines of that parent, file by file, as git blame
+does in reverse: each line is an integer *birth record* ``commit * 4 + flags`` (bit 0: meaningful; bit 1:
+new code, counted in its commit's authoring-side denominator) plus a content hash. Python work happens per
+changed line only; records of one commit share one int object.
+
+Merges follow git blame: a file identical to one in another parent takes all its births from there; else
+lines unchanged against the first parent keep their births, and lines new against it take the births of the
+lines they align with in the other parents (side-branch commits), the merge owning only what no parent has.
+With ``first_parent=True`` only the chain is read and merges own what they bring, as
+``git blame --first-parent``.
+
+Churn is counted where a line is revised, in whichever branch (a side-branch commit that deletes a week-old
+line churns it there); merges revise nothing of their own (conflict resolutions are not counted). Survival
+counts the lines of the first-parent chain. Times are author times. Excluded files (binary, vendored,
+generated, lock, and changes with minified content) are tracked, so the state stays equal to the tree, but
+left out of line operations, churn and survival. Changes that the reverts stage labels as reverts are
+counted here as the deletions/updates they are.
+"""
+
+from __future__ import annotations
+
+import logging
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+from difflib import SequenceMatcher
+
+import polars as pl
+
+from . import lines as L
+from .normalize import line_key
+
+__all__ = ["WINDOWS", "Tracker", "churn_columns", "km_median", "line_provenance"]
+
+log = logging.getLogger(__name__)
+
+WINDOWS = (7, 14, 21, 30)  # churn windows in days; 14 is the headline
+_DAY = 86400
+_UNKNOWN = -4  # a line whose birth is unknown (its file was binary or missing before)
+_ALIGN_MAX_CELLS = 250_000  # unanchored ranges larger than this (lines x lines) are left unaligned
+_CHURNING = frozenset({L.DELETED, L.UPDATED, L.FIND_REPLACED})
+
+
+def _quarter(epoch: int) -> int:
+    d = datetime.fromtimestamp(epoch, timezone.utc)
+    return d.year * 4 + (d.month - 1) // 3
+
+
+def _cohort_names(qid: int) -> tuple[str, str]:
+    return str(qid // 4), f"{qid // 4}Q{qid % 4 + 1}"
+
+
+class Tracker:
+    """Live lines of every commit still needed (by a child not yet read), plus the tables' counters.
+
+    A commit's state maps path -> ``(records, hashes)``: the birth record and the content hash of each line
+    (``None`` for a file whose content is unknown: binary or missing). A child that is its parent's last
+    reader takes the parent's state over; otherwise it copies the path map (file lists are never mutated,
+    only replaced), so a linear history copies nothing and memory follows the open branches, not history.
+    """
+
+    def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,
+                 moves_churn: bool, bulk_lines: int, sample_days: int) -> None:
+        self.shas: list[str] = commits["sha"].to_list()
+        self.index = {s: i for i, s in enumerate(self.shas)}
+        self.time: list[int] = [int(t.timestamp()) for t in commits["author_time"]]
+        self.ctime: list[int] = [int(t.timestamp()) for t in commits["committer_time"]]
+        self.author: list[str] = commits["author_id"].to_list()
+        self.chain: list[bool] = commits["on_first_parent"].to_list()
+        self.parents: list[list[int]] = [[self.index[p] for p in (ps if ps is not None else []) if p in self.index]
+                                         for ps in commits["parents"].to_list()]
+        if first_parent:  # only the chain is read: other parents are not in the stream
+            self.parents = [ps[:1] if self.chain[i] else [] for i, ps in enumerate(self.parents)]
+        self.readers = [0] * len(self.shas)  # children (in the stream) that have not been read yet
+        for i, ps in enumerate(self.parents):
+            if first_parent and not self.chain[i]:
+                continue
+            for p in set(ps):
+                self.readers[p] += 1
+        self.qid = [_quarter(t) for t in self.time]
+        self.first_parent = first_parent
+        self.churning = _CHURNING | ({L.MOVED} if moves_churn else set())
+        self.bulk_lines = bulk_lines
+        self.sample_step = sample_days * _DAY
+        self._excluded_paths = excluded_paths
+        self._excl_cache: dict[bytes, bool] = {}
+        self.states: dict[int, dict[bytes, tuple[list[int], list[int]] | None]] = {}
+        self.files: dict[bytes, tuple[list[int], list[int]] | None] = {}  # the chain head's state
+        self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
+        self.deaths: Counter[tuple[int, int]] = Counter()  # (quarter, lifetime days) -> lines that left the chain
+        # outputs
+        self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *L.LABELS, "duplicated_lines")}
+        self.commit_rows: dict[int, list] = {}  # commit -> [meaningful, duplicated, authored, is_bulk]
+        self.revised: dict[int, list[int]] = defaultdict(lambda: [0] * (2 * len(WINDOWS) + 1))
+        self.authored_churned: dict[int, list[int]] = defaultdict(lambda: [0] * len(WINDOWS))
+        self.prints: dict[str, list] = {"sha": [], "fingerprint": [], "inverse_fingerprint": [], "lines_changed": []}
+        self.samples: list[tuple[int, dict[int, int]]] = []
+        self.next_sample: int | None = None
+        self.clock = 0
+        self.unknown_events = 0
+
+    # ---- classification helpers -------------------------------------------------------------------------
+
+    def excluded(self, path: bytes) -> bool:
+        hit = self._excl_cache.get(path)
+        if hit is None:
+            hit = self._excl_cache[path] = path.decode("utf-8", "backslashreplace") in self._excluded_paths
+        return hit
+
+    def _included(self, fd: L.FileDiff) -> bool:
+        return not (fd.binary or fd.submodule or self.excluded(fd.path) or L.is_minified(fd))
+
+    # ---- the stream -----------------------------------------------------------------------------------
+
+    def feed(self, record: bytes) -> None:
+        """Read one commit of the stream (parents always come first: ``--topo-order --reverse``)."""
+        c = self.index.get(record[:40].decode("ascii", "replace"))
+        if c is None:
+            return
+        sha, files = L.parse_record(record)
+        chain = self.chain[c]
+        merge = len(self.parents[c]) > 1
+        if chain:
+            self._sample_until(self.ctime[c])
+        labels = None
+        if not merge:
+            include = [i for i, fd in enumerate(files) if self._included(fd)]
+            labels = L.label_commit(files, include)
+            self._record_ops(c, files, include, labels)
+            fwd, inv, changed = L.fingerprints(files)
+            for k, v in zip(self.prints, (sha, fwd, inv, changed)):
+                self.prints[k].append(v)
+        state = self._take(c)
+        others = [self.states.get(p) or {} for p in self.parents[c][1:]]
+        self._apply(c, state, files, labels, others, chain)
+        for p in self.parents[c][1:]:
+            self._release(p)
+        if chain:
+            self.files = state
+        if self.readers[c] or chain:
+            self.states[c] = state
+        if chain:  # the chain head's state stays in self.files; older chain states go once read
+            for p in self.parents[c][:1]:
+                if not self.readers[p]:
+                    self.states.pop(p, None)
+
+    def _take(self, c: int) -> dict:
+        """The first parent's state, taken over by its last reader, else copied."""
+        if not self.parents[c]:
+            return {}
+        p = self.parents[c][0]
+        base = self.states.get(p, {})
+        self.readers[p] -= 1
+        if self.readers[p] <= 0:
+            self.states.pop(p, None)
+            return base
+        return dict(base)
+
+    def _release(self, p: int) -> None:
+        self.readers[p] -= 1
+        if self.readers[p] <= 0:
+            self.states.pop(p, None)
+
+    def _record_ops(self, c: int, files: list[L.FileDiff], include: list[int], labels: L.CommitLabels) -> None:
+        authored = 0
+        rows = self.ops_rows
+        for fi in include:
+            counts = labels.counts(fi)
+            rows["sha"].append(self.shas[c])
+            rows["path"].append(files[fi].path.decode("utf-8", "backslashreplace"))
+            for name, n in zip(L.LABELS, counts):
+                rows[name].append(n)
+            rows["duplicated_lines"].append(labels.duplicated.get(fi, 0))
+            for alab, akeys in zip(labels.added[fi], labels.keys_added[fi]):
+                authored += sum(1 for lab, k in zip(alab, akeys) if k is not None and lab not in (L.MOVED, L.NO_OP))
+        self.commit_rows[c] = [labels.meaningful, sum(labels.duplicated.values()), authored,
+                               labels.meaningful > self.bulk_lines]
+
+    # ---- applying a diff ---------------------------------------------------------------------------------
+
+    def _apply(self, c: int, state: dict, files: list[L.FileDiff], labels: L.CommitLabels | None,
+               others: list[dict], chain: bool) -> None:
+        """Apply one commit's diff (against its first parent) to ``state``: births, deaths, revisions."""
+        t = self.time[c]
+        for fi, fd in enumerate(files):
+            if fd.submodule:
+                continue
+            old, new = fd.old_path, fd.new_path
+            if fd.binary:
+                if old is not None and not fd.copy:
+                    self._leave(state.pop(old, None), old, t, chain)
+                if new is not None:
+                    self._leave(state.pop(new, None), new, t, chain)
+                    state[new] = None
+                continue
+            if old is None:
+                cur = ([], [])
+            elif fd.copy:
+                cur = state.get(old)
+            else:
+                cur = state.pop(old, None)
+            out_path = new if new is not None else old
+            if chain and cur is not None and old is not None:
+                if fd.copy and not self.excluded(out_path):
+                    self._count(cur[0], 1)
+                elif not fd.copy and self.excluded(old) != self.excluded(out_path):
+                    self._count(cur[0], 1 if self.excluded(old) else -1)
+            result = self._hunks(c, t, fd, fi, cur, labels, others, out_path, chain)
+            if new is None:
+                self._leave(result, out_path, t, chain)
+            else:
+                state[new] = result
+
+    def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: tuple[list[int], list[int]] | None,
+               labels: L.CommitLabels | None, others: list[dict], path: bytes, chain: bool):
+        if cur is None:  # content unknown before (binary or missing): positions only
+            if not fd.hunks:
+                return None
+            cur = ([], [])
+            self.unknown_events += 1
+        recs, hashes = cur
+        counted = chain and not self.excluded(path)
+        metrics = labels is not None and fi in labels.added
+        merge = bool(others) or (labels is None)
+        out_r: list[int] = []
+        out_h: list[int] = []
+        pos = 0
+        born_at: list[int] = []  # merges: output positions of the lines new against the first parent
+        born_raw: list[bytes] = []
+        for hi, (o_start, o_count, _n_start, n_count, removed, added) in enumerate(fd.hunks):
+            start = o_start - 1 if o_count else o_start
+            if start + o_count > len(recs):
+                pad = start + o_count - len(recs)
+                recs, hashes = recs + [_UNKNOWN] * pad, hashes + [0] * pad
+                self.unknown_events += 1
+            out_r.extend(recs[pos:start])
+            out_h.extend(hashes[pos:start])
+            pos = start + o_count
+            rlab = labels.removed[fi][hi] if metrics else None
+            if o_count and (counted or rlab is not None):
+                for j, rec in enumerate(recs[start:pos]):
+                    if rec < 0:
+                        continue
+                    if counted:
+                        self._die(rec, t)
+                    if rlab is not None and rec & 1 and rlab[j] in self.churning:
+                        self._revise(c, rec, t)
+            if not n_count:
+                continue
+            if merge:
+                born = [c * 4] * n_count  # flags are set once the other parents have been searched
+                born_at.extend(range(len(out_r), len(out_r) + n_count))
+                born_raw.extend(added)
+            else:
+                akeys = labels.keys_added[fi][hi] if metrics else [line_key(x) for x in added]
+                base = c * 4
+                if metrics:
+                    alab = labels.added[fi][hi]
+                    born = [(base + 1 + (0 if lab == L.MOVED or lab == L.NO_OP else 2)) if k is not None else base
+                            for k, lab in zip(akeys, alab)]
+                else:
+                    born = [base + 1 if k is not None else base for k in akeys]
+            if counted and not merge:
+                live, qid = self.live, self.qid
+                for rec in born:
+                    live[qid[rec >> 2] * 2 + (rec & 1)] += 1
+            out_r.extend(born)
+            out_h.extend(map(hash, added))
+        out_r.extend(recs[pos:])
+        out_h.extend(hashes[pos:])
+        if born_at:
+            return self._merge_file(c, out_r, out_h, born_at, born_raw, others, fd.new_path, counted)
+        return out_r, out_h
+
+    def _merge_file(self, m: int, out_r: list[int], out_h: list[int], born_at: list[int], born_raw: list[bytes],
+                    others: list[dict], path: bytes | None, counted: bool):
+        """Births of a merge's lines that are new against its first parent, as git blame gives them."""
+        live, qid = self.live, self.qid
+        # a parent with exactly this file passes all of it (git blame's whole-blob rule)
+        same = next((o for o in (other.get(path) for other in others) if o and o[1] == out_h), None)
+        if same is not None:
+            if counted:  # the lines already counted (all but the new ones) give way to the other parent's
+                before = Counter(out_r)
+                before.subtract(out_r[i] for i in born_at)
+                after = Counter(same[0])
+                for rec in set(before) | set(after):
+                    change = after[rec] - before[rec]
+                    if change and rec >= 0:
+                        live[qid[rec >> 2] * 2 + (rec & 1)] += change
+            return same
+        for other in others:
+            _credit(out_r, out_h, born_at, other.get(path))
+        own = m * 4
+        for i, raw in zip(born_at, born_raw):
+            rec = out_r[i]
+            if rec == own and line_key(raw) is not None:
+                rec = out_r[i] = own + 3
+            if counted and rec >= 0:
+                live[qid[rec >> 2] * 2 + (rec & 1)] += 1
+        return out_r, out_h
+
+    def _revise(self, reviser: int, rec: int, t: int) -> None:
+        """A meaningful line born as ``rec`` is deleted/updated by ``reviser`` at time ``t``."""
+        b = rec >> 2
+        age = t - self.time[b]
+        counts = self.revised[reviser]
+        counts[-1] += 1
+        offset = 0 if self.author[b] == self.author[reviser] else len(WINDOWS)
+        for w, days in enumerate(WINDOWS):
+            if age <= days * _DAY:
+                counts[offset + w] += 1
+                if rec & 2:
+                    self.authored_churned[b][w] += 1
+
+    def _die(self, rec: int, t: int) -> None:
+        b = rec >> 2
+        self.live[self.qid[b] * 2 + (rec & 1)] -= 1
+        self.deaths[(self.qid[b], max(t - self.time[b], 0) // _DAY)] += 1
+
+    def _count(self, recs: list[int], sign: int) -> None:
+        for rec in recs:
+            if rec >= 0:
+                self.live[self.qid[rec >> 2] * 2 + (rec & 1)] += sign
+
+    def _leave(self, cur, path: bytes, t: int, chain: bool) -> None:
+        """A whole file leaves the state (deleted, or become binary)."""
+        if not cur or not chain or self.excluded(path):
+            return
+        for rec in cur[0]:
+            if rec >= 0:
+                self._die(rec, t)
+
+    # ---- survival -------------------------------------------------------------------------------------
+
+    def _sample_until(self, t: int) -> None:
+        self.clock = max(self.clock, t)
+        if self.next_sample is None:
+            self.next_sample = (t // _DAY + 1) * _DAY
+            return
+        while self.next_sample <= self.clock:
+            self.samples.append((self.next_sample, {k: v for k, v in self.live.items() if v}))
+            self.next_sample += self.sample_step
+
+    def finish(self) -> None:
+        """Take the last sample at the head (latest chain time)."""
+        if self.next_sample is not None:
+            self._sample_until(self.clock)
+            if not self.samples or self.samples[-1][0] != self.clock:
+                self.samples.append((self.clock, {k: v for k, v in self.live.items() if v}))
+        self.states.clear()
+
+    def line_counts(self) -> dict[bytes, int]:
+        """Lines per text file at the chain head (for checks against the checked-out tree)."""
+        return {p: len(v[0]) for p, v in self.files.items() if v is not None}
+
+    def live_births(self) -> Counter[int]:
+        """Live lines at the head of included files, by birth commit (for validation against git blame)."""
+        per_commit: Counter[int] = Counter()
+        for path, cur in self.files.items():
+            if cur and not self.excluded(path):
+                per_commit.update(rec >> 2 for rec in cur[0] if rec >= 0)
+        return per_commit
+
+    def censored(self, end: int) -> Counter[tuple[int, int]]:
+        """Live lines at the end, as (quarter, days lived) -> lines: censored observations."""
+        out: Counter[tuple[int, int]] = Counter()
+        for b, n in self.live_births().items():
+            out[(self.qid[b], max(end - self.time[b], 0) // _DAY)] += n
+        return out
+
+
+def _credit(recs: list[int], hashes: list[int], born_at, other) -> None:
+    """Give a merge's new lines the births of the same lines in another parent, aligned as git blame does.
+
+    The other parent's file and the merge's file are aligned by :func:`_align`; a new line aligned with a line
+    of the other parent takes that line's birth.
+    """
+    if not other:
+        return
+    o_recs, o_hashes = other
+    blocks = sorted(_align(o_hashes, hashes), key=lambda blk: blk[1])
+    starts = [blk[1] for blk in blocks]
+    for j in born_at:
+        k = bisect_right(starts, j) - 1
+        if k < 0:
+            continue
+        i0, j0, size = blocks[k]
+        if j < j0 + size:
+            rec = o_recs[i0 + j - j0]
+            if rec >= 0:
+                recs[j] = rec
+
+
+def _common(a: list[int], alo: int, b: list[int], blo: int, n: int) -> int:
+    """Length of the common run of ``a[alo:]`` and ``b[blo:]`` (at most ``n``), by slice comparisons."""
+    lo, hi = 0, n
+    while lo < hi:  # largest k with a[alo:alo+k] == b[blo:blo+k]
+        mid = (lo + hi + 1) // 2
+        if a[alo:alo + mid] == b[blo:blo + mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_tail(a: list[int], ahi: int, b: list[int], bhi: int, n: int) -> int:
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[ahi - mid:ahi] == b[bhi - mid:bhi]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _align(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
+    """Matched blocks ``(i, j, size)`` of two files given as line hashes (a patience diff).
+
+    Common prefix and suffix; then lines unique in both ranges, kept in order (longest increasing run), as
+    anchors to split the rest; small unanchored ranges are aligned by difflib. Close to linear in the file
+    for the usual merge, where the two sides differ in a few places.
+    """
+    blocks: list[tuple[int, int, int]] = []
+    stack = [(0, len(a), 0, len(b))]
+    while stack:
+        alo, ahi, blo, bhi = stack.pop()
+        k = _common(a, alo, b, blo, min(ahi - alo, bhi - blo))
+        if k:
+            blocks.append((alo, blo, k))
+            alo, blo = alo + k, blo + k
+        k = _common_tail(a, ahi, b, bhi, min(ahi - alo, bhi - blo))
+        if k:
+            ahi, bhi = ahi - k, bhi - k
+            blocks.append((ahi, bhi, k))
+        if alo >= ahi or blo >= bhi:
+            continue
+        anchors = _unique_anchors(a, alo, ahi, b, blo, bhi)
+        if not anchors:
+            if (ahi - alo) * (bhi - blo) <= _ALIGN_MAX_CELLS:
+                sm = SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
+                blocks.extend((alo + i, blo + j, size) for i, j, size in sm.get_matching_blocks() if size)
+            continue
+        prev_a, prev_b = alo, blo
+        for i, j in anchors:
+            blocks.append((i, j, 1))
+            stack.append((prev_a, i, prev_b, j))
+            prev_a, prev_b = i + 1, j + 1
+        stack.append((prev_a, ahi, prev_b, bhi))
+    return blocks
+
+
+def _unique_anchors(a, alo, ahi, b, blo, bhi) -> list[tuple[int, int]]:
+    """Lines occurring once in each range, as (i, j) pairs forming the longest run increasing in both."""
+    sa, sb = a[alo:ahi], b[blo:bhi]
+    count_a, count_b = Counter(sa), Counter(sb)  # counting and indexing run in C
+    unique = [h for h, n in count_b.items() if n == 1 and count_a.get(h) == 1]
+    if not unique:
+        return []
+    at_a, at_b = dict(zip(sa, range(alo, ahi))), dict(zip(sb, range(blo, bhi)))
+    pairs = sorted((at_b[h], at_a[h]) for h in unique)
+    # longest increasing subsequence of i over pairs sorted by j (patience sorting)
+    tails: list[int] = []
+    tail_idx: list[int] = []
+    back = [-1] * len(pairs)
+    for k, (_, i) in enumerate(pairs):
+        pos = bisect_left(tails, i)
+        if pos == len(tails):
+            tails.append(i)
+            tail_idx.append(k)
+        else:
+            tails[pos] = i
+            tail_idx[pos] = k
+        back[k] = tail_idx[pos - 1] if pos else -1
+    out = []
+    k = tail_idx[-1] if tail_idx else -1
+    while k >= 0:
+        out.append((pairs[k][1], pairs[k][0]))
+        k = back[k]
+    out.reverse()
+    return out
+
+
+def km_median(events: dict[int, int], censored: dict[int, int]) -> float | None:
+    """Kaplan-Meier median of durations (days): ``events``/``censored`` map duration -> count."""
+    at_risk = sum(events.values()) + sum(censored.values())
+    surv = 1.0
+    for d in sorted(set(events) | set(censored)):
+        e = events.get(d, 0)
+        if e and at_risk:
+            surv *= 1 - e / at_risk
+            if surv <= 0.5:
+                return float(d)
+        at_risk -= e + censored.get(d, 0)
+    return None
+
+
+def line_provenance(ctx) -> dict[str, pl.DataFrame]:
+    """Pipeline stage: the ``line_ops``, ``churn`` and ``survival`` tables, and patch fingerprints in extras."""
+    opts = ctx.options
+    fc = ctx.file_changes
+    excluded = set(fc.filter(pl.col("is_vendored") | pl.col("is_generated") | pl.col("is_lock"))["path"].to_list())
+    tracker = Tracker(ctx.commits, excluded, first_parent=opts.first_parent, moves_churn=opts.moves_churn,
+                      bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days)
+    repo = ctx.repo
+    if repo.head is not None:
+        args = L.log_args(repo.head, first_parent=opts.first_parent, find_copies=opts.find_copies)
+        for record in L.records(repo.stream(args)):
+            tracker.feed(record)
+    tracker.finish()
+    if tracker.unknown_events:
+        ctx.warnings.append(f"{tracker.unknown_events} text changes to files whose earlier content was binary or "
+                            "missing: their lines' births are unknown and left out of survival")
+    # Not yet the revert stage's fingerprint definition (churnlab.mine.patches): kept under its own name.
+    ctx.extras["line_fingerprints"] = pl.DataFrame(tracker.prints, schema={
+        "sha": pl.String, "fingerprint": pl.String, "inverse_fingerprint": pl.String, "lines_changed": pl.Int64})
+    births = tracker.live_births()
+    ctx.extras["live_births"] = pl.DataFrame(
+        {"sha": [tracker.shas[b] for b in sorted(births)], "live_lines": [births[b] for b in sorted(births)]},
+        schema={"sha": pl.String, "live_lines": pl.Int64})
+    return {"line_ops": _ops_frame(tracker, repo.name), "churn": _churn_frame(tracker, repo.name),
+            "survival": _survival_frame(tracker, repo.name)}
+
+
+def _ops_frame(tr: Tracker, repo: str) -> pl.DataFrame:
+    counts = {name: pl.Int64 for name in (*L.LABELS, "duplicated_lines")}
+    df = pl.DataFrame(tr.ops_rows, schema={"sha": pl.String, "path": pl.String, **counts})
+    # a type change lists one path twice (deleted, then added): one row per path
+    df = df.group_by("sha", "path", maintain_order=True).agg(pl.col(list(counts)).sum())
+    return df.with_columns(repo=pl.lit(repo)).sort("sha", "path")
+
+
+def _churn_frame(tr: Tracker, repo: str) -> pl.DataFrame:
+    end = max(tr.time) if tr.time else 0
+    cols: dict[str, list] = defaultdict(list)
+    for c, (meaningful, duplicated, authored, bulk) in tr.commit_rows.items():
+        rev = tr.revised.get(c, [0] * (2 * len(WINDOWS) + 1))
+        churned = tr.authored_churned.get(c, [0] * len(WINDOWS))
+        cols["sha"].append(tr.shas[c])
+        cols["is_bulk"].append(bulk)
+        cols["meaningful_lines"].append(meaningful)
+        cols["has_duplicate_block"].append(duplicated > 0)
+        cols["duplicated_lines"].append(duplicated)
+        cols["revised_lines"].append(rev[-1])
+        for w, days in enumerate(WINDOWS):
+            cols[f"churn_self_w{days}"].append(rev[w])
+            cols[f"churn_others_w{days}"].append(rev[len(WINDOWS) + w])
+        cols["authored_lines"].append(authored)
+        for w, days in enumerate(WINDOWS):
+            # a line deleted in two branches is revised twice: never more than the lines written
+            cols[f"authored_churned_w{days}"].append(min(churned[w], authored))
+            cols[f"censored_w{days}"].append(end - tr.time[c] < days * _DAY)
+    names = churn_columns()
+    schema = {n: (pl.String if n == "sha" else pl.Boolean if n.startswith(("is_", "has_", "censored")) else pl.Int64)
+              for n in names}
+    df = pl.DataFrame({n: cols[n] for n in names}, schema=schema)
+    return df.with_columns(repo=pl.lit(repo)).sort("sha")
+
+
+def churn_columns() -> list[str]:
+    """Column names of the churn table after ``repo`` (shared with the schema declaration)."""
+    names = ["sha", "is_bulk", "meaningful_lines", "has_duplicate_block", "duplicated_lines", "revised_lines"]
+    for days in WINDOWS:
+        names += [f"churn_self_w{days}", f"churn_others_w{days}"]
+    names.append("authored_lines")
+    names += [f"authored_churned_w{days}" for days in WINDOWS]
+    names += [f"censored_w{days}" for days in WINDOWS]
+    return names
+
+
+def _survival_frame(tr: Tracker, repo: str) -> pl.DataFrame:
+    end = tr.clock
+    events: dict[str, dict[int, int]] = defaultdict(dict)
+    cens: dict[str, dict[int, int]] = defaultdict(dict)
+    for target, source in ((events, tr.deaths), (cens, tr.censored(end))):
+        for (q, days), n in source.items():
+            for name in _cohort_names(q):
+                bucket = target[name]
+                bucket[days] = bucket.get(days, 0) + n
+    medians = {name: km_median(events.get(name, {}), cens.get(name, {})) for name in set(events) | set(cens)}
+    cols: dict[str, list] = defaultdict(list)
+    for t, live in tr.samples:
+        agg: dict[tuple[str, str], list[int]] = {}
+        for code, n in live.items():
+            q, meaningful = divmod(code, 2)
+            for gran, name in zip(("year", "quarter"), _cohort_names(q)):
+                row = agg.setdefault((gran, name), [0, 0])
+                row[0] += n
+                row[1] += n if meaningful else 0
+        for (gran, name), (n, m) in sorted(agg.items()):
+            if n <= 0:
+                continue
+            cols["sample_time"].append(t * 1_000_000)
+            cols["granularity"].append(gran)
+            cols["cohort"].append(name)
+            cols["live_lines"].append(n)
+            cols["live_meaningful_lines"].append(m)
+            cols["median_lifetime_days"].append(medians.get(name))
+    df = pl.DataFrame({k: cols[k] for k in ("sample_time", "granularity", "cohort", "live_lines",
+                                             "live_meaningful_lines", "median_lifetime_days")},
+                      schema={"sample_time": pl.Int64, "granularity": pl.String, "cohort": pl.String,
+                              "live_lines": pl.Int64, "live_meaningful_lines": pl.Int64,
+                              "median_lifetime_days": pl.Float64})
+    df = df.with_columns(sample_time=pl.col("sample_time").cast(pl.Datetime("us", "UTC")), repo=pl.lit(repo))
+    return df.sort("sample_time", "granularity", "cohort")

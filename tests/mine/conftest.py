@@ -1,0 +1,78 @@
+"""Scenario repositories built with plain git commands, with exact author and committer dates."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+BASE_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
+AUTHORS = {"alice": "alice@example.com", "bob": "bob@example.com", "carol": "carol@example.com"}
+
+
+class ScenarioRepo:
+    """A throwaway repository: write files, commit at day offsets, branch and merge."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        self.git("init", "--quiet")
+
+    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
+        full = {**os.environ, **(env or {})}
+        proc = subprocess.run(["git", *args], cwd=self.path, env=full, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"git {args}: {proc.stderr}")
+        return proc.stdout
+
+    def write(self, name: str, lines: list[str] | str) -> None:
+        text = lines if isinstance(lines, str) else "".join(f"{ln}\n" for ln in lines)
+        target = self.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+    def read(self, name: str) -> list[str]:
+        return (self.path / name).read_text().splitlines()
+
+    def remove(self, name: str) -> None:
+        (self.path / name).unlink()
+
+    def move(self, old: str, new: str) -> None:
+        (self.path / old).rename(self.path / new)
+
+    def _env(self, day: float, author: str) -> dict[str, str]:
+        stamp = f"{int(BASE_EPOCH + day * 86400)} +0000"
+        return {"GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": AUTHORS[author], "GIT_AUTHOR_DATE": stamp,
+                "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": AUTHORS[author], "GIT_COMMITTER_DATE": stamp}
+
+    def commit(self, day: float, author: str = "alice", message: str = "change") -> str:
+        self.git("add", "--all")
+        self.git("commit", "--quiet", "--allow-empty", "-m", message, env=self._env(day, author))
+        return self.head()
+
+    def merge(self, branch: str, day: float, author: str = "alice") -> str:
+        self.git("merge", "--quiet", "--no-ff", "-m", f"merge {branch}", branch, env=self._env(day, author))
+        return self.head()
+
+    def revert(self, sha: str, day: float, author: str = "alice") -> str:
+        self.git("revert", "--no-edit", sha, env=self._env(day, author))
+        return self.head()
+
+    def checkout(self, *args: str) -> None:
+        self.git("checkout", "--quiet", *args)
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> ScenarioRepo:
+    return ScenarioRepo(tmp_path / "repo")
+
+
+@pytest.fixture
+def scenario_repo_class() -> type[ScenarioRepo]:
+    """The builder itself, for tests that make several repositories (hypothesis examples)."""
+    return ScenarioRepo
