@@ -151,7 +151,8 @@ def _fit(data: pl.DataFrame, y: str, estimators: Sequence[str], window: tuple[in
     A rate is null where its denominator is zero (a month without commits, or censored at the end of
     history): those cells are missing, never zero. Imputation, Sun-Abraham and TWFE use every observed cell;
     Callaway-Sant'Anna and the Bacon decomposition need a balanced panel, so they use the units observed in
-    every period that has any observation.
+    every period of the span where at least 90% of units are observed (right-censoring empties the last
+    weeks of history for most units; balancing over them would keep only a handful of units).
     """
     from .estimate.bacon import bacon_decomposition
     from .estimate.compare import compare_estimators
@@ -160,7 +161,9 @@ def _fit(data: pl.DataFrame, y: str, estimators: Sequence[str], window: tuple[in
     observed = data.filter(pl.col(y).is_not_null())
     others = [e for e in estimators if e != "callaway_santanna"]
     res = compare_estimators(observed, y=y, estimators=others, window=window) if others else {}
-    balanced = balance_panel(observed, columns=[y])
+    counts = observed.group_by("period").agg(n=pl.col("unit").n_unique())
+    span = counts.filter(pl.col("n") >= 0.9 * counts["n"].max())["period"]
+    balanced = balance_panel(observed, columns=[y], start=span.min(), end=span.max())
     if balanced["cohort"].drop_nulls().len() == 0 or balanced["cohort"].null_count() == 0:
         log.warning("%s: the balanced sub-panel lacks treated or never-treated units; "
                     "Callaway-Sant'Anna and Bacon are skipped", y)

@@ -37,9 +37,15 @@ class DemoResult:
     seconds: dict[str, float]
 
 
+#: Adoption months of the demo's cohorts: four cohorts of about five repositories each, so that
+#: Callaway-Sant'Anna, which estimates each cohort's effects from that cohort's units alone, has several units
+#: per cohort (with one or two, its cohort effects and their standard errors are very noisy).
+DEMO_COHORTS = (6, 9, 12, 15)
+
+
 def run_demo(out: str | os.PathLike = "reports/demo", *, n_repos: int = 40, months: int = 24,
              commits_per_dev_month: float = 3.0, effect_churn: float = 0.10, effect_revert: float = 0.05,
-             workers: int = 2, bootstrap: int = 499, seed: int = 2026,
+             adoption_months: tuple[int, ...] = DEMO_COHORTS, workers: int = 2, bootstrap: int = 499, seed: int = 2026,
              on_step: Callable[[str], None] | None = None) -> DemoResult:
     """Run the demo study into ``out`` (replacing an earlier demo there) and return its headline table."""
     from .analysis import analyse, write_analysis
@@ -56,7 +62,8 @@ def run_demo(out: str | os.PathLike = "reports/demo", *, n_repos: int = 40, mont
 
     t = time.perf_counter()
     truth = simulate_study(out / "repos", n_repos=n_repos, months=months, commits_per_dev_month=commits_per_dev_month,
-                           effect_churn=effect_churn, effect_revert=effect_revert, seed=seed)
+                           effect_churn=effect_churn, effect_revert=effect_revert, adoption_months=adoption_months,
+                           seed=seed)
     seconds["simulate"] = time.perf_counter() - t
     n_commits = truth.commits.height
     step(f"simulated {n_repos} repositories ({truth.repos['treated'].sum()} adopt AI tools at staggered dates), "
@@ -88,7 +95,7 @@ def run_demo(out: str | os.PathLike = "reports/demo", *, n_repos: int = 40, mont
 
 
 _INTRO = """A synthetic study of {n} git repositories observed for {months} months, written by churnlab.simulate. \
-Half of them adopt an AI coding tool at a staggered date (a marker file such as CLAUDE.md or .cursorrules, then \
+Half of them adopt an AI coding tool in one of four staggered months (a marker file such as CLAUDE.md or .cursorrules, then \
 AI co-author trailers); the others never do. Adoption raises the probability that a new line is revised within \
 14 days by {churn} and the probability that a commit is reverted within 30 days by {revert}.
 

@@ -395,6 +395,7 @@ def from_dataset(
     churn_window: int = 14,
     revert_window: int = 30,
     exclude_bulk: bool = True,
+    exclude_bots: bool = True,
     adoption: pl.DataFrame | None = None,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
@@ -415,7 +416,7 @@ def from_dataset(
     - ``ai_share``: share of commits attributed to an AI tool by trailer, message or agent identity.
 
     Bulk commits (``is_bulk``) are left out of the churn and duplication rates unless ``exclude_bulk=False``;
-    bot commits are left out of every outcome but ``bot_share``. The cohort is the adoption period under
+    bot commits are left out of every outcome but ``bot_share`` unless ``exclude_bots=False``. The cohort is the adoption period under
     ``rule`` from the ``adoption`` table, or from ``adoption`` (unit keys + ``adopted_at``) when given,
     e.g. a study manifest's overrides.
     """
@@ -454,7 +455,8 @@ def from_dataset(
     ratios = {"new_code_churn": ("nc_num", "nc_den"), "revision_churn": ("rc_num", "rc_den"),
               "revert_rate": ("rv_num", "rv_den"), "duplicate_block_rate": ("dup_num", "dup_den"),
               "ai_share": ("ai_num", "commits")}
-    panel = build_panel(events, adoption, unit=unit, period=period, sums=sums, ratios=ratios, start=start, end=end)
+    panel = build_panel(events, adoption, unit=unit, period=period, sums=sums, ratios=ratios, start=start, end=end,
+                        exclude_bots=exclude_bots)
     options = dict(panel.options, dataset=str(out), rule=rule, churn_window=w, revert_window=d,
                    exclude_bulk=exclude_bulk)
     return PanelFrame(panel.data, options)
