@@ -23,8 +23,11 @@ counted here as the deletions/updates they are.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
 
@@ -508,7 +511,7 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     repo = ctx.repo
     if repo.head is not None:
         args = L.log_args(repo.head, first_parent=opts.first_parent, find_copies=opts.find_copies)
-        for record in L.records(repo.stream(args)):
+        for record in L.records(_read_ahead(repo.stream(args))):
             tracker.feed(record)
     tracker.finish()
     if tracker.unknown_events:
@@ -522,6 +525,56 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
         schema={"sha": pl.String, "live_lines": pl.Int64})
     return {"line_ops": _ops_frame(tracker, repo.name), "churn": _churn_frame(tracker, repo.name),
             "survival": _survival_frame(tracker, repo.name)}
+
+
+def _read_ahead(chunks: Iterator[bytes], depth: int = 64) -> Iterator[bytes]:
+    """Drain ``chunks`` in a thread, so git never waits on a full pipe while Python works on a record.
+
+    At most ``depth`` chunks (1 MiB each) wait in memory. An error in git reaches the consumer; a consumer
+    that stops early stops the thread, which closes the stream (and so stops git).
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def pump() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        buffer.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+            item = done
+        except BaseException as exc:  # handed to the consumer, raised there
+            item = exc
+        finally:
+            closer = getattr(chunks, "close", None)
+            if closer is not None:
+                closer()
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    thread = threading.Thread(target=pump, name="churnlab-patch-stream", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _ops_frame(tr: Tracker, repo: str) -> pl.DataFrame:
