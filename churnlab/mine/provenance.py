@@ -177,8 +177,8 @@ class Tracker:
             for name, n in zip(L.LABELS, counts):
                 rows[name].append(n)
             rows["duplicated_lines"].append(labels.duplicated.get(fi, 0))
-            for alab, akeys in zip(labels.added[fi], labels.keys_added[fi]):
-                authored += sum(1 for lab, k in zip(alab, akeys) if k is not None and lab not in (L.MOVED, L.NO_OP))
+            for alab in labels.added[fi]:  # lines that are not meaningful are labelled no_op
+                authored += len(alab) - alab.count(L.MOVED) - alab.count(L.NO_OP)
         self.commit_rows[c] = [labels.meaningful, sum(labels.duplicated.values()), authored,
                                labels.meaningful > self.bulk_lines]
 
