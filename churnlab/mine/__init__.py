@@ -88,7 +88,7 @@ Stage = Callable[[Context], dict[str, pl.DataFrame]]
 # Later pipeline stages, in order. Each returns frames that match their declared schemas.
 STAGES: list[Stage] = []
 
-from .provenance import line_provenance  # noqa: E402  (stages import Context lazily: no cycle)
+from .provenance import line_provenance  # noqa: E402  (provenance does not import this module: no cycle)
 
 STAGES.append(line_provenance)
 

@@ -33,6 +33,7 @@ from difflib import SequenceMatcher
 
 import polars as pl
 
+from ..schemas import CHURN_WINDOWS
 from . import lines as L
 from .normalize import line_key
 
@@ -40,7 +41,7 @@ __all__ = ["WINDOWS", "Tracker", "churn_columns", "km_median", "line_provenance"
 
 log = logging.getLogger(__name__)
 
-WINDOWS = (7, 14, 21, 30)  # churn windows in days; 14 is the headline
+WINDOWS = CHURN_WINDOWS  # churn windows in days (7, 14, 21, 30); 14 is the headline
 _DAY = 86400
 _UNKNOWN = -4  # a line whose birth is unknown (its file was binary or missing before)
 _ALIGN_MAX_CELLS = 250_000  # unanchored ranges larger than this (lines x lines) are left unaligned
