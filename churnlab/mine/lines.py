@@ -33,6 +33,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from difflib import SequenceMatcher
+from itertools import chain
 
 from .normalize import MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
 
@@ -196,8 +197,8 @@ def fingerprints(files: list[FileDiff]) -> tuple[str, str, int]:
         if fd.binary or fd.submodule:
             rem, add = fd.old_blob, fd.new_blob
         else:
-            rem = b"\n".join(x for h in fd.hunks for x in h[4])
-            add = b"\n".join(x for h in fd.hunks for x in h[5])
+            rem = b"\n".join(chain.from_iterable(h[4] for h in fd.hunks))
+            add = b"\n".join(chain.from_iterable(h[5] for h in fd.hunks))
             changed += sum(h[1] + h[3] for h in fd.hunks)
         fwd.append(_digest(old, new, rem, add))
         inv.append(_digest(new, old, add, rem))
@@ -460,6 +461,9 @@ def _duplicate_blocks(out: CommitLabels, include: list[int]) -> None:
 
     Moved lines are left out (a moved block is not a duplicate); the parent tree is not searched.
     """
+    candidates = sum(len(alab) - alab.count(MOVED) - alab.count(NO_OP) for fi in include for alab in out.added[fi])
+    if candidates < 2 * DUPLICATE_BLOCK_LINES:  # a repeated block needs two runs of 5 lines
+        return
     windows: dict[tuple, list[tuple[int, int, int]]] = defaultdict(list)
     for fi in include:
         for hi, (akeys, alab) in enumerate(zip(out.keys_added[fi], out.added[fi])):

@@ -23,13 +23,17 @@ counted here as the deletions/updates they are.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
 
 import polars as pl
 
+from ..schemas import CHURN_WINDOWS
 from . import lines as L
 from .normalize import line_key
 
@@ -37,7 +41,7 @@ __all__ = ["WINDOWS", "Tracker", "churn_columns", "km_median", "line_provenance"
 
 log = logging.getLogger(__name__)
 
-WINDOWS = (7, 14, 21, 30)  # churn windows in days; 14 is the headline
+WINDOWS = CHURN_WINDOWS  # churn windows in days (7, 14, 21, 30); 14 is the headline
 _DAY = 86400
 _UNKNOWN = -4  # a line whose birth is unknown (its file was binary or missing before)
 _ALIGN_MAX_CELLS = 250_000  # unanchored ranges larger than this (lines x lines) are left unaligned
@@ -174,8 +178,8 @@ class Tracker:
             for name, n in zip(L.LABELS, counts):
                 rows[name].append(n)
             rows["duplicated_lines"].append(labels.duplicated.get(fi, 0))
-            for alab, akeys in zip(labels.added[fi], labels.keys_added[fi]):
-                authored += sum(1 for lab, k in zip(alab, akeys) if k is not None and lab not in (L.MOVED, L.NO_OP))
+            for alab in labels.added[fi]:  # lines that are not meaningful are labelled no_op
+                authored += len(alab) - alab.count(L.MOVED) - alab.count(L.NO_OP)
         self.commit_rows[c] = [labels.meaningful, sum(labels.duplicated.values()), authored,
                                labels.meaningful > self.bulk_lines]
 
@@ -508,7 +512,7 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     repo = ctx.repo
     if repo.head is not None:
         args = L.log_args(repo.head, first_parent=opts.first_parent, find_copies=opts.find_copies)
-        for record in L.records(repo.stream(args)):
+        for record in L.records(_read_ahead(repo.stream(args))):
             tracker.feed(record)
     tracker.finish()
     if tracker.unknown_events:
@@ -523,6 +527,56 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
         schema={"sha": pl.String, "live_lines": pl.Int64})
     return {"line_ops": _ops_frame(tracker, repo.name), "churn": _churn_frame(tracker, repo.name),
             "survival": _survival_frame(tracker, repo.name)}
+
+
+def _read_ahead(chunks: Iterator[bytes], depth: int = 64) -> Iterator[bytes]:
+    """Drain ``chunks`` in a thread, so git never waits on a full pipe while Python works on a record.
+
+    At most ``depth`` chunks (1 MiB each) wait in memory. An error in git reaches the consumer; a consumer
+    that stops early stops the thread, which closes the stream (and so stops git).
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def pump() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        buffer.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+            item = done
+        except BaseException as exc:  # handed to the consumer, raised there
+            item = exc
+        finally:
+            closer = getattr(chunks, "close", None)
+            if closer is not None:
+                closer()
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    thread = threading.Thread(target=pump, name="churnlab-patch-stream", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _ops_frame(tr: Tracker, repo: str) -> pl.DataFrame:
