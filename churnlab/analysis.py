@@ -97,6 +97,7 @@ class Analysis:
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
     truth: Mapping[str, float] | None = None
+    notes: list[str] = field(default_factory=list)  # estimators skipped and why
 
 
 def analyse(out: str | os.PathLike, *, outcomes: Sequence[str] = OUTCOMES, truth: Mapping[str, float] | None = None,
@@ -118,11 +119,11 @@ def analyse(out: str | os.PathLike, *, outcomes: Sequence[str] = OUTCOMES, truth
                         "there is no treated group to estimate an effect for")
     if data.filter(pl.col("cohort").is_null()).height == 0:
         raise DataError(f"every repository in {out} adopts: there are no never-treated controls")
-    results, rows = {}, []
+    results, rows, notes = {}, [], []
     for y in outcomes:
         if y not in data.columns:
             raise InputError(f"outcome {y!r} is not in the panel; choose from {sorted(set(data.columns) - {'unit'})}")
-        res = _fit(data, y, estimators, window, bootstrap, seed)
+        res = _fit(data, y, estimators, window, bootstrap, seed, notes)
         results[y] = res
         for name, r in res.items():
             if name in ("twfe_event", "bacon"):
@@ -136,7 +137,7 @@ def analyse(out: str | os.PathLike, *, outcomes: Sequence[str] = OUTCOMES, truth
                                                                                   return_dtype=pl.Float64))
         headline = headline.with_columns(covers_truth=(pl.col("ci_low") <= pl.col("true_att"))
                                          & (pl.col("true_att") <= pl.col("ci_high")))
-    analysis = Analysis(str(out), panel, results, headline, truth=truth)
+    analysis = Analysis(str(out), panel, results, headline, truth=truth, notes=notes)
     analysis.tables["yearly_summary"] = yearly_summary(out)
     analysis.tables["operation_shares"] = yearly_operation_shares(out)
     if figures:
@@ -145,7 +146,7 @@ def analyse(out: str | os.PathLike, *, outcomes: Sequence[str] = OUTCOMES, truth
 
 
 def _fit(data: pl.DataFrame, y: str, estimators: Sequence[str], window: tuple[int, int], bootstrap: int,
-         seed: int) -> dict[str, Any]:
+         seed: int, notes: list[str]) -> dict[str, Any]:
     """Fit the estimators to one outcome.
 
     A rate is null where its denominator is zero (a month without commits, or censored at the end of
@@ -159,20 +160,22 @@ def _fit(data: pl.DataFrame, y: str, estimators: Sequence[str], window: tuple[in
     from .panel import balance_panel
 
     observed = data.filter(pl.col(y).is_not_null())
-    others = [e for e in estimators if e != "callaway_santanna"]
-    res = compare_estimators(observed, y=y, estimators=others, window=window) if others else {}
     counts = observed.group_by("period").agg(n=pl.col("unit").n_unique())
     span = counts.filter(pl.col("n") >= 0.9 * counts["n"].max())["period"]
     balanced = balance_panel(observed, columns=[y], start=span.min(), end=span.max())
-    if balanced["cohort"].drop_nulls().len() == 0 or balanced["cohort"].null_count() == 0:
-        log.warning("%s: the balanced sub-panel lacks treated or never-treated units; "
-                    "Callaway-Sant'Anna and Bacon are skipped", y)
-        return res
-    if "callaway_santanna" in estimators:
-        cs = compare_estimators(balanced, y=y, estimators=["callaway_santanna"], window=window,
-                                bootstrap=bootstrap, seed=seed)
-        res = {"imputation": res.pop("imputation"), **cs, **res} if "imputation" in res else {**cs, **res}
-    res["bacon"] = bacon_decomposition(balanced, y=y)
+    res: dict[str, Any] = {}
+    for name in estimators:
+        sample = balanced if name == "callaway_santanna" else observed
+        try:
+            res.update(compare_estimators(sample, y=y, estimators=[name], window=window, bootstrap=bootstrap,
+                                          seed=seed))
+        except DataError as exc:  # e.g. too few units for some cohort: say so, keep the other estimators
+            notes.append(f"{y}: {name} skipped: {exc}")
+            log.warning("%s: %s skipped: %s", y, name, exc)
+    try:
+        res["bacon"] = bacon_decomposition(balanced, y=y)
+    except DataError as exc:
+        notes.append(f"{y}: Goodman-Bacon decomposition skipped: {exc}")
     return res
 
 
@@ -220,6 +223,8 @@ def write_analysis(a: Analysis, folder: str | os.PathLike, *, title: str, intro:
     for name, fig in a.figures.items():
         fig.savefig(folder / f"{name}.png", dpi=120, bbox_inches="tight")
     sections = [Section("What this is", intro)] if intro else []
+    if a.notes:
+        sections.append(Section("Notes", "\n\n".join(a.notes)))
     for y, res in a.results.items():
         figs = [a.figures[k] for k in (f"event_study_{y}", f"trends_{y}", f"bacon_{y}") if k in a.figures]
         tab = pl.concat([r.to_frame() for k, r in res.items() if k not in ("bacon", "twfe_event")],

@@ -62,12 +62,17 @@ def test_yearly_tables(study):
     assert summary["commits"].sum() > 0 and summary["new_code_churn_w14"].is_between(0, 1).all()
 
 
+# Eight repositories leave some cohort x event-time cells of Sun-Abraham unidentified; pyfixest drops and says so.
+@pytest.mark.filterwarnings("ignore:(?s).*dropped due to multicollinearity:UserWarning")
 def test_analyse_and_report(study, tmp_path):
     truth, data = study
     att = {"new_code_churn": truth.att["churn_rate_14d"], "revert_rate": truth.att["revert_rate_30d"]}
     a = analyse(data, truth=att, bootstrap=99)
-    assert set(a.headline["estimator"]) == {"imputation", "callaway_santanna", "sun_abraham", "twfe"}
-    assert a.headline["true_att"].to_list() == [0.10] * 4 + [0.05] * 4
+    fitted = {(o, e) for o, e in a.headline.select("outcome", "estimator").iter_rows()}
+    skipped = {(n.split(":")[0], n.split(": ")[1].split(" ")[0]) for n in a.notes}
+    assert fitted | skipped == {(o, e) for o in att for e in ("imputation", "callaway_santanna", "sun_abraham", "twfe")}
+    assert not fitted & skipped and {"imputation", "callaway_santanna"} <= {e for _, e in fitted}
+    assert all(att[o] == t for o, t in a.headline.select("outcome", "true_att").iter_rows())
     report = write_analysis(a, tmp_path / "report", title="test")
     html = report.read_text()
     assert html.count("data:image/png;base64,") == len(list((tmp_path / "report").glob("*.png"))) >= 7
