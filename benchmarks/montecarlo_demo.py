@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from churnlab.demo import DEMO_COHORTS
+from churnlab.errors import DataError
 from churnlab.estimate.compare import compare_estimators
 from churnlab.panel import balance_panel
 from churnlab.simulate import simulate_study
@@ -37,8 +38,12 @@ def one(seed: int, n_repos: int, months: int) -> list[dict]:
         counts = obs.group_by("period").agg(n=pl.len())
         span = counts.filter(pl.col("n") >= 0.9 * counts["n"].max())["period"]
         bal = balance_panel(obs, columns=[y], start=span.min(), end=span.max())
-        res = compare_estimators(obs, y=y, estimators=["imputation", "sun_abraham"])
-        res.update(compare_estimators(bal, y=y, estimators=["callaway_santanna"], bootstrap=199, seed=seed))
+        res = {}
+        for name, sample in (("imputation", obs), ("sun_abraham", obs), ("callaway_santanna", bal)):
+            try:
+                res.update(compare_estimators(sample, y=y, estimators=[name], bootstrap=199, seed=seed))
+            except DataError:  # not identified in this draw (e.g. a cohort with no untreated comparison)
+                rows.append(dict(seed=seed, outcome=y, estimator=name, truth=true, estimate=None, se=None, covers=None))
         for name, r in res.items():
             o = r.to_frame().filter(pl.col("kind") == "overall").row(0, named=True)
             rows.append(dict(seed=seed, outcome=y, estimator=name, truth=true, estimate=o["estimate"], se=o["se"],
@@ -56,7 +61,7 @@ def main() -> None:
     rows = [r for s in range(args.first_seed, args.first_seed + args.reps) for r in one(s, args.n_repos, args.months)]
     df = pl.DataFrame(rows)
     summary = df.group_by("outcome", "estimator").agg(
-        reps=pl.len(), truth=pl.col("truth").first(), bias=(pl.col("estimate") - pl.col("truth")).mean(),
+        reps=pl.col("estimate").count(), not_identified=pl.col("estimate").null_count(), truth=pl.col("truth").first(), bias=(pl.col("estimate") - pl.col("truth")).mean(),
         sd=pl.col("estimate").std(), mean_se=pl.col("se").mean(), coverage=pl.col("covers").mean(),
         mc_se_coverage=(pl.col("covers").mean() * (1 - pl.col("covers").mean()) / pl.len()).sqrt(),
     ).sort("outcome", "estimator")
