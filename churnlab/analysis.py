@@ -75,15 +75,37 @@ def yearly_summary(out: Any, *, churn_window: int = 14, revert_window: int = 30,
 
 
 def survival_totals(out: Any, *, granularity: str = "year") -> pl.DataFrame:
-    """Live lines by birth cohort at each sample time, summed over the dataset's repositories."""
+    """Live lines by birth cohort at each month-start, summed over the dataset's repositories.
+
+    Repositories are sampled at their own times: each one's last sample in a calendar month stands for that
+    month. A repository's last state (its head) is carried forward to the dataset's last month, so a
+    repository that stopped committing keeps its lines instead of dropping out of the sum; months before its
+    first sample count nothing. Columns: ``sample_time`` (month start, UTC), ``cohort``, ``lines``.
+    """
     if granularity not in ("year", "quarter"):
         raise InputError(f"granularity={granularity!r} is not allowed; choose 'year' or 'quarter'")
-    surv = io.scan_table(out, "survival").filter(pl.col("granularity") == granularity)
-    # Repositories are sampled at their own times: align on calendar months before summing.
-    return (surv.with_columns(sample_time=pl.col("sample_time").dt.truncate("1mo"))
-            .group_by("repo", "sample_time", "cohort").agg(pl.col("live_lines").last())
-            .group_by("sample_time", "cohort").agg(lines=pl.col("live_lines").sum())
-            .sort("sample_time", "cohort").collect())
+    surv = (io.scan_table(out, "survival").filter(pl.col("granularity") == granularity)
+            .with_columns(month=pl.col("sample_time").dt.truncate("1mo"))
+            .sort("repo", "sample_time"))
+    last = surv.group_by("repo", "month").agg(pl.col("sample_time").max())
+    states = surv.join(last, on=["repo", "month", "sample_time"]).select("repo", "month", "cohort", "live_lines").collect()
+    if states.height == 0:
+        return pl.DataFrame(schema={"sample_time": pl.Datetime("us", "UTC"), "cohort": pl.String, "lines": pl.Int64})
+    months = pl.datetime_range(states["month"].min(), states["month"].max(), "1mo", time_zone="UTC", eager=True)
+    spans = states.group_by("repo").agg(first=pl.col("month").min())
+    # every (repo, cohort) pair on every month from the repository's first sample on; a cohort absent at a
+    # sample after it appeared has no live lines then (the table leaves empty cohorts out)
+    grid = (states.select("repo", "cohort").unique().join(spans, on="repo")
+            .join(pl.DataFrame({"month": months}), how="cross").filter(pl.col("month") >= pl.col("first")))
+    sampled = states.select("repo", "month").unique().with_columns(_sampled=pl.lit(True))
+    filled = (grid.join(sampled, on=["repo", "month"], how="left")
+              .join(states, on=["repo", "month", "cohort"], how="left")
+              .with_columns(live_lines=pl.when(pl.col("_sampled")).then(pl.col("live_lines").fill_null(0)))
+              .sort("repo", "cohort", "month")
+              .with_columns(pl.col("live_lines").forward_fill().over("repo", "cohort")))
+    return (filled.filter(pl.col("live_lines").is_not_null())
+            .group_by(sample_time="month", cohort="cohort").agg(lines=pl.col("live_lines").sum())
+            .filter(pl.col("lines") > 0).sort("sample_time", "cohort"))
 
 
 @dataclass
