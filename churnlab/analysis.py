@@ -20,8 +20,8 @@ import polars as pl
 from . import io
 from .errors import DataError, InputError
 
-__all__ = ["OPERATIONS", "Analysis", "analyse", "survival_totals", "write_analysis", "yearly_operation_shares",
-           "yearly_summary"]
+__all__ = ["OPERATIONS", "Analysis", "analyse", "effects_by_group", "pre_period_groups", "survival_totals",
+           "write_analysis", "yearly_operation_shares", "yearly_summary"]
 
 log = logging.getLogger(__name__)
 
@@ -31,21 +31,25 @@ OPERATIONS = ("added", "deleted", "updated", "moved", "copy_pasted", "find_repla
 OUTCOMES = ("new_code_churn", "revert_rate")
 
 
-def _human_commits(out: Any, *, exclude_bulk: bool) -> pl.LazyFrame:
-    """Non-merge, non-bot commits with their year (and bulk flag from the churn table)."""
+def _human_commits(out: Any, *, exclude_bulk: bool, repos: Sequence[str] | None = None) -> pl.LazyFrame:
+    """Non-merge, non-bot commits with their year (and bulk flag from the churn table), of ``repos`` if given."""
     commits = io.scan_table(out, "commits").filter(~pl.col("is_merge") & ~pl.col("is_bot"))
+    if repos is not None:
+        if isinstance(repos, str):
+            raise InputError(f"repos must be a list of repository names, not the string {repos!r}")
+        commits = commits.filter(pl.col("repo").is_in(list(repos)))
     churn = io.scan_table(out, "churn").select("repo", "sha", "is_bulk")
     lf = commits.join(churn, on=["repo", "sha"], how="left").with_columns(year=pl.col("author_time").dt.year())
     return lf.filter(~pl.col("is_bulk").fill_null(False)) if exclude_bulk else lf
 
 
-def yearly_operation_shares(out: Any, *, exclude_bulk: bool = True) -> pl.DataFrame:
+def yearly_operation_shares(out: Any, *, exclude_bulk: bool = True, repos: Sequence[str] | None = None) -> pl.DataFrame:
     """Changed lines by GitClear operation and year, with each year's shares (columns year, operation, lines, share).
 
-    Human, non-merge commits; bulk commits left out by default (spec section 1). No-op lines are not an
-    operation and are left out of the shares, as in GitClear's reports.
+    Human, non-merge commits (of ``repos``, default all); bulk commits left out by default (spec section 1).
+    No-op lines are not an operation and are left out of the shares, as in GitClear's reports.
     """
-    commits = _human_commits(out, exclude_bulk=exclude_bulk).select("repo", "sha", "year")
+    commits = _human_commits(out, exclude_bulk=exclude_bulk, repos=repos).select("repo", "sha", "year")
     ops = io.scan_table(out, "line_ops").join(commits, on=["repo", "sha"])
     long = (ops.group_by("year").agg(pl.col(list(OPERATIONS)).sum())
             .unpivot(index="year", variable_name="operation", value_name="lines").collect())
@@ -53,8 +57,13 @@ def yearly_operation_shares(out: Any, *, exclude_bulk: bool = True) -> pl.DataFr
             .sort("year", pl.col("operation").replace_strict({o: i for i, o in enumerate(OPERATIONS)})))
 
 
-def yearly_summary(out: Any, *, churn_window: int = 14, revert_window: int = 30, exclude_bulk: bool = True) -> pl.DataFrame:
-    """GitClear's headline series by year: churn of changed lines, new-code churn, duplicate-block commits, reverts."""
+def yearly_summary(out: Any, *, churn_window: int = 14, revert_window: int = 30, exclude_bulk: bool = True,
+                   repos: Sequence[str] | None = None) -> pl.DataFrame:
+    """GitClear's headline series by year: churn of changed lines, new-code churn, duplicate-block commits, reverts.
+
+    Over human, non-merge commits (of ``repos``, default all; bulk commits left out by default). Rates pool
+    lines (or commits) over the year's commits, so large repositories weigh more, as in GitClear's figures.
+    """
     w, d = churn_window, revert_window
     churn = io.scan_table(out, "churn").select(
         "repo", "sha", "meaningful_lines", "authored_lines", "has_duplicate_block",
@@ -62,7 +71,7 @@ def yearly_summary(out: Any, *, churn_window: int = 14, revert_window: int = 30,
         pl.when(~pl.col(f"censored_w{w}")).then(pl.col(f"authored_churned_w{w}")).alias("churned"),
         pl.when(~pl.col(f"censored_w{w}")).then(pl.col("authored_lines")).alias("authored_uncensored"))
     flags = io.scan_table(out, "revert_flags").select("repo", "sha", pl.col(f"reverted_within_{d}d").alias("reverted"))
-    lf = (_human_commits(out, exclude_bulk=exclude_bulk).select("repo", "sha", "year")
+    lf = (_human_commits(out, exclude_bulk=exclude_bulk, repos=repos).select("repo", "sha", "year")
           .join(churn, on=["repo", "sha"]).join(flags, on=["repo", "sha"], how="left"))
     return (lf.group_by("year").agg(
         commits=pl.len(),
@@ -106,6 +115,100 @@ def survival_totals(out: Any, *, granularity: str = "year") -> pl.DataFrame:
     return (filled.filter(pl.col("live_lines").is_not_null())
             .group_by(sample_time="month", cohort="cohort").agg(lines=pl.col("live_lines").sum())
             .filter(pl.col("lines") > 0).sort("sample_time", "cohort"))
+
+
+def pre_period_groups(panel: Any, *, outcome: str = "commits", pre_periods: int = 6, n_groups: int = 3,
+                      unit: str = "unit", time: str = "period", cohort: str = "cohort") -> pl.DataFrame:
+    """Split treated units into ``n_groups`` quantile groups of their pre-adoption ``outcome`` (e.g. terciles).
+
+    A treated unit's *pre-period mean* is the mean of ``outcome`` over the ``pre_periods`` periods before its
+    adoption period (event times -pre_periods..-1). Units whose pre-window is not wholly inside the panel
+    (adoption in its first ``pre_periods`` periods) cannot be ranked and get a null group; so do never-treated
+    units. Ranks are by pre-period mean with ties broken by unit id, so every group has
+    ``len // n_groups`` or one more units (group 1 the lowest).
+
+    Parameters
+    ----------
+    panel : PanelFrame or polars DataFrame
+        A balanced panel such as :func:`churnlab.panel.from_dataset` returns (zero-filled activity).
+    outcome : str
+        The pre-adoption measure, e.g. ``"commits"`` (productivity) or ``"lines_added"``.
+    pre_periods : int
+        Length of the pre-adoption window.
+    n_groups : int
+        Number of groups (3: terciles).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per unit: ``unit``, ``cohort``, ``pre_mean`` (null where not ranked), ``group`` (1..n_groups,
+        null where not ranked), sorted by unit.
+    """
+    df = panel.data if hasattr(panel, "data") else panel
+    miss = [c for c in (unit, time, cohort, outcome) if c not in df.columns]
+    if miss:
+        raise InputError(f"panel lacks columns {miss}; pass a panel from churnlab.panel.from_dataset")
+    for name, value, low in (("pre_periods", pre_periods, 1), ("n_groups", n_groups, 2)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise InputError(f"{name} must be an int >= {low}, got {value!r}")
+    first = df[time].min()
+    units = df.group_by(unit).agg(pl.col(cohort).first()).sort(unit)
+    window = pl.col(time).is_between(pl.col(cohort) - pre_periods, pl.col(cohort) - 1)
+    pre = (df.filter(pl.col(cohort).is_not_null() & window)
+           .group_by(unit).agg(pre_mean=pl.col(outcome).cast(pl.Float64).mean(), n=pl.col(outcome).is_not_null().sum()))
+    units = units.join(pre, on=unit, how="left").with_columns(
+        pre_mean=pl.when((pl.col(cohort) - pre_periods >= first) & (pl.col("n") == pre_periods))
+        .then(pl.col("pre_mean"))).drop("n")
+    ranked = units.filter(pl.col("pre_mean").is_not_null()).sort("pre_mean", unit)
+    groups = pl.DataFrame({unit: ranked[unit], "group": (pl.int_range(ranked.height, eager=True) * n_groups
+                                                          // max(ranked.height, 1) + 1).cast(pl.Int64)})
+    return units.join(groups, on=unit, how="left").select(unit, cohort, "pre_mean", "group").sort(unit)
+
+
+def effects_by_group(panel: Any, groups: pl.DataFrame, *, y: str, window: tuple[int, int] = (-6, 6),
+                     unit: str = "unit", time: str = "period", cohort: str = "cohort") -> pl.DataFrame:
+    """Imputation effects on ``y`` for each group of treated units against all never-treated units.
+
+    For every ``group`` of ``groups`` (see :func:`pre_period_groups`) the panel is cut to that group's treated
+    units plus every never-treated unit, and the Borusyak-Jaravel-Spiess imputation estimator is fitted; the
+    treated units of other groups (and unranked ones) are left out, not used as controls. A row ``group=0``
+    ("all") fits every ranked treated unit together. Rows with a null ``y`` are left out (rates whose
+    denominator is zero).
+
+    Returns
+    -------
+    polars.DataFrame
+        The tidy result rows (overall ``ATT``, event times 0..``window[1]`` and the lead-regression rows
+        ``window[0]..-2``, which test pre-trends and are not effects) with columns ``group``,
+        ``baseline`` (mean ``y`` of the group's treated units over event times ``window[0]..-1``) and
+        ``relative`` (estimate / baseline, null when the baseline is 0).
+    """
+    from .estimate.bjs import imputation
+
+    df = panel.data if hasattr(panel, "data") else panel
+    for c in (unit, time, cohort, y):
+        if c not in df.columns:
+            raise InputError(f"panel lacks column {c!r}; pass a panel from churnlab.panel.from_dataset")
+    if "group" not in groups.columns or unit not in groups.columns:
+        raise InputError(f"groups needs columns {unit!r} and 'group'; make it with pre_period_groups()")
+    lo, hi = window
+    if not (lo <= -2 and hi >= 0):
+        raise InputError(f"window={window!r} must span at least -2..0 (e.g. (-6, 6))")
+    ranked = groups.filter(pl.col("group").is_not_null()).select(unit, "group")
+    controls = df.filter(pl.col(cohort).is_null())
+    observed = pl.col(y).is_not_null()
+    frames = []
+    for g in [0, *sorted(ranked["group"].unique().to_list())]:
+        members = ranked if g == 0 else ranked.filter(pl.col("group") == g)
+        treated = df.join(members.select(unit), on=unit, how="semi")
+        data = pl.concat([treated, controls]).filter(observed)
+        res = imputation(data, y=y, unit=unit, time=time, cohort=cohort, horizon=range(0, hi + 1),
+                         pretrends=range(lo, -1))
+        rows = res.to_frame().filter(pl.col("kind").is_in(["overall", "event"]))
+        base = treated.filter(observed, (pl.col(time) - pl.col(cohort)).is_between(lo, -1))[y].cast(pl.Float64).mean()
+        frames.append(rows.with_columns(group=pl.lit(g, pl.Int64), baseline=pl.lit(base, pl.Float64)))
+    out = pl.concat(frames)
+    return out.with_columns(relative=pl.when(pl.col("baseline") != 0).then(pl.col("estimate") / pl.col("baseline")))
 
 
 @dataclass

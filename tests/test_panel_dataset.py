@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from churnlab import io, schemas
+from churnlab.errors import InputError
 from churnlab.panel import from_dataset
 
 
@@ -92,6 +93,12 @@ def dataset(tmp_path_factory):
              first_any_time=T(2, 15)),
         dict(repo="b/y", level="repo"),
     ]
+    tables["line_ops"] = [  # c3 (bulk) and c4 (bot) are left out of the yearly shares
+        dict(repo="a/x", sha="c1", path="a.py", added=8, deleted=2, updated=2, copy_pasted=4),
+        dict(repo="a/x", sha="c3", path="big.py", added=6000),
+        dict(repo="a/x", sha="c4", path="a.py", moved=8),
+        dict(repo="b/y", sha="d1", path="b.py", added=4, no_op=3),
+    ]
     for table, rows in tables.items():
         frame = _frame(table, rows)
         for repo in ("a/x", "b/y"):
@@ -137,3 +144,20 @@ def test_author_panels_leave_bots_out(dataset):
     assert _cells(p, "a/x::u2", "commits") == [1, 0, 1]  # the merge is not a commit of the panel
     a = from_dataset(dataset, unit="author")
     assert sorted(a.data["unit"].unique().to_list()) == ["u1", "u2", "u3"]
+
+
+def test_yearly_summary_and_operation_shares_by_hand(dataset):
+    from churnlab.analysis import yearly_operation_shares, yearly_summary
+
+    # human, non-merge, non-bulk commits: c1, c2, c6, d1
+    row = yearly_summary(dataset).row(0, named=True)
+    assert row == dict(year=2025, commits=4, changed_lines=41, churn_changed_w14=6 / 41,
+                       new_code_churn_w14=3 / 34,  # c6 is censored
+                       duplicate_block_commits=1 / 4, revert_rate_30d=1 / 3)  # c6 has no 30-day flag
+    only_b = yearly_summary(dataset, repos=["b/y"]).row(0, named=True)
+    assert (only_b["commits"], only_b["new_code_churn_w14"], only_b["revert_rate_30d"]) == (1, 0.25, 0.0)
+    shares = dict(yearly_operation_shares(dataset).select("operation", "share").rows())
+    assert shares == dict(added=0.6, deleted=0.1, updated=0.1, moved=0.0, copy_pasted=0.2, find_replaced=0.0)
+    assert dict(yearly_operation_shares(dataset, repos=["b/y"]).select("operation", "share").rows())["added"] == 1.0
+    with pytest.raises(InputError, match="list of repository names"):
+        yearly_summary(dataset, repos="b/y")
