@@ -124,7 +124,7 @@ def write_table(df: pl.DataFrame, table: str, path: str | os.PathLike, provenanc
     meta = dict(provenance, table=spec.name, schema_version=spec.version)
     arrow = arrow.replace_schema_metadata({META_KEY: json.dumps(meta, sort_keys=True, default=str).encode()})
     fs, local = split_url(path)
-    options = dict(compression="zstd", compression_level=19, store_schema=False) if compact else dict(compression="zstd")
+    options = dict(compact=compact)
     if fs is not None:
         return _upload(arrow, fs, local, path, options)
     path = Path(local)
@@ -135,7 +135,7 @@ def write_table(df: pl.DataFrame, table: str, path: str | os.PathLike, provenanc
         raise InputError(f"cannot write to {path.parent}: {exc.strerror}; choose a writable --out folder") from None
     os.close(fd)
     try:
-        pq.write_table(arrow, tmp, **options)
+        _write_parquet(arrow, tmp, **options)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -143,10 +143,20 @@ def write_table(df: pl.DataFrame, table: str, path: str | os.PathLike, provenanc
     return path
 
 
+def _write_parquet(arrow: pa.Table, path: str, *, compact: bool) -> None:
+    if not compact:
+        pq.write_table(arrow, path, compression="zstd")
+        return
+    # Without the Arrow schema pyarrow also drops the schema's metadata: add the provenance to the footer itself.
+    with pq.ParquetWriter(path, arrow.schema, compression="zstd", compression_level=19, store_schema=False) as writer:
+        writer.write_table(arrow)
+        writer.add_key_value_metadata(arrow.schema.metadata)
+
+
 def _upload(arrow: pa.Table, fs: Any, remote: str, shown: str | os.PathLike, options: dict[str, Any]) -> str:
     with tempfile.TemporaryDirectory(prefix="churnlab-upload-") as tmp:
         local = os.path.join(tmp, "table.parquet")
-        pq.write_table(arrow, local, **options)
+        _write_parquet(arrow, local, **options)
         try:
             fs.makedirs(remote.rsplit("/", 1)[0], exist_ok=True)
             fs.put_file(local, remote)

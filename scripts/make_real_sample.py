@@ -75,6 +75,23 @@ def make_sample(mined: Path, out: Path, since: dt.datetime, names: list[str]) ->
     return pl.DataFrame(rows)
 
 
+def card_table(out: Path, manifest: Path) -> str:
+    """The data card's repository table (markdown): URL, role, head, window, rows, adoption dates."""
+    roles = dict((r.name, r.role) for r in read_manifest(manifest))
+    lines = ["| repository | role | head | commits in sample (mined) | first / last author date in sample | "
+             "first_any / first_config |", "|---|---|---|---|---|---|"]
+    for name in roles:
+        path = io.table_path(out, "commits", name)
+        prov = io.read_provenance(path)
+        c = io.read_table(path)
+        a = io.read_table(io.table_path(out, "adoption", name)).filter(pl.col("level") == "repo").row(0, named=True)
+        day = lambda t: t.date().isoformat() if t is not None else "none"  # noqa: E731
+        lines.append(f"| [{name}]({prov['url']}) | {roles[name]} | `{prov['head']}` | {c.height:,} "
+                     f"({prov['sample']['rows_mined']:,}) | {day(c['author_time'].min())} / {day(c['author_time'].max())} "
+                     f"| {day(a['first_any_time'])} / {day(a['first_config_time'])} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("mined", type=Path, help="dataset folder written by churnlab study mine")
@@ -82,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True, help="sample folder to write (e.g. datasets/real_sample)")
     p.add_argument("--since", default="2020-01-01", help="first author date kept, UTC (default 2020-01-01)")
     args = p.parse_args(argv)
+    written = [t for t in KEPT if any((args.out / t).glob("*.parquet"))]
+    if written:
+        print(f"make_real_sample: {args.out} already holds tables {written}; delete them first", file=sys.stderr)
+        return 2
     since = dt.datetime.fromisoformat(args.since).replace(tzinfo=dt.timezone.utc)
     try:
         names = [row.name for row in read_manifest(args.manifest)]
@@ -94,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         print(report.group_by("repo").agg(commits=pl.col("rows").filter(pl.col("table") == "commits").sum(),
                                           bytes=pl.col("bytes").sum()).sort("repo"))
     print(f"total {report['bytes'].sum() / 1e6:.2f} MB in {args.out}")
+    print(card_table(args.out, args.manifest))
     return 0
 
 
