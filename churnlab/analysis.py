@@ -222,6 +222,8 @@ class Analysis:
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
     truth: Mapping[str, float] | None = None
+    #: outcome -> estimator -> why it could not be fitted (a small or unbalanced sample); not in ``results``
+    skipped: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def analyse(out: str | os.PathLike, *, outcomes: Sequence[str] = OUTCOMES, truth: Mapping[str, float] | None = None,
@@ -243,11 +245,13 @@ def analyse(out: str | os.PathLike, *, outcomes: Sequence[str] = OUTCOMES, truth
                         "there is no treated group to estimate an effect for")
     if data.filter(pl.col("cohort").is_null()).height == 0:
         raise DataError(f"every repository in {out} adopts: there are no never-treated controls")
-    results, rows = {}, []
+    results, rows, skipped = {}, [], {}
     for y in outcomes:
         if y not in data.columns:
             raise InputError(f"outcome {y!r} is not in the panel; choose from {sorted(set(data.columns) - {'unit'})}")
-        res = _fit(data, y, estimators, window, bootstrap, seed)
+        res, skipped[y] = _fit(data, y, estimators, window, bootstrap, seed)
+        if not res:
+            raise DataError(f"no estimator could be fitted to {y!r}: {skipped[y]}")
         results[y] = res
         for name, r in res.items():
             if name in ("twfe_event", "bacon"):
@@ -261,7 +265,7 @@ def analyse(out: str | os.PathLike, *, outcomes: Sequence[str] = OUTCOMES, truth
                                                                                   return_dtype=pl.Float64))
         headline = headline.with_columns(covers_truth=(pl.col("ci_low") <= pl.col("true_att"))
                                          & (pl.col("true_att") <= pl.col("ci_high")))
-    analysis = Analysis(str(out), panel, results, headline, truth=truth)
+    analysis = Analysis(str(out), panel, results, headline, truth=truth, skipped=skipped)
     analysis.tables["yearly_summary"] = yearly_summary(out)
     analysis.tables["operation_shares"] = yearly_operation_shares(out)
     if figures:
@@ -270,8 +274,8 @@ def analyse(out: str | os.PathLike, *, outcomes: Sequence[str] = OUTCOMES, truth
 
 
 def _fit(data: pl.DataFrame, y: str, estimators: Sequence[str], window: tuple[int, int], bootstrap: int,
-         seed: int) -> dict[str, Any]:
-    """Fit the estimators to one outcome.
+         seed: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """Fit the estimators to one outcome; return the results and the estimators skipped, with the reason.
 
     A rate is null where its denominator is zero (a month without commits, or censored at the end of
     history): those cells are missing, never zero. Imputation, Sun-Abraham and TWFE use every observed cell;
@@ -283,19 +287,26 @@ def _fit(data: pl.DataFrame, y: str, estimators: Sequence[str], window: tuple[in
     from .panel import balance_panel
 
     observed = data.filter(pl.col(y).is_not_null())
-    others = [e for e in estimators if e != "callaway_santanna"]
-    res = compare_estimators(observed, y=y, estimators=others, window=window) if others else {}
+    res: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    for name in [e for e in estimators if e != "callaway_santanna"]:
+        try:
+            res.update(compare_estimators(observed, y=y, estimators=[name], window=window))
+        except DataError as exc:  # e.g. collinear cohort x event-time terms in a small sample
+            log.warning("%s: %s skipped: %s", y, name, exc)
+            skipped[name] = str(exc)
     balanced = balance_panel(observed, columns=[y])
     if balanced["cohort"].drop_nulls().len() == 0 or balanced["cohort"].null_count() == 0:
-        log.warning("%s: the balanced sub-panel lacks treated or never-treated units; "
-                    "Callaway-Sant'Anna and Bacon are skipped", y)
-        return res
+        reason = "the balanced sub-panel lacks treated or never-treated units"
+        log.warning("%s: %s; Callaway-Sant'Anna and Bacon are skipped", y, reason)
+        skipped.update({e: reason for e in ("callaway_santanna", "bacon") if e in (*estimators, "bacon")})
+        return res, skipped
     if "callaway_santanna" in estimators:
         cs = compare_estimators(balanced, y=y, estimators=["callaway_santanna"], window=window,
                                 bootstrap=bootstrap, seed=seed)
         res = {"imputation": res.pop("imputation"), **cs, **res} if "imputation" in res else {**cs, **res}
     res["bacon"] = bacon_decomposition(balanced, y=y)
-    return res
+    return res, skipped
 
 
 def _figures(a: Analysis, stack_results, window) -> dict[str, Any]:

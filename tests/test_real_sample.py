@@ -96,3 +96,15 @@ def test_schema_versions_are_current():
     for table in TABLES:
         f = io.table_files(SAMPLE, table)[0]
         assert io.read_provenance(f)["schema_version"] == schemas.get(table).version
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning:pyfixest")  # collinear terms dropped, inside Sun-Abraham
+def test_analyse_skips_an_estimator_the_sample_cannot_identify():
+    # Under first_config, Sun-Abraham's cohort x event-time terms are collinear on this sample; the other
+    # estimators still run and the reason is kept (analyse used to stop at the first such error).
+    from churnlab.analysis import analyse
+
+    a = analyse(SAMPLE, outcomes=("new_code_churn",), rule="first_config", start="2023-01-01", end="2026-06-01",
+                estimators=("imputation", "sun_abraham", "twfe"), figures=False)
+    assert "collinear" in a.skipped["new_code_churn"]["sun_abraham"]
+    assert set(a.headline["estimator"]) == {"imputation", "twfe"}
