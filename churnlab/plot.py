@@ -264,8 +264,9 @@ def raw_trends(
     ``panel`` has one row per ``unit`` and ``time`` (``period`` index or ``period_start`` dates). ``group`` is
     either a cohort column (null = never treated, as churnlab panels) or a boolean treated column. With
     ``by="cohort"`` each cohort gets its own line and a dotted vertical line at its adoption period (needs a
-    cohort column on the same scale as ``time``). ``ci`` shades mean +/- 1.96 standard errors across units.
-    Null outcomes (rates with a zero denominator) are left out of the means.
+    cohort column on the same scale as ``time``; with a date ``time`` the adoption lines are left out). ``ci``
+    shades mean +/- 1.96 standard errors across units. Null outcomes (rates with a zero denominator) are left
+    out of the means.
     """
     _choice("by", by, ("treated", "cohort"))
     df = _frame(panel, "panel")
@@ -286,6 +287,8 @@ def raw_trends(
                   n=pl.len())
              .with_columns(se=(pl.col("sd") / pl.col("n").sqrt()).fill_null(0.0))
              .sort(time))
+    # adoption lines are drawn at the cohort value: only where time is on the cohort's (integer period) scale
+    same_scale = df[time].dtype.is_numeric()
     groups = sorted(stats["_grp"].unique().to_list(), key=lambda s: (s == "never treated", s))
     if "never treated" in groups:  # controls first: they get the first colour in every figure
         groups = ["never treated"] + [x for x in groups if x != "never treated"]
@@ -300,10 +303,10 @@ def raw_trends(
             ax.plot(x, m, color=color, lw=1.6, marker="o", ms=3, label=label)
             if ci:
                 ax.fill_between(x, m - 1.96 * se, m + 1.96 * se, color=color, alpha=0.15, lw=0)
-            if by == "cohort" and name != "never treated":
+            if by == "cohort" and name != "never treated" and same_scale:
                 cohort_value = df.filter(pl.col("_grp") == name)[group][0]
                 ax.axvline(cohort_value, color=color, lw=0.9, ls=":")
-        if by == "treated" and g.dtype != pl.Boolean:
+        if by == "treated" and g.dtype != pl.Boolean and same_scale:
             first = df.filter(pl.col(group).is_not_null())[group]
             if first.len():
                 ax.axvline(first.min(), color=GREY, lw=0.8, ls=":", label="first adoption")

@@ -107,6 +107,17 @@ def test_raw_trends_by_cohort_and_boolean_group():
         plot.raw_trends(p, outcome="churn_rate", by="x")
 
 
+def test_raw_trends_on_dates_draws_no_adoption_line_at_the_cohort_index():
+    import datetime as dt
+
+    p = panel().with_columns(period_start=pl.col("period").map_elements(
+        lambda t: dt.date(2024 + t // 12, t % 12 + 1, 1), return_dtype=pl.Date))
+    ax = plot.raw_trends(p, outcome="churn_rate", time="period_start")
+    assert "first adoption" not in ax.get_legend_handles_labels()[1]  # cohort 5 is no date: it was drawn in 1970
+    assert ax.get_xlim()[0] > 19000  # days since 1970: the axis spans 2024 only
+    assert "first adoption" in plot.raw_trends(panel(), outcome="churn_rate").get_legend_handles_labels()[1]
+
+
 def shares() -> pl.DataFrame:
     rows = []
     for y in (2020, 2021, 2022, 2023, 2024):
