@@ -173,7 +173,7 @@ def effects_by_group(panel: Any, groups: pl.DataFrame, *, y: str, window: tuple[
     units plus every never-treated unit, and the Borusyak-Jaravel-Spiess imputation estimator is fitted; the
     treated units of other groups (and unranked ones) are left out, not used as controls. A row ``group=0``
     ("all") fits every ranked treated unit together. Rows with a null ``y`` are left out (rates whose
-    denominator is zero).
+    denominator is zero), and only event times at which the group's treated units are observed are reported.
 
     Returns
     -------
@@ -202,8 +202,12 @@ def effects_by_group(panel: Any, groups: pl.DataFrame, *, y: str, window: tuple[
         members = ranked if g == 0 else ranked.filter(pl.col("group") == g)
         treated = df.join(members.select(unit), on=unit, how="semi")
         data = pl.concat([treated, controls]).filter(observed)
-        res = imputation(data, y=y, unit=unit, time=time, cohort=cohort, horizon=range(0, hi + 1),
-                         pretrends=range(lo, -1))
+        # sparse rates: ask only for the event times the group's treated units are observed at
+        seen = set(treated.filter(observed).select(pl.col(time) - pl.col(cohort)).to_series().to_list())
+        horizon = [e for e in range(0, hi + 1) if e in seen]
+        leads = [e for e in range(lo, -1) if e in seen]
+        res = imputation(data, y=y, unit=unit, time=time, cohort=cohort, horizon=horizon or None,
+                         pretrends=leads or None)
         rows = res.to_frame().filter(pl.col("kind").is_in(["overall", "event"]))
         base = treated.filter(observed, (pl.col(time) - pl.col(cohort)).is_between(lo, -1))[y].cast(pl.Float64).mean()
         frames.append(rows.with_columns(group=pl.lit(g, pl.Int64), baseline=pl.lit(base, pl.Float64)))
