@@ -28,6 +28,7 @@ import polars as pl
 from churnlab import io, plot
 from churnlab.analysis import yearly_operation_shares, yearly_summary
 from churnlab.datasets import real_sample_path
+from churnlab.plot import GITCLEAR_SERIES
 
 logging.basicConfig(level=logging.WARNING)
 data = real_sample_path(DATASET)
@@ -94,10 +95,10 @@ fig.tight_layout()
 # ## Side by side with GitClear, first and last year of their series
 
 # %%
-gitclear = pl.DataFrame([dict(measure=m, year=y, gitclear=v) for m, by_year in plot.GITCLEAR_SERIES.items()
+gitclear = pl.DataFrame([dict(measure=m, year=y, gitclear=v) for m, by_year in GITCLEAR_SERIES.items()
                          for y, v in by_year.items() if y in (2020, 2024)])
 ours = series.filter(pl.col("year").is_in([2020, 2024])).unpivot(
-    index=["sample", "year"], on=list(plot.GITCLEAR_SERIES), variable_name="measure").pivot(
+    index=["sample", "year"], on=list(GITCLEAR_SERIES), variable_name="measure").pivot(
     on="sample", index=["measure", "year"], values="value")
 gitclear.join(ours, on=["measure", "year"], how="left").sort("measure", "year")
 
