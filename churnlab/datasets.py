@@ -1,4 +1,4 @@
-"""Loaders for published datasets that churnlab reproduces.
+"""Loaders for published datasets that churnlab reproduces, and for the small real sample shipped with it.
 
 Each dataset lists its files with canonical download URLs and SHA-256 checksums. A loader looks for a local
 copy first (an explicit ``path``, then an environment variable, then the project's shared data folder
@@ -22,7 +22,7 @@ import polars as pl
 
 from churnlab.errors import DataError, InputError
 
-__all__ = ["CURSOR_STUDY", "Dataset", "dataset_dir", "load_cursor_study"]
+__all__ = ["CURSOR_STUDY", "REAL_SAMPLE_ENV", "Dataset", "dataset_dir", "load_cursor_study", "real_sample_path"]
 
 log = logging.getLogger(__name__)
 
@@ -193,3 +193,31 @@ def load_cursor_study(
     file = _TABLES[table]
     folder = dataset_dir(CURSOR_STUDY, path, download=download, files=[file])
     return pl.read_csv(folder / file, infer_schema_length=None)
+
+
+#: Environment variable naming another copy of the real sample (a rebuilt or larger one).
+REAL_SAMPLE_ENV = "CHURNLAB_REAL_SAMPLE"
+
+
+def real_sample_path(path: str | os.PathLike | None = None) -> Path:
+    """The folder of the committed real-data sample (``datasets/real_sample``), a churnlab dataset.
+
+    Public repositories mined with churnlab, pseudonymised, restricted to a date window; its data card is
+    ``datasets/real_sample/README.md``. Read it like any dataset: ``churnlab.io.scan_table(path, "commits")``,
+    ``churnlab.panel.from_dataset(path)``.
+
+    Parameters
+    ----------
+    path : path, optional
+        Another copy. Otherwise ``$CHURNLAB_REAL_SAMPLE``, then ``datasets/real_sample`` under the project root
+        (a source checkout; the sample is not part of the installed wheel).
+    """
+    if path is None and os.environ.get(REAL_SAMPLE_ENV):
+        path = os.environ[REAL_SAMPLE_ENV]
+    folder = Path(path) if path is not None else _project_root() / "datasets" / "real_sample"
+    if not (folder / "commits").is_dir():
+        raise InputError(
+            f"no real sample at {folder} (no commits/ folder); use a source checkout of churnlab, set "
+            f"{REAL_SAMPLE_ENV}, or rebuild it as its data card says (datasets/real_sample/README.md)"
+        )
+    return folder

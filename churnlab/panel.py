@@ -147,7 +147,8 @@ def build_panel(
         aggs.append(pl.col(c).filter(human).cast(pl.Float64).sum().alias(c))
     agg = lf.group_by([*keys, "period_start"]).agg(aggs)
     span = lf.select(pl.col("period_start").min().alias("lo"), pl.col("period_start").max().alias("hi"))
-    units = lf.select(keys).unique()
+    # An author who only ever commits as a bot is no unit of an author panel (its outcomes would be all zero).
+    units = (lf.filter(human) if "author_id" in keys else lf).select(keys).unique()
     if adoption is not None:
         miss = [c for c in [*keys, adoption_column] if c not in adoption.columns]
         if miss:
@@ -463,12 +464,16 @@ def from_dataset(
 
 
 def _adoption(table: pl.LazyFrame, unit: str, rule: str) -> pl.DataFrame:
-    """Adoption dates by unit under ``rule`` (absorbing: an author's first date across repositories)."""
+    """Adoption dates by unit under ``rule`` (absorbing: an author's first date across repositories).
+
+    Bot authors (agents committing under their own identity) are left out: bot commits are left out of every
+    outcome, so a bot unit would be all zeros; their commits still date the repository's adoption."""
     col = pl.col(f"{rule}_time")
     if unit == "repo":
         rows = table.filter(pl.col("level") == "repo").select("repo", adopted_at=col)
     elif unit == "author_repo":
-        rows = table.filter(pl.col("level") == "author").select("repo", "author_id", adopted_at=col)
+        rows = table.filter(pl.col("level") == "author", ~pl.col("is_bot")).select("repo", "author_id", adopted_at=col)
     else:
-        rows = table.filter(pl.col("level") == "author").group_by("author_id").agg(adopted_at=col.min())
+        rows = (table.filter(pl.col("level") == "author", ~pl.col("is_bot"))
+                .group_by("author_id").agg(adopted_at=col.min()))
     return rows.filter(pl.col("adopted_at").is_not_null()).collect()

@@ -23,6 +23,7 @@ import polars as pl
 from .errors import InputError
 
 __all__ = [
+    "GITCLEAR_SERIES",
     "GITCLEAR_SHARES",
     "OKABE_ITO",
     "OPERATIONS",
@@ -34,6 +35,7 @@ __all__ = [
     "power_curves",
     "raw_trends",
     "survival_cohorts",
+    "yearly_series",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe colours, by name.
@@ -61,6 +63,15 @@ GITCLEAR_SHARES: dict[str, dict[int, float]] = {
     "added": {2020: 0.392, 2023: 0.423, 2024: 0.462},
     "moved": {2020: 0.2455, 2021: 0.248, 2023: 0.169, 2024: 0.095},
     "copy_pasted": {2020: 0.083, 2023: 0.105, 2024: 0.123},
+}
+
+#: GitClear's published yearly rates (anchors.md; ranges as midpoints), keyed by the column names of
+#: :func:`churnlab.analysis.yearly_summary`: churn of changed lines within two weeks, new-code churn (new lines
+#: revised within two weeks) and commits with a duplicated block of 5+ lines. Proprietary data, no intervals.
+GITCLEAR_SERIES: dict[str, dict[int, float]] = {
+    "churn_changed_w14": {2020: 0.032, 2021: 0.036, 2022: 0.040, 2023: 0.050, 2024: 0.057},
+    "new_code_churn_w14": {2020: 0.0478, 2024: 0.0704},
+    "duplicate_block_commits": {2020: 0.0070, 2024: 0.0666},
 }
 
 _RC: dict[str, Any] = {
@@ -253,8 +264,9 @@ def raw_trends(
     ``panel`` has one row per ``unit`` and ``time`` (``period`` index or ``period_start`` dates). ``group`` is
     either a cohort column (null = never treated, as churnlab panels) or a boolean treated column. With
     ``by="cohort"`` each cohort gets its own line and a dotted vertical line at its adoption period (needs a
-    cohort column on the same scale as ``time``). ``ci`` shades mean +/- 1.96 standard errors across units.
-    Null outcomes (rates with a zero denominator) are left out of the means.
+    cohort column on the same scale as ``time``; with a date ``time`` the adoption lines are left out). ``ci``
+    shades mean +/- 1.96 standard errors across units. Null outcomes (rates with a zero denominator) are left
+    out of the means.
     """
     _choice("by", by, ("treated", "cohort"))
     df = _frame(panel, "panel")
@@ -275,6 +287,8 @@ def raw_trends(
                   n=pl.len())
              .with_columns(se=(pl.col("sd") / pl.col("n").sqrt()).fill_null(0.0))
              .sort(time))
+    # adoption lines are drawn at the cohort value: only where time is on the cohort's (integer period) scale
+    same_scale = df[time].dtype.is_numeric()
     groups = sorted(stats["_grp"].unique().to_list(), key=lambda s: (s == "never treated", s))
     if "never treated" in groups:  # controls first: they get the first colour in every figure
         groups = ["never treated"] + [x for x in groups if x != "never treated"]
@@ -289,10 +303,10 @@ def raw_trends(
             ax.plot(x, m, color=color, lw=1.6, marker="o", ms=3, label=label)
             if ci:
                 ax.fill_between(x, m - 1.96 * se, m + 1.96 * se, color=color, alpha=0.15, lw=0)
-            if by == "cohort" and name != "never treated":
+            if by == "cohort" and name != "never treated" and same_scale:
                 cohort_value = df.filter(pl.col("_grp") == name)[group][0]
                 ax.axvline(cohort_value, color=color, lw=0.9, ls=":")
-        if by == "treated" and g.dtype != pl.Boolean:
+        if by == "treated" and g.dtype != pl.Boolean and same_scale:
             first = df.filter(pl.col(group).is_not_null())[group]
             if first.len():
                 ax.axvline(first.min(), color=GREY, lw=0.8, ls=":", label="first adoption")
@@ -556,4 +570,58 @@ def power_curves(
                 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
             else:
                 ax.legend(loc="lower right")
+    return ax
+
+
+# --------------------------------------------------------------------------------------------------------
+# yearly series beside GitClear's published ones
+# --------------------------------------------------------------------------------------------------------
+
+
+def yearly_series(
+    summary: Any,
+    *,
+    columns: Sequence[str],
+    group: str | None = None,
+    gitclear: bool = False,
+    labels: dict[str, str] | None = None,
+    ax: Any = None,
+    title: str | None = None,
+    ylabel: str = "share",
+    legend: bool = True,
+) -> Any:
+    """Yearly rates as lines, one colour per column (and one line style per ``group`` value).
+
+    ``summary`` has a ``year`` column and the ``columns`` (shares between 0 and 1), e.g. the output of
+    :func:`churnlab.analysis.yearly_summary`, possibly several samples stacked with a ``group`` column.
+    ``gitclear=True`` adds GitClear's published values (:data:`GITCLEAR_SERIES`) of the same columns as
+    black-edged diamonds in the column's colour. ``labels`` renames columns in the legend.
+    """
+    df = _frame(summary, "summary")
+    if isinstance(columns, str) or not columns:
+        raise InputError("columns must be a non-empty list of column names, e.g. ['new_code_churn_w14']")
+    _require(df, ["year", *columns, *([group] if group else [])], "summary")
+    groups = list(dict.fromkeys(df[group].to_list())) if group else [None]
+    dashes = ("-", "--", ":", "-.")
+    labels = labels or {}
+    with house_style():
+        ax = _axes(ax)
+        for i, col in enumerate(columns):
+            color = PALETTE[i % len(PALETTE)]
+            name = labels.get(col, col.replace("_", " "))
+            for j, g in enumerate(groups):
+                d = (df if g is None else df.filter(pl.col(group) == g)).filter(pl.col(col).is_not_null()).sort("year")
+                label = name if g is None else f"{name} ({g})"
+                ax.plot(d["year"].to_numpy(), d[col].to_numpy(), color=color, ls=dashes[j % len(dashes)],
+                        marker="o", ms=3.5, lw=1.6, label=label, zorder=3)
+            if gitclear and col in GITCLEAR_SERIES:
+                years, values = zip(*sorted(GITCLEAR_SERIES[col].items()))
+                ax.plot(years, values, ls="none", marker="D", ms=6, mfc=color, mec=OKABE_ITO["black"], mew=1.0,
+                        label=f"{name}: GitClear (published)", zorder=4)
+        ax.yaxis.set_major_formatter(_percent())
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylim(bottom=0)
+        _finish(ax, title=title, xlabel=None, ylabel=ylabel)
+        if legend:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax

@@ -107,6 +107,17 @@ def test_raw_trends_by_cohort_and_boolean_group():
         plot.raw_trends(p, outcome="churn_rate", by="x")
 
 
+def test_raw_trends_on_dates_draws_no_adoption_line_at_the_cohort_index():
+    import datetime as dt
+
+    p = panel().with_columns(period_start=pl.col("period").map_elements(
+        lambda t: dt.date(2024 + t // 12, t % 12 + 1, 1), return_dtype=pl.Date))
+    ax = plot.raw_trends(p, outcome="churn_rate", time="period_start")
+    assert "first adoption" not in ax.get_legend_handles_labels()[1]  # cohort 5 is no date: it was drawn in 1970
+    assert ax.get_xlim()[0] > 19000  # days since 1970: the axis spans 2024 only
+    assert "first adoption" in plot.raw_trends(panel(), outcome="churn_rate").get_legend_handles_labels()[1]
+
+
 def shares() -> pl.DataFrame:
     rows = []
     for y in (2020, 2021, 2022, 2023, 2024):
@@ -229,3 +240,19 @@ def test_house_style_restores_only_its_own_keys():
         assert matplotlib.rcParams["axes.grid"] == before[1]
     finally:
         matplotlib.rcParams["lines.linewidth"] = before[0]
+
+
+def test_yearly_series_lines_per_column_and_group_with_gitclear_markers():
+    summary = pl.DataFrame({"year": [2020, 2021, 2020, 2021], "sample": ["all", "all", "controls", "controls"],
+                            "new_code_churn_w14": [0.05, 0.06, 0.04, None], "other_rate": [0.1, 0.2, 0.3, 0.4]})
+    ax = plot.yearly_series(summary, columns=["new_code_churn_w14", "other_rate"], group="sample", gitclear=True)
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert list(lines["new code churn w14 (controls)"].get_xdata()) == [2020]  # the null year is left out
+    assert lines["new code churn w14 (all)"].get_linestyle() == "-"
+    assert lines["new code churn w14 (controls)"].get_linestyle() == "--"
+    published = lines["new code churn w14: GitClear (published)"]
+    assert list(published.get_xdata()) == [2020, 2024] and list(published.get_ydata()) == [0.0478, 0.0704]
+    assert not any("other rate: GitClear" in k for k in lines)  # GitClear publishes no such series
+    assert to_hex(published.get_markerfacecolor()) == to_hex(lines["new code churn w14 (all)"].get_color())
+    with pytest.raises(InputError, match="non-empty list"):
+        plot.yearly_series(summary, columns="other_rate")
