@@ -55,7 +55,7 @@ def run_demo(out: str | os.PathLike = "reports/demo", *, n_repos: int = 40, mont
     if n_repos < 8:
         raise InputError(f"n_repos={n_repos} is too few for a staggered design; use 8 or more")
     step = on_step or (lambda msg: log.info("%s", msg))
-    out = Path(out)
+    out = Path(out).resolve()
     for sub in ("repos", "data", "report"):
         shutil.rmtree(out / sub, ignore_errors=True)
     seconds: dict[str, float] = {}

@@ -388,6 +388,7 @@ class _FastImport:
     """One ``git fast-import`` process streaming into ``path``."""
 
     def __init__(self, path: Path, *, bare: bool) -> None:
+        path = path.resolve()  # git runs with cwd=path: every path handed to it must be absolute
         self.path = path
         self.bare = bare
         path.mkdir(parents=True, exist_ok=True)

@@ -13,9 +13,10 @@ from churnlab.demo import run_demo
 
 
 @pytest.mark.slow
-def test_demo_recovers_the_simulated_effect_at_a_smaller_size(tmp_path):
+def test_demo_recovers_the_simulated_effect_at_a_smaller_size(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a relative output folder, as `make demo` uses
     steps = []
-    result = run_demo(tmp_path / "demo", n_repos=20, months=20, bootstrap=199, on_step=steps.append)
+    result = run_demo("demo", n_repos=20, months=20, bootstrap=199, on_step=steps.append)
     head = result.headline
     assert head.height == 8 and len(steps) == 4
     main = head.filter(pl.col("estimator").is_in(["imputation", "callaway_santanna"]))

@@ -286,3 +286,11 @@ def test_study_rejects_bad_adoption_months_and_non_empty_folder(tmp_path: Path):
     (tmp_path / "full" / "x").write_text("x")
     with pytest.raises(InputError, match="not empty"):
         simulate_study(tmp_path / "full", n_repos=1, months=3)
+
+
+def test_relative_output_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    from churnlab.simulate import simulate_repo
+
+    truth = simulate_repo("rel/repo", months=2, developers=1, seed=3)
+    assert (tmp_path / "rel" / "repo" / ".git").is_dir() and truth.commits.height > 0
