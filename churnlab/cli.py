@@ -215,8 +215,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ChurnlabError as exc:
         print(f"churnlab: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head`: not an error
+        return 0
+    except OSError as exc:  # disk full, permissions, a vanished file: the system's words, no traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"churnlab: error: {exc.strerror or exc}{where}; check the path and free space, then run again",
+              file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("churnlab: interrupted; tables already written are intact", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
