@@ -4,7 +4,9 @@ Interface (what :mod:`churnlab.mine.reverts` consumes, and what the line-provena
 ``ctx.extras["patch_fingerprints"]`` instead): a frame with columns
 
 ``sha`` (str), ``fingerprint`` (str, null for an empty diff), ``inverse_fingerprint`` (str, null likewise),
-``lines_changed`` (int64: text lines added plus removed).
+``lines_changed`` (int64: text lines added plus removed in the ``-U0`` patch, the line stage's stream: git
+trims common tails keeping the context lines before diffing, so a ``-U3`` patch, like ``--numstat``, can
+rarely pair lines differently; the fingerprints below do not depend on it).
 
 Definition. A commit's diff against its first parent (rename detection as in the activity tables) is a set of
 file changes. Each file change is the tuple::
@@ -58,8 +60,8 @@ _ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b
 
 
 def patch_log_args(head: str, *, first_parent: bool = False, find_copies: bool = False) -> list[str]:
-    """The one ``git log -p`` call behind the fingerprints (non-merge commits, full blob ids)."""
-    args = ["log", "--no-merges", "-p", "--full-index", "--no-ext-diff", "--no-textconv", "--no-color",
+    """The one ``git log -p`` call behind the fingerprints (non-merge commits, full blob ids, no context)."""
+    args = ["log", "--no-merges", "-p", "-U0", "--full-index", "--no-ext-diff", "--no-textconv", "--no-color",
             "--format=%x1e%H", "-C" if find_copies else "-M"]
     if first_parent:
         args.append("--first-parent")
