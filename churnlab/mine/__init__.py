@@ -71,10 +71,10 @@ class Context:
     the options ask for them. ``file_changes`` keeps the blob ids (``old_blob``, ``new_blob``).
 
     ``extras`` carries internal frames from one stage to later ones; they are never written. The line
-    provenance stage puts two there. ``patch_fingerprints``: one row per diffed commit with ``sha``,
-    ``fingerprint`` and ``inverse_fingerprint`` (hashes of its per-file removed and added lines, positions
+    provenance stage puts two there. ``patch_fingerprints``: one row per non-merge commit with ``sha``,
+    ``fingerprint`` and ``inverse_fingerprint`` (hashes of its per-file net removed and added lines, positions
     ignored; the inverse swaps the two sides, so ``Y.fingerprint == X.inverse_fingerprint`` means Y exactly
-    undoes X) and ``lines_changed``. ``live_births``: live lines at the head (files not excluded) by birth
+    undoes X) and ``lines_changed``, exactly as :func:`churnlab.mine.patches.read_fingerprints` gives them. ``live_births``: live lines at the head (files not excluded) by birth
     commit (``sha``, ``live_lines``), what ``git blame`` is checked against.
     """
 

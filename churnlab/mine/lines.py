@@ -28,17 +28,16 @@ to its numstat line counts.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from difflib import SequenceMatcher
-from itertools import chain
 
 from .normalize import MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
+from .patches import _fingerprints, _File  # one fingerprint definition, shared with the revert stage
 
-__all__ = ["LABELS", "CommitLabels", "FileDiff", "fingerprints", "is_minified", "label_commit", "log_args", "parse_record",
-           "records"]
+__all__ = ["LABELS", "CommitLabels", "FileDiff", "is_minified", "label_commit", "log_args", "parse_record",
+           "patch_fingerprints", "records"]
 
 LABELS = ("added", "deleted", "updated", "moved", "copy_pasted", "find_replaced", "no_op")
 ADDED, DELETED, UPDATED, MOVED, COPY_PASTED, FIND_REPLACED, NO_OP = range(7)
@@ -59,16 +58,20 @@ def log_args(head: str, *, first_parent: bool = False, find_copies: bool = False
     """The patch stream behind line provenance: every commit once, parents first, merges against parent 1."""
     args = ["log", "--topo-order", "--reverse", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
             "-C" if find_copies else "-M", "--diff-merges=first-parent",
-            "--format=%x1e%H", "--no-abbrev"]
+            "--format=%x1e%H", "--no-abbrev", "--full-index"]  # full blob ids: binary files' fingerprints
     if first_parent:
         args.append("--first-parent")
     return [*args, head, "--"]
 
 
 class FileDiff:
-    """One file of a commit's patch. ``hunks`` are ``(old_start, old_count, new_start, new_count, removed, added)``."""
+    """One file of a commit's patch. ``hunks`` are ``(old_start, old_count, new_start, new_count, removed, added)``.
 
-    __slots__ = ("old_path", "new_path", "binary", "submodule", "hunks", "old_blob", "new_blob", "copy")
+    ``old_mode``/``new_mode`` are ``b""`` unless the patch shows them (new, deleted or mode-changed files).
+    """
+
+    __slots__ = ("old_path", "new_path", "binary", "submodule", "hunks", "old_blob", "new_blob", "copy",
+                 "old_mode", "new_mode")
 
     def __init__(self) -> None:
         self.old_path: bytes | None = None
@@ -78,6 +81,7 @@ class FileDiff:
         self.copy = False
         self.hunks: list[tuple[int, int, int, int, list[bytes], list[bytes]]] = []
         self.old_blob = self.new_blob = b""
+        self.old_mode = self.new_mode = b""
 
     @property
     def path(self) -> bytes:
@@ -163,11 +167,11 @@ def parse_record(record: bytes) -> tuple[str, list[FileDiff]]:
             fd.old_path, fd.new_path = _header_paths(ln)
         elif fd is None:
             continue
-        elif ln.startswith(b"new file mode"):
-            fd.old_path = None
+        elif ln.startswith(b"new file mode "):
+            fd.old_path, fd.new_mode = None, ln[14:]
             fd.submodule |= ln.endswith(b"160000")
-        elif ln.startswith(b"deleted file mode"):
-            fd.new_path = None
+        elif ln.startswith(b"deleted file mode "):
+            fd.new_path, fd.old_mode = None, ln[18:]
             fd.submodule |= ln.endswith(b"160000")
         elif ln.startswith(b"index "):
             blobs = ln[6:].split(b" ", 1)
@@ -180,41 +184,25 @@ def parse_record(record: bytes) -> tuple[str, list[FileDiff]]:
             fd.new_path = _unquote(ln.split(b" to ", 1)[1])
         elif ln.startswith(b"Binary files "):
             fd.binary = True
-        elif ln.startswith(b"new mode") and ln.endswith(b"160000") or ln.startswith(b"old mode") and ln.endswith(b"160000"):
-            fd.submodule = True
+        elif ln.startswith(b"old mode "):
+            fd.old_mode = ln[9:]
+            fd.submodule |= ln.endswith(b"160000")
+        elif ln.startswith(b"new mode "):
+            fd.new_mode = ln[9:]
+            fd.submodule |= ln.endswith(b"160000")
     return sha, files
 
 
-def fingerprints(files: list[FileDiff]) -> tuple[str, str, int]:
-    """``(forward, inverse, lines changed)`` hashes of a commit's change, positions ignored.
+def patch_fingerprints(files: list[FileDiff]) -> tuple[str | None, str | None, int]:
+    """``(fingerprint, inverse, lines changed)`` of a commit, as :mod:`churnlab.mine.patches` defines them.
 
-    Per file: old path, new path, removed lines, added lines (binary files: the blob ids). The inverse
-    swaps old and new, so a commit that exactly undoes another has ``forward == other.inverse``.
+    The definition lives there: the file diffs are handed over as its records. ``-U0`` hunks hold the same
+    removed and added lines as the ``-U3`` patch it reads (context does not change git's edit script).
     """
-    fwd, inv, changed = [], [], 0
-    for fd in files:
-        old, new = fd.old_path or b"", fd.new_path or b""
-        if fd.binary or fd.submodule:
-            rem, add = fd.old_blob, fd.new_blob
-        else:
-            rem = b"\n".join(chain.from_iterable(h[4] for h in fd.hunks))
-            add = b"\n".join(chain.from_iterable(h[5] for h in fd.hunks))
-            changed += sum(h[1] + h[3] for h in fd.hunks)
-        fwd.append(_digest(old, new, rem, add))
-        inv.append(_digest(new, old, add, rem))
-    return _combine(fwd), _combine(inv), changed
-
-
-def _digest(old: bytes, new: bytes, rem: bytes, add: bytes) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
-    for part in (old, new, rem, add):
-        h.update(len(part).to_bytes(8, "little"))
-        h.update(part)
-    return h.digest()
-
-
-def _combine(parts: list[bytes]) -> str:
-    return hashlib.blake2b(b"".join(sorted(parts)), digest_size=16).hexdigest()
+    return _fingerprints([_File(fd.old_path or b"", fd.new_path or b"", fd.old_mode, fd.new_mode,
+                                fd.old_blob, fd.new_blob, fd.binary,
+                                [x for h in fd.hunks for x in h[4]], [x for h in fd.hunks for x in h[5]])
+                          for fd in files])
 
 
 def is_minified(fd: FileDiff) -> bool:

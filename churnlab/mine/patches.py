@@ -4,7 +4,9 @@ Interface (what :mod:`churnlab.mine.reverts` consumes, and what the line-provena
 ``ctx.extras["patch_fingerprints"]`` instead): a frame with columns
 
 ``sha`` (str), ``fingerprint`` (str, null for an empty diff), ``inverse_fingerprint`` (str, null likewise),
-``lines_changed`` (int64: text lines added plus removed).
+``lines_changed`` (int64: text lines added plus removed in the ``-U0`` patch, the line stage's stream: git
+trims common tails keeping the context lines before diffing, so a ``-U3`` patch, like ``--numstat``, can
+rarely pair lines differently; the fingerprints below do not depend on it).
 
 Definition. A commit's diff against its first parent (rename detection as in the activity tables) is a set of
 file changes. Each file change is the tuple::
@@ -58,8 +60,8 @@ _ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b
 
 
 def patch_log_args(head: str, *, first_parent: bool = False, find_copies: bool = False) -> list[str]:
-    """The one ``git log -p`` call behind the fingerprints (non-merge commits, full blob ids)."""
-    args = ["log", "--no-merges", "-p", "--full-index", "--no-ext-diff", "--no-textconv", "--no-color",
+    """The one ``git log -p`` call behind the fingerprints (non-merge commits, full blob ids, no context)."""
+    args = ["log", "--no-merges", "-p", "-U0", "--full-index", "--no-ext-diff", "--no-textconv", "--no-color",
             "--format=%x1e%H", "-C" if find_copies else "-M"]
     if first_parent:
         args.append("--first-parent")
@@ -106,28 +108,30 @@ class _File:
     removed: list[bytes] = field(default_factory=list)
     added: list[bytes] = field(default_factory=list)
 
-    def record(self, inverse: bool = False) -> bytes:
-        blobs = (self.old_blob, self.new_blob) if self.binary else (b"", b"")
-        pairs = [(self.old_path, self.new_path), (self.old_mode, self.new_mode), blobs, (self.removed, self.added)]
-        if inverse:
-            pairs = [(b, a) for a, b in pairs]
-        (op, np_), (om, nm), (ob, nb), (rem, add) = pairs
-        return (b"\0".join([op, np_, om, nm, ob, nb])
-                + b"\0-" + _lines_digest(rem).encode() + b"\0+" + _lines_digest(add).encode())
+    def records(self) -> tuple[bytes, bytes]:
+        """``(record, inverse record)``: each side's lines are sorted and hashed once, for both."""
+        ob, nb = (self.old_blob, self.new_blob) if self.binary else (b"", b"")
+        rem, add = _lines_digest(self.removed), _lines_digest(self.added)
+        fwd = b"\0".join([self.old_path, self.new_path, self.old_mode, self.new_mode, ob, nb])
+        inv = b"\0".join([self.new_path, self.old_path, self.new_mode, self.old_mode, nb, ob])
+        return fwd + b"\0-" + rem + b"\0+" + add, inv + b"\0-" + add + b"\0+" + rem
 
 
-def _lines_digest(lines: list[bytes]) -> str:
-    h = hashlib.sha256()
-    for line in sorted(lines):
-        h.update(line + b"\n")
-    return h.hexdigest()
+def _lines_digest(lines: list[bytes]) -> bytes:
+    """sha256 hex digest of the sorted lines, each ended by a newline (one bulk join, not a call per line)."""
+    body = b"\n".join(sorted(lines)) + b"\n" if lines else b""
+    return hashlib.sha256(body).hexdigest().encode()
 
 
 def _net(f: _File) -> _File | None:
     """``f`` with removed/added cut to their net multisets; None when nothing but a reordering is left."""
-    removed, added = Counter(f.removed), Counter(f.added)
+    if f.removed and f.added:
+        removed, added = Counter(f.removed), Counter(f.added)
+        net_removed, net_added = list((removed - added).elements()), list((added - removed).elements())
+    else:  # one side empty: already net (order does not matter, the digests sort)
+        net_removed, net_added = f.removed, f.added
     net = _File(f.old_path, f.new_path, f.old_mode, f.new_mode, f.old_blob, f.new_blob, f.binary,
-                list((removed - added).elements()), list((added - removed).elements()))
+                net_removed, net_added)
     unchanged = f.old_path == f.new_path and f.old_mode == f.new_mode and not f.binary
     return None if unchanged and not net.removed and not net.added else net
 
@@ -137,8 +141,9 @@ def _fingerprints(files: list[_File]) -> tuple[str | None, str | None, int]:
     net = [g for g in map(_net, files) if g is not None]
     if not net:
         return None, None, n_lines
-    fwd = hashlib.sha256(b"\n".join(sorted(f.record() for f in net))).hexdigest()
-    inv = hashlib.sha256(b"\n".join(sorted(f.record(inverse=True) for f in net))).hexdigest()
+    fwd_records, inv_records = zip(*(f.records() for f in net))
+    fwd = hashlib.sha256(b"\n".join(sorted(fwd_records))).hexdigest()
+    inv = hashlib.sha256(b"\n".join(sorted(inv_records))).hexdigest()
     return fwd, inv, n_lines
 
 

@@ -35,6 +35,7 @@ import polars as pl
 
 from ..schemas import CHURN_WINDOWS
 from . import lines as L
+from . import patches
 from .normalize import line_key
 
 __all__ = ["WINDOWS", "Tracker", "churn_columns", "km_median", "line_provenance"]
@@ -74,6 +75,8 @@ class Tracker:
         self.ctime: list[int] = [int(t.timestamp()) for t in commits["committer_time"]]
         self.author: list[str] = commits["author_id"].to_list()
         self.chain: list[bool] = commits["on_first_parent"].to_list()
+        # merges by their own parents (kept in first-parent mode too): the fingerprints skip them, as --no-merges
+        self.is_merge: list[bool] = [ps is not None and len(ps) > 1 for ps in commits["parents"].to_list()]
         self.parents: list[list[int]] = [[self.index[p] for p in (ps if ps is not None else []) if p in self.index]
                                          for ps in commits["parents"].to_list()]
         if first_parent:  # only the chain is read: other parents are not in the stream
@@ -134,7 +137,8 @@ class Tracker:
             include = [i for i, fd in enumerate(files) if self._included(fd)]
             labels = L.label_commit(files, include)
             self._record_ops(c, files, include, labels)
-            fwd, inv, changed = L.fingerprints(files)
+        if not self.is_merge[c]:
+            fwd, inv, changed = L.patch_fingerprints(files)
             for k, v in zip(self.prints, (sha, fwd, inv, changed)):
                 self.prints[k].append(v)
         state = self._take(c)
@@ -518,9 +522,8 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     if tracker.unknown_events:
         ctx.warnings.append(f"{tracker.unknown_events} text changes to files whose earlier content was binary or "
                             "missing: their lines' births are unknown and left out of survival")
-    # Not yet the revert stage's fingerprint definition (churnlab.mine.patches): kept under its own name.
-    ctx.extras["line_fingerprints"] = pl.DataFrame(tracker.prints, schema={
-        "sha": pl.String, "fingerprint": pl.String, "inverse_fingerprint": pl.String, "lines_changed": pl.Int64})
+    # The revert stage's input (churnlab.mine.patches' definition and rows), so it needs no git log of its own.
+    ctx.extras["patch_fingerprints"] = patches.fingerprint_frame(tracker.prints).sort("sha")
     births = tracker.live_births()
     ctx.extras["live_births"] = pl.DataFrame(
         {"sha": [tracker.shas[b] for b in sorted(births)], "live_lines": [births[b] for b in sorted(births)]},

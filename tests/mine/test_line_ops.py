@@ -153,7 +153,7 @@ def test_change_reverted_within_a_week(scenario):
     assert [row[f"authored_churned_w{w}"] for w in (7, 14, 21, 30)] == [2, 2, 2, 2]
     rev = churn(result, revert)
     assert [rev[f"churn_others_w{w}"] for w in (7, 14, 21, 30)] == [2, 2, 2, 2]
-    fp = result.extras["line_fingerprints"]
+    fp = result.extras["patch_fingerprints"]
     by_sha = {r["sha"]: r for r in fp.iter_rows(named=True)}
     assert by_sha[revert]["fingerprint"] == by_sha[change]["inverse_fingerprint"]
     assert by_sha[change]["fingerprint"] == by_sha[revert]["inverse_fingerprint"]
