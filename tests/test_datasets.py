@@ -10,13 +10,13 @@ from churnlab.datasets import CURSOR_STUDY, dataset_dir, load_cursor_study
 from churnlab.errors import DataError, InputError
 
 
-def test_finds_shared_copy_and_loads_panel():
+def test_finds_shared_copy_and_loads_panel(cursor_data):
     df = load_cursor_study(download=False)
     assert df.shape == (21994, 40)
     assert df["repo_name"].n_unique() == 2002
 
 
-def test_env_var_override(tmp_path, monkeypatch):
+def test_env_var_override(tmp_path, monkeypatch, cursor_data):
     src = dataset_dir(CURSOR_STUDY, download=False, files=["repo_metrics.csv"])
     shutil.copy(src / "repo_metrics.csv", tmp_path / "repo_metrics.csv")
     monkeypatch.setenv(CURSOR_STUDY.env_var, str(tmp_path))

@@ -15,6 +15,8 @@ from churnlab.errors import DataError, ManyZerosWarning
 from churnlab.estimate.bjs import imputation
 from churnlab.estimate.replicate import cursor_study, cursor_study_panel, cursor_study_table
 
+pytestmark = pytest.mark.usefixtures("cursor_data")
+
 OUT = ["commits", "lines_added", "static_analysis_warnings", "cognitive_complexity"]
 
 
