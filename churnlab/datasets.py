@@ -21,6 +21,7 @@ from typing import Literal
 import polars as pl
 
 from churnlab.errors import DataError, InputError
+from churnlab.git import cache_dir
 
 __all__ = ["CURSOR_STUDY", "REAL_SAMPLE_ENV", "Dataset", "dataset_dir", "load_cursor_study", "real_sample_path"]
 
@@ -68,13 +69,6 @@ _TABLES = {
 
 def _project_root() -> Path:
     return Path(__file__).resolve().parent.parent
-
-
-def _cache_root() -> Path:
-    env = os.environ.get("CHURNLAB_CACHE")
-    if env:
-        return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "churnlab"
 
 
 def _sha256(path: Path) -> str:
@@ -141,7 +135,7 @@ def dataset_dir(
         if os.environ.get(dataset.env_var):
             candidates.append(Path(os.environ[dataset.env_var]))
         candidates.append(_project_root().parent / "shared" / "data" / dataset.name)
-    cache = _cache_root() / dataset.name
+    cache = cache_dir() / dataset.name
     for folder in [*candidates, cache]:
         if all((folder / f).is_file() for f in needed):
             for f in needed:

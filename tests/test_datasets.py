@@ -36,3 +36,24 @@ def test_missing_copy_without_download_is_a_clear_error(tmp_path, monkeypatch):
         load_cursor_study(tmp_path, download=False)
     with pytest.raises(InputError, match="table="):
         load_cursor_study(table="nope")
+
+
+def test_download_checks_the_checksum_and_writes_atomically(tmp_path, monkeypatch):
+    """The download path, offline: a file:// URL standing in for the canonical https one."""
+    import hashlib
+
+    from churnlab.datasets import Dataset
+    from churnlab.errors import DataError
+
+    src = tmp_path / "upstream"
+    src.mkdir()
+    (src / "a.csv").write_text("x,y\n1,2\n")
+    good = hashlib.sha256(b"x,y\n1,2\n").hexdigest()
+    monkeypatch.setenv("CHURNLAB_CACHE", str(tmp_path / "cache"))
+    ds = Dataset("toy", f"file://{src}", {"a.csv": good}, "CHURNLAB_TOY", "toy")
+    got = dataset_dir(ds, download=True)
+    assert (got / "a.csv").read_text() == "x,y\n1,2\n" and got == tmp_path / "cache" / "toy"
+    bad = Dataset("toy2", f"file://{src}", {"a.csv": "0" * 64}, "CHURNLAB_TOY2", "toy")
+    with pytest.raises(DataError, match="expected 0000"):
+        dataset_dir(bad, download=True)
+    assert not any((tmp_path / "cache" / "toy2").glob("*"))  # nothing half-written left behind
