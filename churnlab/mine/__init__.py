@@ -5,9 +5,9 @@
 reverts, AI signals), each a function ``stage(ctx) -> {table name: frame}``. Tables are written together:
 each file atomically, the ``commits`` table last, so an interrupted run leaves the previous complete set.
 
-Re-running on a mined repository reads only the commits that are new since the recorded head, as long as
-the options and the salt are unchanged and the old head is an ancestor of the new one; otherwise it mines
-everything again.
+Re-running on a mined repository makes stage 1 read only the commits that are new since the recorded head, as
+long as the options and the salt are unchanged and the old head is an ancestor of the new one (otherwise it
+mines everything again); the later stages replay the whole history, since their state is not stored.
 """
 
 from __future__ import annotations
