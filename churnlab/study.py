@@ -318,6 +318,18 @@ def _peak_rss_mb() -> float | None:
 
 # --- the study ------------------------------------------------------------------------------------------------
 
+def _local_size(row: ManifestRow) -> int:
+    """Bytes of a local repository's object store (0 for URLs and unreadable paths): a proxy for mining time."""
+    if _is_url(row.repo):
+        return 0
+    root = Path(row.repo)
+    objects = root / ".git" / "objects" if (root / ".git").is_dir() else root / "objects"
+    try:
+        return sum(f.stat().st_size for f in objects.rglob("*") if f.is_file())
+    except OSError:
+        return 0
+
+
 def mine_study(manifest: str | os.PathLike | list[ManifestRow], out: str | os.PathLike, *, workers: int = 1,
                executor: executors.Executor = "local", scheduler: str | None = None, salt: str | None = None,
                cache: str | os.PathLike | None = None, refresh: bool = False,
@@ -363,6 +375,8 @@ def mine_study(manifest: str | os.PathLike | list[ManifestRow], out: str | os.Pa
     todo = [r for r in rows if refresh or not _up_to_date(previous.get(r.key), content, out)]
     log.info("study: %d repositories, %d to mine", len(rows), len(todo))
     options = dict(mine_options, salt=salt_value, cache=os.fspath(cache) if cache is not None else None)
+    # Largest repositories first: a big one started last would leave the other workers idle at the end.
+    todo.sort(key=_local_size, reverse=True)
     tasks = [Task(name=r.name, source=r.repo, out=os.fspath(out), options=options) for r in todo]
     by_name = {r.name: r for r in todo}
     for task, result in executors.run(mine_one, tasks, executor=executor, workers=workers, scheduler=scheduler,
