@@ -19,7 +19,7 @@ import polars as pl
 from churnlab.demo import DEMO_COHORTS
 from churnlab.errors import DataError
 from churnlab.estimate.compare import compare_estimators
-from churnlab.panel import balance_panel
+from churnlab.analysis import balanced_subpanel
 from churnlab.simulate import simulate_study
 
 OUTCOMES = {"churn_rate_14d": "effect_churn", "revert_rate_30d": "effect_revert"}
@@ -35,9 +35,7 @@ def one(seed: int, n_repos: int, months: int) -> list[dict]:
     for y, param in OUTCOMES.items():
         true = truth.params[param]
         obs = cells.filter(pl.col(y).is_not_null())
-        counts = obs.group_by("period").agg(n=pl.len())
-        span = counts.filter(pl.col("n") >= 0.9 * counts["n"].max())["period"]
-        bal = balance_panel(obs, columns=[y], start=span.min(), end=span.max())
+        bal = balanced_subpanel(obs, y)  # the same sample churnlab.analysis gives Callaway-Sant'Anna
         res = {}
         for name, sample in (("imputation", obs), ("sun_abraham", obs), ("callaway_santanna", bal)):
             try:

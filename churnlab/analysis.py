@@ -20,7 +20,7 @@ import polars as pl
 from . import io
 from .errors import DataError, InputError
 
-__all__ = ["OPERATIONS", "Analysis", "analyse", "effects_by_group", "pre_period_groups", "survival_totals",
+__all__ = ["OPERATIONS", "Analysis", "analyse", "balanced_subpanel", "effects_by_group", "pre_period_groups", "survival_totals",
            "write_analysis", "yearly_operation_shares", "yearly_summary"]
 
 log = logging.getLogger(__name__)
@@ -239,7 +239,6 @@ def analyse(out: str | os.PathLike, *, outcomes: Sequence[str] = OUTCOMES, truth
     ``truth`` (outcome -> true ATT, e.g. a simulated study's) adds a column saying whether each 95%
     interval covers it. ``panel_options`` go to :func:`churnlab.panel.from_dataset`.
     """
-    from .estimate.compare import stack_results
     from .panel import from_dataset
 
     panel = from_dataset(out, **panel_options)
@@ -273,8 +272,21 @@ def analyse(out: str | os.PathLike, *, outcomes: Sequence[str] = OUTCOMES, truth
     analysis.tables["yearly_summary"] = yearly_summary(out)
     analysis.tables["operation_shares"] = yearly_operation_shares(out)
     if figures:
-        analysis.figures = _figures(analysis, stack_results, window)
+        analysis.figures = _figures(analysis, window)
     return analysis
+
+
+def balanced_subpanel(observed: pl.DataFrame, y: str, *, min_share: float = 0.9) -> pl.DataFrame:
+    """Units observed (non-null ``y``) in every period of the span where at least ``min_share`` of units are.
+
+    Right-censoring empties the last weeks of history for most units; balancing over them would keep only a
+    handful of units, so those tail periods are left out first.
+    """
+    from .panel import balance_panel
+
+    counts = observed.filter(pl.col(y).is_not_null()).group_by("period").agg(n=pl.col("unit").n_unique())
+    span = counts.filter(pl.col("n") >= min_share * counts["n"].max())["period"]
+    return balance_panel(observed, columns=[y], start=span.min(), end=span.max())
 
 
 def _fit(data: pl.DataFrame, y: str, estimators: Sequence[str], window: tuple[int, int], bootstrap: int,
@@ -283,18 +295,13 @@ def _fit(data: pl.DataFrame, y: str, estimators: Sequence[str], window: tuple[in
 
     A rate is null where its denominator is zero (a month without commits, or censored at the end of
     history): those cells are missing, never zero. Imputation, Sun-Abraham and TWFE use every observed cell;
-    Callaway-Sant'Anna and the Bacon decomposition need a balanced panel, so they use the units observed in
-    every period of the span where at least 90% of units are observed (right-censoring empties the last
-    weeks of history for most units; balancing over them would keep only a handful of units).
+    Callaway-Sant'Anna and the Bacon decomposition need a balanced panel: :func:`balanced_subpanel`.
     """
     from .estimate.bacon import bacon_decomposition
     from .estimate.compare import compare_estimators
-    from .panel import balance_panel
 
     observed = data.filter(pl.col(y).is_not_null())
-    counts = observed.group_by("period").agg(n=pl.col("unit").n_unique())
-    span = counts.filter(pl.col("n") >= 0.9 * counts["n"].max())["period"]
-    balanced = balance_panel(observed, columns=[y], start=span.min(), end=span.max())
+    balanced = balanced_subpanel(observed, y)
     unusable = balanced["cohort"].drop_nulls().len() == 0 or balanced["cohort"].null_count() == 0
     res: dict[str, Any] = {}
     skipped: dict[str, str] = {}
@@ -320,8 +327,10 @@ def _fit(data: pl.DataFrame, y: str, estimators: Sequence[str], window: tuple[in
     return res, skipped
 
 
-def _figures(a: Analysis, stack_results, window) -> dict[str, Any]:
+def _figures(a: Analysis, window) -> dict[str, Any]:
     import matplotlib.pyplot as plt
+
+    from .estimate.compare import stack_results
 
     from . import plot
 

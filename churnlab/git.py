@@ -254,10 +254,6 @@ def _network_git(args: list[str], url: str) -> None:
         raise GitError(f"cannot clone or fetch {url}: {_last_line(proc.stderr)}; check the URL and your network")
 
 
-def _rev_parse(git_dir: Path, *args: str) -> str:
-    return run_git(["rev-parse", *args], git_dir=git_dir).decode().strip()
-
-
 def open_repository(source: str | os.PathLike, *, name: str | None = None, rev: str = "HEAD",
                     cache: str | os.PathLike | None = None) -> Repository:
     """Resolve a local path or URL to a readable :class:`Repository` (cloning URLs into the cache)."""
@@ -278,7 +274,7 @@ def open_repository(source: str | os.PathLike, *, name: str | None = None, rev: 
         if not path.is_dir():
             raise InputError(f"{source_str} is a file, not a repository; give the folder of a git checkout")
     git_dir = _find_git_dir(Path(path), source_str)
-    work_tree = None if url else _work_tree(git_dir, Path(path))
+    work_tree = None if url else _work_tree(Path(path))
     if name is None:
         name = _local_name(git_dir, work_tree)
     head = _resolve_head(git_dir, rev, source_str)
@@ -299,7 +295,7 @@ def _find_git_dir(path: Path, shown: str) -> Path:
         here = path.resolve()
         # `git -C sub/folder` finds an enclosing repository: accept only the folder itself, which is the
         # git dir (bare), holds it (.git), or is the top of a linked worktree (git dir under .git/worktrees/).
-        if here in (git_dir, git_dir.parent) or _work_tree(git_dir, path) == here:
+        if here in (git_dir, git_dir.parent) or _work_tree(path) == here:
             return git_dir
     if (path / "objects").is_dir() and (path / "HEAD").is_file():  # a bare snapshot without a config file
         return path.resolve()
@@ -310,7 +306,7 @@ def _find_git_dir(path: Path, shown: str) -> Path:
     raise InputError(f"{shown} is not a git repository; give the folder of a git checkout or a bare repository")
 
 
-def _work_tree(git_dir: Path, path: Path) -> Path | None:
+def _work_tree(path: Path) -> Path | None:
     top = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, env=_env())
     return Path(top.stdout.decode().strip()).resolve() if top.returncode == 0 and top.stdout.strip() else None
 
