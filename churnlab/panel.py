@@ -76,6 +76,7 @@ def build_panel(
     exclude_bots: bool = True,
     time_column: str = "author_time",
     adoption_column: str = "adopted_at",
+    from_first_activity: bool = False,
 ) -> PanelFrame:
     """Build a balanced unit x period panel from per-commit rows.
 
@@ -104,6 +105,12 @@ def build_panel(
         First and last period (default: the span of the events).
     exclude_bots : bool
         Leave bot commits out of every outcome but ``bot_share``.
+    from_first_activity : bool
+        Start each unit at the period of its first commit (a bot's too, for repositories) instead of the
+        panel's first period. The zero-filled months before a repository or developer existed make counts
+        such as ``commits`` partly mechanical for young units; trimming them gives an unbalanced panel
+        (estimators that need balance take :func:`balance_panel`). Units without any commit (known only
+        from ``adoption``) are left out.
 
     Returns
     -------
@@ -148,7 +155,9 @@ def build_panel(
     agg = lf.group_by([*keys, "period_start"]).agg(aggs)
     span = lf.select(pl.col("period_start").min().alias("lo"), pl.col("period_start").max().alias("hi"))
     # An author who only ever commits as a bot is no unit of an author panel (its outcomes would be all zero).
-    units = (lf.filter(human) if "author_id" in keys else lf).select(keys).unique()
+    active = lf.filter(human) if "author_id" in keys else lf
+    units = active.select(keys).unique()
+    first_seen = active.group_by(keys).agg(pl.col("period_start").min().alias("_first"))
     if adoption is not None:
         miss = [c for c in [*keys, adoption_column] if c not in adoption.columns]
         if miss:
@@ -157,7 +166,7 @@ def build_panel(
         if dup.height:
             raise DataError(f"adoption has {dup.height} rows for repeated units (e.g. {dup.select(keys).head(5).rows()}); keep one adoption date per unit")
         units = pl.concat([units, adoption.lazy().select(keys).cast(dict(units.collect_schema()))]).unique()
-    agg_df, span_df, units_df = pl.collect_all([agg, span, units])
+    agg_df, span_df, units_df, first_df = pl.collect_all([agg, span, units, first_seen])
     if units_df.height == 0:
         raise DataError("no non-merge commits in events; nothing to aggregate")
     lo = _parse(start) if start is not None else span_df["lo"][0]
@@ -169,6 +178,9 @@ def build_panel(
     cal = pl.DataFrame({"period_start": pl.date_range(lo, hi, "1mo" if period == "month" else "1w", eager=True)})
     cal = cal.with_columns(period=_index(pl.col("period_start"), lo, period))
     grid = units_df.sort(keys).join(cal, how="cross")
+    if from_first_activity:
+        grid = (grid.join(first_df, on=keys, how="inner")
+                .filter(pl.col("period_start") >= pl.col("_first").cast(pl.Date)).drop("_first"))
     out_cols = [c.meta.output_name() for c in aggs]
     df = grid.join(agg_df, on=[*keys, "period_start"], how="left").with_columns(pl.col(out_cols).fill_null(0))
     if "bot_share" in outcomes:
@@ -199,8 +211,8 @@ def build_panel(
     df = df.select(first + [c for c in df.columns if c not in first]).sort(keys + ["period"])
     options = dict(unit=unit, period=period, outcomes=list(outcomes), sums=list(sums), ratios=ratios,
                    start=str(lo), end=str(hi), exclude_bots=exclude_bots, time_column=time_column,
-                   n_units=units_df.height, n_periods=cal.height)
-    log.info("built %s x %s panel: %d units x %d periods", unit, period, units_df.height, cal.height)
+                   from_first_activity=from_first_activity, n_units=df["unit"].n_unique(), n_periods=cal.height)
+    log.info("built %s x %s panel: %d units x %d periods", unit, period, options["n_units"], cal.height)
     return PanelFrame(df, options)
 
 
@@ -400,6 +412,7 @@ def from_dataset(
     adoption: pl.DataFrame | None = None,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
+    from_first_activity: bool = False,
 ) -> PanelFrame:
     """The panel of a mined dataset: activity, churn, revert, duplication and AI-use outcomes by unit and period.
 
@@ -419,7 +432,7 @@ def from_dataset(
     Bulk commits (``is_bulk``) are left out of the churn and duplication rates unless ``exclude_bulk=False``;
     bot commits are left out of every outcome but ``bot_share`` unless ``exclude_bots=False``. The cohort is the adoption period under
     ``rule`` from the ``adoption`` table, or from ``adoption`` (unit keys + ``adopted_at``) when given,
-    e.g. a study manifest's overrides.
+    e.g. a study manifest's overrides. ``from_first_activity`` is :func:`build_panel`'s option.
     """
     from churnlab import io, schemas
 
@@ -457,7 +470,7 @@ def from_dataset(
               "revert_rate": ("rv_num", "rv_den"), "duplicate_block_rate": ("dup_num", "dup_den"),
               "ai_share": ("ai_num", "commits")}
     panel = build_panel(events, adoption, unit=unit, period=period, sums=sums, ratios=ratios, start=start, end=end,
-                        exclude_bots=exclude_bots)
+                        exclude_bots=exclude_bots, from_first_activity=from_first_activity)
     options = dict(panel.options, dataset=str(out), rule=rule, churn_window=w, revert_window=d,
                    exclude_bulk=exclude_bulk)
     return PanelFrame(panel.data, options)

@@ -118,3 +118,30 @@ def test_balance_panel_keeps_units_observed_in_every_period():
         balance_panel(df, columns=["z"])
     with pytest.raises(InputError, match="end=1 is before start=2"):
         balance_panel(df, start=2, end=1)
+
+
+def test_from_first_activity_trims_the_months_before_a_unit_existed():
+    full = build_panel(EVENTS, ADOPT).data
+    p = build_panel(EVENTS, ADOPT, from_first_activity=True)
+    df = p.data
+    # a/x commits from November (all four months kept); b/y only in February, its Nov-Jan rows are gone
+    assert df.filter(pl.col("repo") == "a/x")["period"].to_list() == [0, 1, 2, 3]
+    y = df.filter(pl.col("repo") == "b/y")
+    assert y["period"].to_list() == [3]
+    assert y["commits"].to_list() == [1]
+    # the rows kept are the balanced panel's rows, unchanged, and totals survive
+    assert df.equals(full.join(df.select("unit", "period"), on=["unit", "period"], how="semi"))
+    assert df["commits"].sum() == full["commits"].sum()
+    assert p.options["from_first_activity"] is True and p.options["n_units"] == 2
+
+
+def test_from_first_activity_starts_an_author_at_their_first_human_commit():
+    df = build_panel(EVENTS, None, unit="author", from_first_activity=True).data
+    first = {u: g["period"].min() for (u,), g in df.group_by("author_id")}
+    assert first == {"u1": 0, "u2": 0, "u3": 3}
+
+
+def test_from_first_activity_leaves_out_units_known_only_from_adoption():
+    adopt = pl.concat([ADOPT, pl.DataFrame({"repo": ["c/z"], "adopted_at": [dt.date(2025, 1, 1)]})])
+    assert "c/z" in build_panel(EVENTS, adopt).data["repo"].to_list()
+    assert "c/z" not in build_panel(EVENTS, adopt, from_first_activity=True).data["repo"].to_list()
