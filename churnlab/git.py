@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from .errors import GitError, InputError
 
 __all__ = [
-    "Repository", "cache_dir", "git_version", "is_ancestor", "numstat_by_commit", "open_repository", "run_git",
+    "BlobReader", "Repository", "cache_dir", "git_version", "is_ancestor", "numstat_by_commit", "open_repository", "run_git",
     "stream_git",
 ]
 
@@ -145,6 +145,64 @@ def stream_git(args: Sequence[str], *, git_dir: str | os.PathLike, chunk_size: i
             raise GitError(f"git {args[0]} failed: {_last_line(err.read())}")
 
 
+class BlobReader:
+    """Read blobs by id through one persistent ``git cat-file --batch`` process (started at the first read).
+
+    Missing objects are normal in partial clones and pruned snapshots: they read as ``None``, as does the
+    placeholder the shadow git dir puts in their place. Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, git_dir: str | os.PathLike) -> None:
+        self.git_dir = git_dir
+        self._proc: subprocess.Popen | None = None
+
+    def read(self, oid: str) -> bytes | None:
+        """The content of blob ``oid`` (full hex id), or ``None`` if the object is missing or not a blob."""
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(oid.encode("ascii") + b"\n")
+            proc.stdin.flush()
+            header = proc.stdout.readline()
+        except (BrokenPipeError, OSError):
+            header = b""
+        if not header:
+            raise GitError("git cat-file --batch stopped unexpectedly while reading blobs")
+        fields = header.split()
+        if len(fields) != 3:  # "<oid> missing" (or "ambiguous")
+            return None
+        size = int(fields[2])
+        data = proc.stdout.read(size)
+        proc.stdout.read(1)  # the newline after the content
+        if fields[1] != b"blob" or data == _MISSING_PLACEHOLDER:
+            return None
+        return data
+
+    def _start(self) -> subprocess.Popen:
+        if self._proc is None:
+            cmd = ["git", *_READ_CONFIG, f"--git-dir={self.git_dir}", "cat-file", "--batch"]
+            try:
+                self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                              stderr=subprocess.DEVNULL, env=_env())
+            except FileNotFoundError:
+                raise GitError("git is not installed or not on PATH; install git 2.30 or newer") from None
+        return self._proc
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    pipe.close()
+            proc.wait()
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 @dataclass
 class Repository:
     """A repository opened for reading."""
@@ -169,6 +227,10 @@ class Repository:
 
     def stream(self, args: Sequence[str]) -> Iterator[bytes]:
         return stream_git(args, git_dir=self.read_dir)
+
+    def blobs(self) -> BlobReader:
+        """A reader of blob contents by id (one ``git cat-file --batch`` process)."""
+        return BlobReader(self.read_dir)
 
     def mailmap_args(self) -> list[str]:
         """Point git at the repository's .mailmap even when read through a shadow dir or as a bare repo."""
