@@ -348,20 +348,27 @@ class Tracker:
                 arrived.append((path, old))
             else:
                 todo.append((path, new_blob, old))
+        whole = {path: _same_blob(others, path, blob) for path, blob, _ in todo}
+        unread = [blob.decode("ascii") for path, blob, _ in todo if whole[path] is None]
+        contents = dict(zip(unread, self.merges.blobs.read_many(unread))) if unread else {}
         for path, blob, old in todo:
-            new = state[path] = self._merged_file(m, path, blob, old, others, deleted)
+            new = whole[path]
+            if new is None:
+                new = self._merged_file(m, blob, contents[blob.decode("ascii")], old,
+                                        [other.get(path) for other in others],
+                                        _rename_sources(path, deleted) if old is None and deleted else [])
+            state[path] = new
             arrived.append((path, new))
         if chain:
             self._merge_survival(m, left, arrived)
 
-    def _merged_file(self, m: int, path: bytes, blob: bytes, old: tuple | None, others: list[dict],
-                     deleted: dict[bytes, tuple]) -> tuple[list[int], list[int], bytes] | None:
-        """Births of one merged file: whole from a parent with this blob, else aligned line by line."""
-        for other in others:  # git blame's whole-blob rule
-            cur = other.get(path)
-            if cur is not None and cur[2] == blob:
-                return cur
-        content = self.merges.blobs.read(blob.decode("ascii"))  # type: ignore[union-attr]
+    def _merged_file(self, m: int, blob: bytes, content: bytes | None, old: tuple | None, theirs: list,
+                     renamed: list) -> tuple[list[int], list[int], bytes] | None:
+        """Births of a merged file no parent has: first-parent lines kept, the rest credited, as git blame does.
+
+        ``theirs``: the other parents' files at the path; ``renamed``: first-parent files the merge deletes that
+        may be this path's rename source (when the path is new against the first parent).
+        """
         if content is None:
             self.missing_merged += 1
             return None
@@ -378,10 +385,7 @@ class Tracker:
             for i, j, size in _align(old[1], hashes):
                 recs[j:j + size] = o_recs[i:i + size]
         born_at = [j for j, rec in enumerate(recs) if rec == own]
-        sources = [other.get(path) for other in others]
-        if old is None and deleted:  # a path new against the first parent: maybe renamed on one side
-            sources[:0] = _rename_sources(path, deleted)
-        for src in sources:  # the first parent that has a line gives its birth, as git blame does
+        for src in (*renamed, *theirs):  # the first parent that has a line gives its birth, as git blame does
             if not born_at:
                 break
             if src is not None:
@@ -395,10 +399,24 @@ class Tracker:
     def _merge_survival(self, m: int, left: list, arrived: list) -> None:
         """Deaths and new live lines of a merge on the chain: birth records that left minus those that arrived."""
         gone, came, came_excluded, gone_excluded = Counter(), Counter(), Counter(), Counter()
-        for files, inc, exc in ((left, gone, gone_excluded), (arrived, came, came_excluded)):
-            for path, cur in files:
-                if cur:
-                    (exc if self.excluded(path) else inc).update(cur[0])
+        before = {path: cur for path, cur in left if cur}
+        for path, cur in arrived:
+            if not cur:
+                continue
+            old = before.pop(path, None)
+            exc = self.excluded(path)
+            if old is None:
+                (came_excluded if exc else came).update(cur[0])
+                continue
+            # the records both keep at one path cancel out: count only what lies between common ends
+            a, b = old[0], cur[0]
+            n = min(len(a), len(b))
+            k = _common(a, 0, b, 0, n)
+            e = _common_tail(a, len(a), b, len(b), n - k)
+            (gone_excluded if exc else gone).update(a[k:len(a) - e])
+            (came_excluded if exc else came).update(b[k:len(b) - e])
+        for path, cur in before.items():
+            (gone_excluded if self.excluded(path) else gone).update(cur[0])
         gone, came = gone - came, came - gone
         to_excluded = gone & (came_excluded - gone_excluded)  # moved into an excluded file: out of survival only
         live, qid, deaths = self.live, self.qid, self.deaths
@@ -482,6 +500,15 @@ class Tracker:
         for b, n in self.live_births().items():
             out[(self.qid[b], max(end - self.time[b], 0) // _DAY)] += n
         return out
+
+
+def _same_blob(others: list[dict], path: bytes, blob: bytes) -> tuple | None:
+    """Another parent's file at ``path`` with exactly this blob: the merge takes it whole (git blame's rule)."""
+    for other in others:
+        cur = other.get(path)
+        if cur is not None and cur[2] == blob:
+            return cur
+    return None
 
 
 def _rename_sources(path: bytes, deleted: dict[bytes, tuple]) -> list[tuple]:
