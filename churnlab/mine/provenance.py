@@ -595,7 +595,8 @@ def _align(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
         prev_a, prev_b = alo, blo
         for i, j in anchors:
             blocks.append((i, j, 1))
-            stack.append((prev_a, i, prev_b, j))
+            if prev_a < i and prev_b < j:  # a gap with lines on one side only matches nothing
+                stack.append((prev_a, i, prev_b, j))
             prev_a, prev_b = i + 1, j + 1
         stack.append((prev_a, ahi, prev_b, bhi))
     return blocks
