@@ -9,8 +9,10 @@ changed line only; records of one commit share one int object.
 Merges follow git blame: a file identical to one in another parent takes all its births from there; else
 lines unchanged against the first parent keep their births, and lines new against it take the births of the
 lines they align with in the other parents (side-branch commits), the merge owning only what no parent has.
-With ``first_parent=True`` only the chain is read and merges own what they bring, as
-``git blame --first-parent``.
+In the default mode merges come without patches: their tree diffs against the first parent come from a
+second, cheap stream (:func:`merge_tree_args`) and merged files no parent has are read by blob id
+(:meth:`Tracker._merge_trees`). With ``first_parent=True`` only the chain is read and merges own what they
+bring, as ``git blame --first-parent``.
 
 Churn is counted where a line is revised, in whichever branch (a side-branch commit that deletes a week-old
 line churns it there); merges revise nothing of their own (conflict resolutions are not counted). Survival
@@ -65,10 +67,11 @@ def _cohort_names(qid: int) -> tuple[str, str]:
 class Tracker:
     """Live lines of every commit still needed (by a child not yet read), plus the tables' counters.
 
-    A commit's state maps path -> ``(records, hashes)``: the birth record and the content hash of each line
-    (``None`` for a file whose content is unknown: binary or missing). A child that is its parent's last
-    reader takes the parent's state over; otherwise it copies the path map (file lists are never mutated,
-    only replaced), so a linear history copies nothing and memory follows the open branches, not history.
+    A commit's state maps path -> ``(records, hashes, blob)``: the birth record and the content hash of each
+    line, and the file's blob id (``None`` for a file whose content is unknown: binary or missing). A child
+    that is its parent's last reader takes the parent's state over; otherwise it copies the path map (file
+    lists are never mutated, only replaced), so a linear history copies nothing and memory follows the open
+    branches, not history.
     """
 
     def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,
