@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from .errors import GitError, InputError
 
 __all__ = [
-    "Repository", "cache_dir", "git_version", "is_ancestor", "numstat_by_commit", "open_repository", "run_git",
+    "BlobReader", "Repository", "cache_dir", "git_version", "is_ancestor", "numstat_by_commit", "open_repository", "run_git",
     "stream_git",
 ]
 
@@ -45,6 +45,7 @@ _PROTOCOL_CONFIG = ["-c", "protocol.allow=never"] + [
 _READ_CONFIG = ["-c", "core.quotepath=false", "-c", "color.ui=false", "-c", "diff.external=", "-c", "core.pager=cat"]
 _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "LC_ALL": "C", "GIT_PAGER": "cat", "GIT_OPTIONAL_LOCKS": "0"}
 _MISSING_PLACEHOLDER = b"churnlab: this object is missing from the repository\0"
+_BATCH = 256  # blob requests written at once to cat-file --batch (about 10 KiB: well under a pipe's buffer)
 
 
 def _env() -> dict[str, str]:
@@ -145,6 +146,77 @@ def stream_git(args: Sequence[str], *, git_dir: str | os.PathLike, chunk_size: i
             raise GitError(f"git {args[0]} failed: {_last_line(err.read())}")
 
 
+class BlobReader:
+    """Read blobs by id through one persistent ``git cat-file --batch`` process (started at the first read).
+
+    Missing objects are normal in partial clones and pruned snapshots: they read as ``None``, as does the
+    placeholder the shadow git dir puts in their place. Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, git_dir: str | os.PathLike) -> None:
+        self.git_dir = git_dir
+        self._proc: subprocess.Popen | None = None
+
+    def read(self, oid: str) -> bytes | None:
+        """The content of blob ``oid`` (full hex id), or ``None`` if the object is missing or not a blob."""
+        return self.read_many([oid])[0]
+
+    def read_many(self, oids: Sequence[str]) -> list[bytes | None]:
+        """The contents of several blobs, asked in batches (one round trip per batch, not per blob)."""
+        out: list[bytes | None] = []
+        for i in range(0, len(oids), _BATCH):
+            out.extend(self._batch(oids[i:i + _BATCH]))
+        return out
+
+    def _batch(self, oids: Sequence[str]) -> list[bytes | None]:
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        try:  # a batch's requests fit in the pipe, so git never waits on us while we write
+            proc.stdin.write(b"".join(oid.encode("ascii") + b"\n" for oid in oids))
+            proc.stdin.flush()
+        except OSError:
+            raise GitError("git cat-file --batch stopped unexpectedly while reading blobs") from None
+        return [self._answer(proc.stdout) for _ in oids]
+
+    @staticmethod
+    def _answer(stdout) -> bytes | None:
+        header = stdout.readline()
+        if not header:
+            raise GitError("git cat-file --batch stopped unexpectedly while reading blobs")
+        fields = header.split()
+        if len(fields) != 3:  # "<oid> missing" (or "ambiguous")
+            return None
+        data = stdout.read(int(fields[2]))
+        stdout.read(1)  # the newline after the content
+        if fields[1] != b"blob" or data == _MISSING_PLACEHOLDER:
+            return None
+        return data
+
+    def _start(self) -> subprocess.Popen:
+        if self._proc is None:
+            cmd = ["git", *_READ_CONFIG, f"--git-dir={self.git_dir}", "cat-file", "--batch"]
+            try:
+                self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                              stderr=subprocess.DEVNULL, env=_env())
+            except FileNotFoundError:
+                raise GitError("git is not installed or not on PATH; install git 2.30 or newer") from None
+        return self._proc
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    pipe.close()
+            proc.wait()
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 @dataclass
 class Repository:
     """A repository opened for reading."""
@@ -169,6 +241,10 @@ class Repository:
 
     def stream(self, args: Sequence[str]) -> Iterator[bytes]:
         return stream_git(args, git_dir=self.read_dir)
+
+    def blobs(self) -> BlobReader:
+        """A reader of blob contents by id (one ``git cat-file --batch`` process)."""
+        return BlobReader(self.read_dir)
 
     def mailmap_args(self) -> list[str]:
         """Point git at the repository's .mailmap even when read through a shadow dir or as a bare repo."""

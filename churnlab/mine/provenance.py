@@ -9,8 +9,10 @@ changed line only; records of one commit share one int object.
 Merges follow git blame: a file identical to one in another parent takes all its births from there; else
 lines unchanged against the first parent keep their births, and lines new against it take the births of the
 lines they align with in the other parents (side-branch commits), the merge owning only what no parent has.
-With ``first_parent=True`` only the chain is read and merges own what they bring, as
-``git blame --first-parent``.
+In the default mode merges come without patches: their tree diffs against the first parent come from a
+second, cheap stream (:func:`merge_tree_args`) and merged files no parent has are read by blob id
+(:meth:`Tracker._merge_trees`). With ``first_parent=True`` only the chain is read and merges own what they
+bring, as ``git blame --first-parent``.
 
 Churn is counted where a line is revised, in whichever branch (a side-branch commit that deletes a week-old
 line churns it there); merges revise nothing of their own (conflict resolutions are not counted). Survival
@@ -27,7 +29,7 @@ import queue
 import threading
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable, Iterator
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
 
@@ -38,7 +40,8 @@ from . import lines as L
 from . import patches
 from .normalize import line_key
 
-__all__ = ["WINDOWS", "Tracker", "churn_columns", "km_median", "line_provenance"]
+__all__ = ["WINDOWS", "MergeTrees", "Tracker", "churn_columns", "km_median", "line_provenance", "merge_tree_args",
+           "open_merge_trees"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,9 @@ _DAY = 86400
 _UNKNOWN = -4  # a line whose birth is unknown (its file was binary or missing before)
 _ALIGN_MAX_CELLS = 250_000  # unanchored ranges larger than this (lines x lines) are left unaligned
 _CHURNING = frozenset({L.DELETED, L.UPDATED, L.FIND_REPLACED})
+_NO_MODE, _GITLINK = b"000000", b"160000"  # raw diff modes: path absent; submodule
+_BINARY_PROBE = 8000  # git calls content binary when a NUL byte occurs in its first 8,000 bytes
+_RENAME_CANDIDATES = 4  # a merge deleting at most this many files: any may be a new path's rename source
 
 
 def _quarter(epoch: int) -> int:
@@ -61,14 +67,15 @@ def _cohort_names(qid: int) -> tuple[str, str]:
 class Tracker:
     """Live lines of every commit still needed (by a child not yet read), plus the tables' counters.
 
-    A commit's state maps path -> ``(records, hashes)``: the birth record and the content hash of each line
-    (``None`` for a file whose content is unknown: binary or missing). A child that is its parent's last
-    reader takes the parent's state over; otherwise it copies the path map (file lists are never mutated,
-    only replaced), so a linear history copies nothing and memory follows the open branches, not history.
+    A commit's state maps path -> ``(records, hashes, blob)``: the birth record and the content hash of each
+    line, and the file's blob id (``None`` for a file whose content is unknown: binary or missing). A child
+    that is its parent's last reader takes the parent's state over; otherwise it copies the path map (file
+    lists are never mutated, only replaced), so a linear history copies nothing and memory follows the open
+    branches, not history.
     """
 
     def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,
-                 moves_churn: bool, bulk_lines: int, sample_days: int) -> None:
+                 moves_churn: bool, bulk_lines: int, sample_days: int, merges: MergeTrees | None = None) -> None:
         self.shas: list[str] = commits["sha"].to_list()
         self.index = {s: i for i, s in enumerate(self.shas)}
         self.time: list[int] = [int(t.timestamp()) for t in commits["author_time"]]
@@ -94,8 +101,9 @@ class Tracker:
         self.sample_step = sample_days * _DAY
         self._excluded_paths = excluded_paths
         self._excl_cache: dict[bytes, bool] = {}
-        self.states: dict[int, dict[bytes, tuple[list[int], list[int]] | None]] = {}
-        self.files: dict[bytes, tuple[list[int], list[int]] | None] = {}  # the chain head's state
+        self.merges = merges  # merges' tree diffs, for a patch stream without merges' patches
+        self.states: dict[int, dict[bytes, tuple[list[int], list[int], bytes] | None]] = {}
+        self.files: dict[bytes, tuple[list[int], list[int], bytes] | None] = {}  # the chain head's state
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
         self.deaths: Counter[tuple[int, int]] = Counter()  # (quarter, lifetime days) -> lines that left the chain
         # outputs
@@ -108,6 +116,7 @@ class Tracker:
         self.next_sample: int | None = None
         self.clock = 0
         self.unknown_events = 0
+        self.missing_merged = 0  # merged files whose content could not be read
 
     # ---- classification helpers -------------------------------------------------------------------------
 
@@ -143,7 +152,10 @@ class Tracker:
                 self.prints[k].append(v)
         state = self._take(c)
         others = [self.states.get(p) or {} for p in self.parents[c][1:]]
-        self._apply(c, state, files, labels, others, chain)
+        if self.merges is not None and self.is_merge[c] and not self.first_parent and not files:
+            self._merge_trees(c, state, others, chain)
+        else:
+            self._apply(c, state, files, labels, others, chain)
         for p in self.parents[c][1:]:
             self._release(p)
         if chain:
@@ -219,8 +231,10 @@ class Tracker:
             result = self._hunks(c, t, fd, fi, cur, labels, others, out_path, chain)
             if new is None:
                 self._leave(result, out_path, t, chain)
-            else:
-                state[new] = result
+            elif result is None:
+                state[new] = None
+            else:  # pure renames and mode changes have no index line: the blob is the old one
+                state[new] = (result[0], result[1], fd.new_blob or (cur[2] if cur else b""))
 
     def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: tuple[list[int], list[int]] | None,
                labels: L.CommitLabels | None, others: list[dict], path: bytes, chain: bool):
@@ -229,7 +243,7 @@ class Tracker:
                 return None
             cur = ([], [])
             self.unknown_events += 1
-        recs, hashes = cur
+        recs, hashes = cur[0], cur[1]
         counted = chain and not self.excluded(path)
         metrics = labels is not None and fi in labels.added
         merge = bool(others) or (labels is None)
@@ -310,6 +324,117 @@ class Tracker:
                 live[qid[rec >> 2] * 2 + (rec & 1)] += 1
         return out_r, out_h
 
+    # ---- merges without patches (default mode) ---------------------------------------------------------
+
+    def _merge_trees(self, m: int, state: dict, others: list[dict], chain: bool) -> None:
+        """Apply a merge from its tree diff against the first parent (no patch), as git blame credits it.
+
+        Paths the merge deletes leave ``state``; a merged blob equal to another parent's takes that parent's
+        file whole; other merged files are read and credited by :meth:`_merged_file`. On the chain, lines
+        leaving and arriving are compared over the whole merge, so a line that only moved between paths (a
+        side-branch rename, which ``--no-renames`` shows as delete and add) neither dies nor is born.
+        """
+        assert self.merges is not None
+        left: list[tuple[bytes, tuple | None]] = []
+        arrived: list[tuple[bytes, tuple | None]] = []
+        deleted: dict[bytes, tuple] = {}  # first parent's files this merge removes: rename sources
+        todo = []
+        for old_mode, new_mode, old_blob, new_blob, path in self.merges.changes(self.shas[m]):
+            old = state.pop(path, None)
+            if old is not None:
+                left.append((path, old))
+            if new_mode == _NO_MODE or new_mode == _GITLINK:
+                if old is not None:
+                    deleted[path] = old
+            elif old_blob == new_blob and old_mode != _NO_MODE:  # mode change only
+                state[path] = old
+                arrived.append((path, old))
+            else:
+                todo.append((path, new_blob, old))
+        whole = {path: _same_blob(others, path, blob) for path, blob, _ in todo}
+        unread = [blob.decode("ascii") for path, blob, _ in todo if whole[path] is None]
+        contents = dict(zip(unread, self.merges.blobs.read_many(unread))) if unread else {}
+        for path, blob, old in todo:
+            new = whole[path]
+            if new is None:
+                new = self._merged_file(m, blob, contents[blob.decode("ascii")], old,
+                                        [other.get(path) for other in others],
+                                        _rename_sources(path, deleted) if old is None and deleted else [])
+            state[path] = new
+            arrived.append((path, new))
+        if chain:
+            self._merge_survival(m, left, arrived)
+
+    def _merged_file(self, m: int, blob: bytes, content: bytes | None, old: tuple | None, theirs: list,
+                     renamed: list) -> tuple[list[int], list[int], bytes] | None:
+        """Births of a merged file no parent has: first-parent lines kept, the rest credited, as git blame does.
+
+        ``theirs``: the other parents' files at the path; ``renamed``: first-parent files the merge deletes that
+        may be this path's rename source (when the path is new against the first parent).
+        """
+        if content is None:
+            self.missing_merged += 1
+            return None
+        if b"\0" in content[:_BINARY_PROBE]:  # git's binary test
+            return None
+        lines = content.split(b"\n")
+        if lines[-1] == b"":  # as the patch stream gives lines: no trailing empty line
+            lines.pop()
+        hashes = list(map(hash, lines))
+        own = m * 4
+        recs = [own] * len(lines)
+        if old is not None:  # lines unchanged against the first parent keep their births
+            o_recs = old[0]
+            for i, j, size in _align(old[1], hashes):
+                recs[j:j + size] = o_recs[i:i + size]
+        born_at = [j for j, rec in enumerate(recs) if rec == own]
+        for src in (*renamed, *theirs):  # the first parent that has a line gives its birth, as git blame does
+            if not born_at:
+                break
+            if src is not None:
+                _credit(recs, hashes, born_at, src)
+                born_at = [j for j in born_at if recs[j] == own]
+        for j in born_at:
+            if line_key(lines[j]) is not None:
+                recs[j] = own + 3
+        return recs, hashes, blob
+
+    def _merge_survival(self, m: int, left: list, arrived: list) -> None:
+        """Deaths and new live lines of a merge on the chain: birth records that left minus those that arrived."""
+        gone, came, came_excluded, gone_excluded = Counter(), Counter(), Counter(), Counter()
+        before = {path: cur for path, cur in left if cur}
+        for path, cur in arrived:
+            if not cur:
+                continue
+            old = before.pop(path, None)
+            exc = self.excluded(path)
+            if old is None:
+                (came_excluded if exc else came).update(cur[0])
+                continue
+            # the records both keep at one path cancel out: count only what lies between common ends
+            a, b = old[0], cur[0]
+            n = min(len(a), len(b))
+            k = _common(a, 0, b, 0, n)
+            e = _common_tail(a, len(a), b, len(b), n - k)
+            (gone_excluded if exc else gone).update(a[k:len(a) - e])
+            (came_excluded if exc else came).update(b[k:len(b) - e])
+        for path, cur in before.items():
+            (gone_excluded if self.excluded(path) else gone).update(cur[0])
+        gone, came = gone - came, came - gone
+        to_excluded = gone & (came_excluded - gone_excluded)  # moved into an excluded file: out of survival only
+        live, qid, deaths = self.live, self.qid, self.deaths
+        t = self.time[m]
+        for rec, n in gone.items():
+            if rec < 0:
+                continue
+            b = rec >> 2
+            live[qid[b] * 2 + (rec & 1)] -= n
+            if n > to_excluded[rec]:
+                deaths[(qid[b], max(t - self.time[b], 0) // _DAY)] += n - to_excluded[rec]
+        for rec, n in came.items():
+            if rec >= 0:
+                live[qid[rec >> 2] * 2 + (rec & 1)] += n
+
     def _revise(self, reviser: int, rec: int, t: int) -> None:
         """A meaningful line born as ``rec`` is deleted/updated by ``reviser`` at time ``t``."""
         b = rec >> 2
@@ -380,6 +505,24 @@ class Tracker:
         return out
 
 
+def _same_blob(others: list[dict], path: bytes, blob: bytes) -> tuple | None:
+    """Another parent's file at ``path`` with exactly this blob: the merge takes it whole (git blame's rule)."""
+    for other in others:
+        cur = other.get(path)
+        if cur is not None and cur[2] == blob:
+            return cur
+    return None
+
+
+def _rename_sources(path: bytes, deleted: dict[bytes, tuple]) -> list[tuple]:
+    """First-parent files a merge deletes that may be ``path`` renamed: same file name, else any of a few."""
+    name = path.rsplit(b"/", 1)[-1]
+    same = [cur for p, cur in deleted.items() if p.rsplit(b"/", 1)[-1] == name]
+    if same:
+        return same
+    return list(deleted.values()) if len(deleted) <= _RENAME_CANDIDATES else []
+
+
 def _credit(recs: list[int], hashes: list[int], born_at, other) -> None:
     """Give a merge's new lines the births of the same lines in another parent, aligned as git blame does.
 
@@ -388,7 +531,7 @@ def _credit(recs: list[int], hashes: list[int], born_at, other) -> None:
     """
     if not other:
         return
-    o_recs, o_hashes = other
+    o_recs, o_hashes = other[0], other[1]
     blocks = sorted(_align(o_hashes, hashes), key=lambda blk: blk[1])
     starts = [blk[1] for blk in blocks]
     for j in born_at:
@@ -455,7 +598,8 @@ def _align(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
         prev_a, prev_b = alo, blo
         for i, j in anchors:
             blocks.append((i, j, 1))
-            stack.append((prev_a, i, prev_b, j))
+            if prev_a < i and prev_b < j:  # a gap with lines on one side only matches nothing
+                stack.append((prev_a, i, prev_b, j))
             prev_a, prev_b = i + 1, j + 1
         stack.append((prev_a, ahi, prev_b, bhi))
     return blocks
@@ -492,6 +636,79 @@ def _unique_anchors(a, alo, ahi, b, blo, bhi) -> list[tuple[int, int]]:
     return out
 
 
+def merge_tree_args(head: str) -> list[str]:
+    """Every merge's tree diff against its first parent (raw, no content), in the patch stream's order."""
+    return ["log", "--merges", "--topo-order", "--reverse", "--raw", "--no-renames", "--diff-merges=first-parent",
+            "--no-abbrev", "-z", "--format=%x1e%H", head, "--"]
+
+
+class MergeTrees:
+    """The merges' tree diffs (read in step with the patch stream) and a reader of merged blobs.
+
+    ``changes(sha)`` gives a merge's ``(old_mode, new_mode, old_blob, new_blob, path)`` against its first
+    parent. Both streams are in ``--topo-order --reverse``, so records are read as asked; any read past
+    wait in a small dictionary.
+    """
+
+    def __init__(self, chunks: Iterator[bytes], blobs) -> None:
+        self._chunks = chunks
+        self._records = _raw_records(chunks)
+        self._ahead: dict[str, list] = {}
+        self.blobs = blobs
+
+    def changes(self, sha: str) -> list[tuple[bytes, bytes, bytes, bytes, bytes]]:
+        hit = self._ahead.pop(sha, None)
+        if hit is not None:
+            return hit
+        for s, changes in self._records:
+            if s == sha:
+                return changes
+            self._ahead[s] = changes
+        return []
+
+    def close(self) -> None:
+        self._records.close()
+        closer = getattr(self._chunks, "close", None)
+        if closer is not None:  # stops the read-ahead thread and git
+            closer()
+        self.blobs.close()
+
+
+def open_merge_trees(repo) -> MergeTrees:
+    """Start the merges' tree-diff stream (one ``git log --raw``) and the blob reader for ``repo``."""
+    return MergeTrees(_read_ahead(repo.stream(merge_tree_args(repo.head))), repo.blobs())
+
+
+def _raw_records(chunks: Iterable[bytes]) -> Generator[tuple[str, list], None, None]:
+    """Parse a ``-z --raw`` stream made with :func:`merge_tree_args` into ``(sha, changes)`` per merge."""
+    pending = b""
+    sha: str | None = None
+    changes: list = []
+    meta = None
+    for chunk in chunks:
+        tokens = (pending + chunk).split(b"\0")
+        pending = tokens.pop()
+        for tok in tokens:
+            if meta is not None:  # the path after a ":modes blobs status" token
+                changes.append((*meta, tok))
+                meta = None
+                continue
+            tok = tok.lstrip(b"\n")
+            if tok.startswith(b"\x1e"):
+                if sha is not None:
+                    yield sha, changes
+                sha, changes = tok[1:].decode("ascii"), []
+            elif tok.startswith(b":"):
+                meta = tuple(tok[1:].split(b" ")[:4])
+    tail = pending.lstrip(b"\n")
+    if tail.startswith(b"\x1e"):  # a last merge with no changes
+        if sha is not None:
+            yield sha, changes
+        sha, changes = tail[1:].decode("ascii"), []
+    if sha is not None:
+        yield sha, changes
+
+
 def km_median(events: dict[int, int], censored: dict[int, int]) -> float | None:
     """Kaplan-Meier median of durations (days): ``events``/``censored`` map duration -> count."""
     at_risk = sum(events.values()) + sum(censored.values())
@@ -515,13 +732,24 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
                       bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days)
     repo = ctx.repo
     if repo.head is not None:
-        args = L.log_args(repo.head, first_parent=opts.first_parent, find_copies=opts.find_copies)
-        for record in L.records(_read_ahead(repo.stream(args))):
-            tracker.feed(record)
+        # default mode: merges come without patches, from their trees (first-parent mode: merges own their diff)
+        merges = None if opts.first_parent else open_merge_trees(repo)
+        tracker.merges = merges
+        args = L.log_args(repo.head, first_parent=opts.first_parent, find_copies=opts.find_copies,
+                          merge_patches=merges is None)
+        try:
+            for record in L.records(_read_ahead(repo.stream(args))):
+                tracker.feed(record)
+        finally:
+            if merges is not None:
+                merges.close()
     tracker.finish()
     if tracker.unknown_events:
         ctx.warnings.append(f"{tracker.unknown_events} text changes to files whose earlier content was binary or "
                             "missing: their lines' births are unknown and left out of survival")
+    if tracker.missing_merged:
+        ctx.warnings.append(f"{tracker.missing_merged} merged files whose content is missing from the repository: "
+                            "their lines' births are unknown and left out of survival")
     # The revert stage's input (churnlab.mine.patches' definition and rows), so it needs no git log of its own.
     ctx.extras["patch_fingerprints"] = patches.fingerprint_frame(tracker.prints).sort("sha")
     births = tracker.live_births()
