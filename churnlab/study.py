@@ -258,7 +258,7 @@ def mine_one(task: Task) -> dict[str, Any]:
     Runs in a worker process (or on a Dask worker), so it is a top-level function that pickles.
     """
     _reset_peak_rss()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     record: dict[str, Any] = dict(name=task.name, state="failed", error=None, head=None, commits=None, tables=[])
     try:
         record.update(_mine_into(task), state="done")
@@ -267,9 +267,24 @@ def mine_one(task: Task) -> dict[str, Any]:
         if not isinstance(exc, ChurnlabError):  # a bug, not bad input: keep where it happened
             record["traceback"] = traceback.format_exc(limit=-4)
             log.exception("%s: unexpected error", task.name)
-    record.update(seconds=round(time.perf_counter() - started, 3), peak_rss_mb=_peak_rss_mb(),
-                  worker=f"{socket.gethostname()}:{os.getpid()}")
+    cpu = [round(now - then, 3) for now, then in zip(_cpu_seconds(), cpu_started)]
+    record.update(seconds=round(time.perf_counter() - started, 3), cpu_seconds=cpu[0], git_cpu_seconds=cpu[1],
+                  peak_rss_mb=_peak_rss_mb(), worker=f"{socket.gethostname()}:{os.getpid()}")
     return record
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """User + system CPU seconds of this process (all its threads) and of its finished child processes (git).
+
+    CPU time, unlike wall time, does not grow when other jobs share the machine: it tells what mining a
+    repository costs. On a Dask worker running several tasks at once, the process's share is the sum of them.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        return time.process_time(), 0.0
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def _mine_into(task: Task) -> dict[str, Any]:
@@ -509,7 +524,8 @@ class StudyStatus:
                  f"{self.count('failed')} failed, {self.count('pending')} pending"]
         if done.height:
             lines.append(f"  mined {int(done['commits'].sum())} commits in {done['seconds'].sum():.1f} s of worker "
-                         f"time; peak memory per worker {done['peak_rss_mb'].max()} MB "
+                         f"time ({done['cpu_seconds'].sum():.1f} CPU s in workers, {done['git_cpu_seconds'].sum():.1f} "
+                         f"in git); peak memory per worker {done['peak_rss_mb'].max()} MB "
                          f"(median {done['peak_rss_mb'].median()} MB)")
         failed = r.filter(pl.col("state") == "failed")
         for row in failed.head(max_failures).iter_rows(named=True):
@@ -522,7 +538,8 @@ class StudyStatus:
 
 
 _STATUS_SCHEMA = {"name": pl.String, "role": pl.String, "line": pl.Int64, "state": pl.String, "error": pl.String,
-                  "commits": pl.Int64, "seconds": pl.Float64, "peak_rss_mb": pl.Float64, "attempts": pl.Int64,
+                  "commits": pl.Int64, "seconds": pl.Float64, "cpu_seconds": pl.Float64,
+                  "git_cpu_seconds": pl.Float64, "peak_rss_mb": pl.Float64, "attempts": pl.Int64,
                   "head": pl.String, "worker": pl.String, "finished_at": pl.String}
 
 

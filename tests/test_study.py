@@ -307,6 +307,15 @@ def test_cli_study_mine_status_and_validate(eight_small_repos, tmp_path, capsys)
     assert "2 repositories: 2 done, 0 failed, 0 pending" in text and text.rstrip().endswith(f"{out}: ok")
 
 
+def test_status_records_the_cpu_seconds_of_the_worker_and_of_its_git_processes(clean_run):
+    """CPU time says what a repository costs where wall time on a shared machine cannot."""
+    done = study_status(clean_run).repos
+    assert done["cpu_seconds"].null_count() == 0 and done["git_cpu_seconds"].null_count() == 0
+    assert (done["cpu_seconds"] > 0).all() and (done["git_cpu_seconds"] >= 0).all()
+    assert done["git_cpu_seconds"].sum() > 0  # every repository ran git: rev-parse, two logs, ls-tree
+    assert "CPU s in workers" in study_status(clean_run).summary()
+
+
 def test_cli_bad_manifest_is_a_one_line_error(tmp_path, capsys):
     manifest = _manifest(tmp_path, ["https://github.com/a/b,,maybe,,"])
     assert main(["study", "mine", str(manifest), "--out", str(tmp_path / "out")]) == 2
