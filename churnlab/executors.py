@@ -103,10 +103,12 @@ def _local(fn, tasks, workers: int, tasks_per_child: int) -> Iterator[tuple[Any,
                     submit(slot)  # before yielding: keep the worker busy while the caller records the result
                 yield task, result
     finally:
-        # Stopped early (interrupted, or the caller failed): drop what is queued; running tasks end on their own.
+        # At the end every worker is idle: wait for it to exit, so none outlives the run (and its CPU time is
+        # accounted to this process). Stopped early (interrupted, or the caller failed): drop what is queued;
+        # running tasks end on their own.
         for pool in pools:
             if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
+                pool.shutdown(wait=not running, cancel_futures=True)
 
 
 def _dask(fn, tasks, scheduler: str) -> Iterator[tuple[Any, Any]]:

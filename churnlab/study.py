@@ -258,7 +258,7 @@ def mine_one(task: Task) -> dict[str, Any]:
     Runs in a worker process (or on a Dask worker), so it is a top-level function that pickles.
     """
     _reset_peak_rss()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     record: dict[str, Any] = dict(name=task.name, state="failed", error=None, head=None, commits=None, tables=[])
     try:
         record.update(_mine_into(task), state="done")
@@ -267,9 +267,24 @@ def mine_one(task: Task) -> dict[str, Any]:
         if not isinstance(exc, ChurnlabError):  # a bug, not bad input: keep where it happened
             record["traceback"] = traceback.format_exc(limit=-4)
             log.exception("%s: unexpected error", task.name)
-    record.update(seconds=round(time.perf_counter() - started, 3), peak_rss_mb=_peak_rss_mb(),
-                  worker=f"{socket.gethostname()}:{os.getpid()}")
+    cpu = [round(now - then, 3) for now, then in zip(_cpu_seconds(), cpu_started)]
+    record.update(seconds=round(time.perf_counter() - started, 3), cpu_seconds=cpu[0], git_cpu_seconds=cpu[1],
+                  peak_rss_mb=_peak_rss_mb(), worker=f"{socket.gethostname()}:{os.getpid()}")
     return record
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """User + system CPU seconds of this process (all its threads) and of its finished child processes (git).
+
+    CPU time, unlike wall time, does not grow when other jobs share the machine: it tells what mining a
+    repository costs. On a Dask worker running several tasks at once, the process's share is the sum of them.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        return time.process_time(), 0.0
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def _mine_into(task: Task) -> dict[str, Any]:
@@ -330,6 +345,28 @@ def _local_size(row: ManifestRow) -> int:
         return 0
 
 
+def _longest_first(rows: list[ManifestRow], previous: dict[str, dict]) -> list[ManifestRow]:
+    """The repositories in decreasing order of expected mining time (the longest-processing-time rule).
+
+    A repository mined before (any options) is expected to cost the CPU seconds its last successful run measured;
+    the others, their object store's size at the median CPU seconds per byte of the measured ones (just their
+    size when none is measured). Size is a weak proxy (the line stage's cost follows the lines changed), so
+    a run after the first, a resumed or refreshed one, schedules better. Ties keep manifest order.
+    """
+    def measured(row: ManifestRow) -> float | None:
+        rec = previous.get(row.key) or {}
+        if rec.get("state") != "done" or rec.get("cpu_seconds") is None:  # a failure's cost says little
+            return None
+        return rec["cpu_seconds"] + (rec.get("git_cpu_seconds") or 0.0)
+
+    sizes = {r.key: _local_size(r) for r in rows}
+    costs = {r.key: measured(r) for r in rows}
+    rates = sorted(c / sizes[k] for k, c in costs.items() if c is not None and sizes[k] > 0)
+    rate = rates[len(rates) // 2] if rates else 1.0
+    expected = {k: c if c is not None else sizes[k] * rate for k, c in costs.items()}
+    return sorted(rows, key=lambda r: -expected[r.key])
+
+
 def mine_study(manifest: str | os.PathLike | list[ManifestRow], out: str | os.PathLike, *, workers: int = 1,
                executor: executors.Executor = "local", scheduler: str | None = None, salt: str | None = None,
                cache: str | os.PathLike | None = None, refresh: bool = False,
@@ -375,8 +412,8 @@ def mine_study(manifest: str | os.PathLike | list[ManifestRow], out: str | os.Pa
     todo = [r for r in rows if refresh or not _up_to_date(previous.get(r.key), content, out)]
     log.info("study: %d repositories, %d to mine", len(rows), len(todo))
     options = dict(mine_options, salt=salt_value, cache=os.fspath(cache) if cache is not None else None)
-    # Largest repositories first: a big one started last would leave the other workers idle at the end.
-    todo.sort(key=_local_size, reverse=True)
+    # Longest first: a long repository started last would leave the other workers idle at the end.
+    todo = _longest_first(todo, previous)
     tasks = [Task(name=r.name, source=r.repo, out=os.fspath(out), options=options) for r in todo]
     by_name = {r.name: r for r in todo}
     for task, result in executors.run(mine_one, tasks, executor=executor, workers=workers, scheduler=scheduler,
@@ -509,7 +546,8 @@ class StudyStatus:
                  f"{self.count('failed')} failed, {self.count('pending')} pending"]
         if done.height:
             lines.append(f"  mined {int(done['commits'].sum())} commits in {done['seconds'].sum():.1f} s of worker "
-                         f"time; peak memory per worker {done['peak_rss_mb'].max()} MB "
+                         f"time ({done['cpu_seconds'].sum():.1f} CPU s in workers, {done['git_cpu_seconds'].sum():.1f} "
+                         f"in git); peak memory per worker {done['peak_rss_mb'].max()} MB "
                          f"(median {done['peak_rss_mb'].median()} MB)")
         failed = r.filter(pl.col("state") == "failed")
         for row in failed.head(max_failures).iter_rows(named=True):
@@ -522,7 +560,8 @@ class StudyStatus:
 
 
 _STATUS_SCHEMA = {"name": pl.String, "role": pl.String, "line": pl.Int64, "state": pl.String, "error": pl.String,
-                  "commits": pl.Int64, "seconds": pl.Float64, "peak_rss_mb": pl.Float64, "attempts": pl.Int64,
+                  "commits": pl.Int64, "seconds": pl.Float64, "cpu_seconds": pl.Float64,
+                  "git_cpu_seconds": pl.Float64, "peak_rss_mb": pl.Float64, "attempts": pl.Int64,
                   "head": pl.String, "worker": pl.String, "finished_at": pl.String}
 
 

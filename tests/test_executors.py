@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 
 import pytest
@@ -40,3 +41,9 @@ def test_bad_executor_options_are_named(kw, message):
 def test_an_error_the_function_did_not_catch_fails_only_its_task():
     results = dict(executors.run(abs, [-1, "x", -2], workers=1))
     assert results[-1] == 1 and results[-2] == 2 and isinstance(results["x"], TypeError)
+
+
+def test_no_worker_outlives_a_finished_run():
+    """Workers are waited for at the end: none is left running, and their CPU time is this process's to see."""
+    assert dict(executors.run(abs, [-1, -2, -3], workers=2, tasks_per_child=10)) == {-1: 1, -2: 2, -3: 3}
+    assert multiprocessing.active_children() == []

@@ -307,6 +307,33 @@ def test_cli_study_mine_status_and_validate(eight_small_repos, tmp_path, capsys)
     assert "2 repositories: 2 done, 0 failed, 0 pending" in text and text.rstrip().endswith(f"{out}: ok")
 
 
+def test_status_records_the_cpu_seconds_of_the_worker_and_of_its_git_processes(clean_run):
+    """CPU time says what a repository costs where wall time on a shared machine cannot."""
+    done = study_status(clean_run).repos
+    assert done["cpu_seconds"].null_count() == 0 and done["git_cpu_seconds"].null_count() == 0
+    assert (done["cpu_seconds"] > 0).all() and (done["git_cpu_seconds"] >= 0).all()
+    assert done["git_cpu_seconds"].sum() > 0  # every repository ran git: rev-parse, two logs, ls-tree
+    assert "CPU s in workers" in study_status(clean_run).summary()
+
+
+def test_longest_first_uses_measured_cpu_seconds_then_object_store_size(eight_small_repos):
+    from churnlab.study import _local_size, _longest_first
+
+    rows = read_manifest(eight_small_repos / "manifest.csv")
+    by_size = [r.name for r in sorted(rows, key=_local_size, reverse=True)]
+    assert [r.name for r in _longest_first(rows, {})] == by_size
+    # Measured costs win over size: here the smallest repository took longest.
+    measured = {r.key: dict(state="done", cpu_seconds=8.0 - k, git_cpu_seconds=0.5) for k, r in enumerate(rows)}
+    assert [r.name for r in _longest_first(rows, measured)] == [f"lab/r{k}" for k in range(8)]
+    # Unmeasured repositories are costed at the median CPU seconds per byte of the measured ones (here 1.0,
+    # so every cost equals the size but r0's): r0 goes first, then by size; a failed run's cost is not used.
+    mixed = {r.key: dict(state="done", cpu_seconds=float(_local_size(r)), git_cpu_seconds=0.0) for r in rows}
+    mixed[rows[0].key]["cpu_seconds"] = 1e12
+    del mixed[rows[3].key]
+    mixed[rows[5].key] = dict(state="failed", cpu_seconds=1e15, git_cpu_seconds=0.0)
+    assert [r.name for r in _longest_first(rows, mixed)] == ["lab/r0"] + [n for n in by_size if n != "lab/r0"]
+
+
 def test_cli_bad_manifest_is_a_one_line_error(tmp_path, capsys):
     manifest = _manifest(tmp_path, ["https://github.com/a/b,,maybe,,"])
     assert main(["study", "mine", str(manifest), "--out", str(tmp_path / "out")]) == 2

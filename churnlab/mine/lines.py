@@ -459,9 +459,13 @@ def _duplicate_blocks(out: CommitLabels, include: list[int]) -> None:
     if candidates < 2 * DUPLICATE_BLOCK_LINES:  # a repeated block needs two runs of 5 lines
         return
     windows: dict[tuple, list[tuple[int, int, int]]] = defaultdict(list)
+    # Each hunk's candidate lines, computed once: recomputing them per repeated window was quadratic in the
+    # hunk's length (a 40,000-line generated file took minutes).
+    seqs: dict[tuple[int, int], list[int]] = {}
     for fi in include:
         for hi, (akeys, alab) in enumerate(zip(out.keys_added[fi], out.added[fi])):
             seq = [j for j, (k, lab) in enumerate(zip(akeys, alab)) if k is not None and lab != MOVED and lab != NO_OP]
+            seqs[fi, hi] = seq
             for s in range(len(seq) - DUPLICATE_BLOCK_LINES + 1):
                 win = seq[s:s + DUPLICATE_BLOCK_LINES]
                 windows[tuple(akeys[j] for j in win)].append((fi, hi, s))
@@ -470,7 +474,5 @@ def _duplicate_blocks(out: CommitLabels, include: list[int]) -> None:
         if len(locs) < 2:
             continue
         for fi, hi, s in locs:
-            akeys, alab = out.keys_added[fi][hi], out.added[fi][hi]
-            seq = [j for j, (k, lab) in enumerate(zip(akeys, alab)) if k is not None and lab != MOVED and lab != NO_OP]
-            dup[fi].update((hi, j) for j in seq[s:s + DUPLICATE_BLOCK_LINES])
+            dup[fi].update((hi, j) for j in seqs[fi, hi][s:s + DUPLICATE_BLOCK_LINES])
     out.duplicated = {fi: len(v) for fi, v in dup.items()}
