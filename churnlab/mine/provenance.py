@@ -36,6 +36,7 @@ import polars as pl
 from ..schemas import CHURN_WINDOWS
 from . import lines as L
 from . import patches
+from .duplicates import TreeWindows, duplicated_lines
 from .normalize import line_key
 
 __all__ = ["WINDOWS", "Tracker", "churn_columns", "km_median", "line_provenance"]
@@ -68,7 +69,7 @@ class Tracker:
     """
 
     def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,
-                 moves_churn: bool, bulk_lines: int, sample_days: int) -> None:
+                 moves_churn: bool, bulk_lines: int, sample_days: int, tree_duplicates: bool = True) -> None:
         self.shas: list[str] = commits["sha"].to_list()
         self.index = {s: i for i, s in enumerate(self.shas)}
         self.time: list[int] = [int(t.timestamp()) for t in commits["author_time"]]
@@ -96,6 +97,8 @@ class Tracker:
         self._excl_cache: dict[bytes, bool] = {}
         self.states: dict[int, dict[bytes, tuple[list[int], list[int]] | None]] = {}
         self.files: dict[bytes, tuple[list[int], list[int]] | None] = {}  # the chain head's state
+        # duplicate blocks: the windows of the chain head's tree (churnlab.mine.duplicates), kept by _apply
+        self.trees = TreeWindows(self.excluded) if tree_duplicates else None
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
         self.deaths: Counter[tuple[int, int]] = Counter()  # (quarter, lifetime days) -> lines that left the chain
         # outputs
@@ -136,6 +139,7 @@ class Tracker:
         if not merge:
             include = [i for i, fd in enumerate(files) if self._included(fd)]
             labels = L.label_commit(files, include)
+            labels.duplicated = duplicated_lines(files, include, labels, self.trees)  # before the tree moves on
             self._record_ops(c, files, include, labels)
         if not self.is_merge[c]:
             fwd, inv, changed = L.patch_fingerprints(files)
@@ -199,9 +203,9 @@ class Tracker:
             old, new = fd.old_path, fd.new_path
             if fd.binary:
                 if old is not None and not fd.copy:
-                    self._leave(state.pop(old, None), old, t, chain)
+                    self._drop(state, old, t, chain)
                 if new is not None:
-                    self._leave(state.pop(new, None), new, t, chain)
+                    self._drop(state, new, t, chain)
                     state[new] = None
                 continue
             if old is None:
@@ -217,6 +221,8 @@ class Tracker:
                 elif not fd.copy and self.excluded(old) != self.excluded(out_path):
                     self._count(cur[0], 1 if self.excluded(old) else -1)
             result = self._hunks(c, t, fd, fi, cur, labels, others, out_path, chain)
+            if chain and self.trees is not None:  # a copy leaves its source in place
+                self.trees.change(None if fd.copy else old, cur, new, result, fd.hunks)
             if new is None:
                 self._leave(result, out_path, t, chain)
             else:
@@ -332,6 +338,13 @@ class Tracker:
         for rec in recs:
             if rec >= 0:
                 self.live[self.qid[rec >> 2] * 2 + (rec & 1)] += sign
+
+    def _drop(self, state: dict, path: bytes, t: int, chain: bool) -> None:
+        """A file leaves ``state`` (become binary, or replaced by a binary file)."""
+        cur = state.pop(path, None)
+        self._leave(cur, path, t, chain)
+        if chain and self.trees is not None:
+            self.trees.change(path, cur, None, None)
 
     def _leave(self, cur, path: bytes, t: int, chain: bool) -> None:
         """A whole file leaves the state (deleted, or become binary)."""
