@@ -1,25 +1,26 @@
 """Duplicate blocks (research spec, section 2): added code repeating 5 lines of the commit or of the tree.
 
 A *window* is a run of 5 consecutive meaningful lines (lines that are not meaningful are skipped, as the
-labels skip them), identified by the hash of its 5 raw-line hashes. An added window is a duplicate when it
-also occurs elsewhere among the commit's added windows, or in the tree at the parent in a place the commit
-leaves in place. Every added line of such a window is a ``duplicated_lines`` line.
+labels skip them), identified by the hash of its 5 line keys. An added window is a duplicate when it also
+occurs elsewhere among the commit's added windows, or in the tree at the parent in a place the commit leaves
+in place. Every added line of such a window is a ``duplicated_lines`` line.
 
-- *Raw content, not keys.* Windows compare the lines byte for byte, on both sides (the spec's "identical");
-  a block pasted at another indentation is not a duplicate. Raw hashes are what the line-provenance state
-  already holds for every live line, so the tree side needs no per-line storage of its own and follows any
-  way the state is built (hunks, or files taken whole from a merge's parent).
+- *Keys, not raw lines*: lines compare by their key (:func:`churnlab.mine.normalize.line_key`: stripped,
+  internal whitespace collapsed), as moves and copy-pastes are matched, on both sides. A block pasted at
+  another indentation (into a class, a nested scope, a documentation code block) is a duplicate.
 - *Candidates* are the added windows of each hunk over its meaningful added lines that are neither moved
   nor one side of a whitespace-only edit (a moved block is not a duplicate).
-- *Tree at the parent*: :class:`TreeWindows`, a multiset of the windows of the included text files
-  (not binary, vendored, generated or lock files) of one tree, kept up to date hunk by hunk. A window of the
-  parent counts only if the commit does not delete all its lines: a block cut from one place and pasted into
+- *Tree at the parent*: :class:`TreeWindows`, the key hashes of every line of the text files of one tree and
+  the multiset of windows of its included files (not vendored, generated or lock files), kept up to date from
+  the commits' diffs, hunk by hunk: only the windows that meet a hunk are recounted. A window of the parent
+  counts only if the commit does not delete all its lines: a block cut from one place and pasted into
   another (a move that the line labels did not pair) is not a duplicate. Deleted windows are taken per hunk,
   like the candidates.
 
 One index follows the first-parent chain's head. It is exact for chain commits (and for every commit with
 ``first_parent=True``); a side-branch commit is compared with the chain's tree at the point where the stream
-reads it (between the fork point and the merge), not with its own parent's tree.
+reads it (between the fork point and the merge), not with its own parent's tree. Files whose content is
+unknown (binary, or text that was binary or missing before) hold no windows until they are created again.
 """
 
 from __future__ import annotations
@@ -28,99 +29,117 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from . import lines as L
+from .normalize import line_key
 
-__all__ = ["BLOCK", "TreeWindows", "duplicated_lines", "file_windows", "windows"]
+__all__ = ["BLOCK", "TreeWindows", "duplicated_lines", "key_hash", "windows"]
 
 BLOCK = L.DUPLICATE_BLOCK_LINES  # 5 lines
+NO_KEY = -1  # the key hash of a line that is not meaningful (hash() never returns -1)
 
-State = tuple[list[int], list[int]]  # a file of the provenance state: (birth records, raw-line hashes)
+Region = tuple[int, int, int, int]  # a changed range: old from, old to, new from, new to (0-based)
 
 
-def windows(hashes: Sequence[int]) -> list[int]:
-    """Hashes of every run of ``BLOCK`` consecutive items of ``hashes`` (raw-line hashes of meaningful lines)."""
-    t = tuple(hashes)
+def key_hash(raw: bytes) -> int:
+    """The hash of a line's key, or ``NO_KEY`` for a line that is not meaningful."""
+    key = line_key(raw)
+    return NO_KEY if key is None else hash(key)
+
+
+def windows(keys: Sequence[int]) -> list[int]:
+    """Hashes of every run of ``BLOCK`` consecutive items of ``keys`` (key hashes of meaningful lines)."""
+    t = tuple(keys)
     return [hash(t[s:s + BLOCK]) for s in range(len(t) - BLOCK + 1)]
 
 
-def file_windows(lines: State) -> list[int]:
-    """Windows of one file of the state: its meaningful lines are those whose birth record has bit 0 set."""
-    recs, hashes = lines
-    return windows([h for r, h in zip(recs, hashes) if r & 1])
+def _file_windows(keys: list[int]) -> list[int]:
+    return windows([k for k in keys if k != NO_KEY])
 
 
 class TreeWindows:
-    """The windows of one tree's included text files, as a multiset, updated as the tree changes.
+    """The windows of one tree's included text files, as a multiset, moved on commit by commit.
 
     Parameters
     ----------
     excluded
-        Whether a path is left out (vendored, generated, lock files).
+        Whether a path is left out (vendored, generated, lock files). Its lines are kept (a rename may bring
+        them in) but its windows are not counted.
     """
 
     def __init__(self, excluded: Callable[[bytes], bool]) -> None:
         self.counts: Counter[int] = Counter()
+        self.files: dict[bytes, list[int] | None] = {}  # path -> key hash per line (None: content unknown)
         self._excluded = excluded
 
     def count(self, window: int) -> int:
         """How many times ``window`` occurs in the tree."""
         return self.counts.get(window, 0)
 
-    def change(self, old_path: bytes | None, before: State | None, new_path: bytes | None, after: State | None,
-               hunks: list | None = None) -> None:
-        """A file of the tree changes from ``before`` at ``old_path`` to ``after`` at ``new_path``.
+    def apply(self, files: list[L.FileDiff]) -> None:
+        """Move the tree on by one commit's diff against it (``-U0``, as the line-provenance stream has it)."""
+        for fd in files:
+            if fd.submodule:
+                continue
+            old, new = fd.old_path, fd.new_path
+            if fd.binary:
+                if old is not None and not fd.copy:
+                    self._remove(old)
+                if new is not None:
+                    self._put(new, None)
+                continue
+            before = [] if old is None else self.files.get(old)
+            spliced = _splice(before, fd.hunks) if before is not None else None
+            after = spliced[0] if spliced is not None else None
+            if (spliced is not None and old is not None and new is not None and not fd.copy
+                    and self._excluded(old) == self._excluded(new)):
+                del self.files[old]  # the same file, changed in place: recount only near the hunks
+                if new != old:
+                    self._remove(new)
+                self.files[new] = after
+                if not self._excluded(new):
+                    self._recount(before, after, spliced[1])  # type: ignore[arg-type]
+                continue
+            if old is not None and not fd.copy:
+                self._remove(old)
+            if new is not None:
+                self._put(new, after)
 
-        ``None`` for a path or a state: no such file (added, deleted), or its content is unknown (binary,
-        missing). With the diff's ``hunks`` (``(old_start, old_count, new_start, new_count, ...)``, ``-U0``)
-        only the windows near them are recounted; without them (or when they do not fit ``before``) the whole
-        file is.
-        """
-        old_in = before is not None and old_path is not None and not self._excluded(old_path)
-        new_in = after is not None and new_path is not None and not self._excluded(new_path)
-        if old_in and new_in and hunks is not None and self._patch(before, after, hunks):  # type: ignore[arg-type]
-            return
-        gone = file_windows(before) if old_in else []  # type: ignore[arg-type]
-        if gone:
+    def _remove(self, path: bytes) -> None:
+        keys = self.files.pop(path, None)
+        if keys and not self._excluded(path):
+            gone = _file_windows(keys)
             self.counts.subtract(gone)
-        if new_in:
-            self.counts.update(file_windows(after))  # type: ignore[arg-type]
-        self._prune(gone)
+            self._prune(gone)
 
-    def _patch(self, before: State, after: State, hunks: list) -> bool:
-        """Recount the windows that meet a hunk; ``False`` (nothing done) when the hunks do not fit the file."""
-        recs, hashes = before
-        new_recs, new_hashes = after
-        regions = []  # (old from, old to, new from, new to), 0-based
-        shift = 0
-        for o_start, o_count, _n_start, n_count, *_ in hunks:
-            a0 = o_start - 1 if o_count else o_start
-            regions.append((a0, a0 + o_count, a0 + shift, a0 + shift + n_count))
-            shift += n_count - o_count
-        if len(recs) + shift != len(new_recs) or (regions and regions[-1][1] > len(recs)):
-            return False
-        # Hunks closer than BLOCK - 1 meaningful lines share windows: recount them as one region.
-        groups: list[tuple[int, int, int, int]] = []
+    def _put(self, path: bytes, keys: list[int] | None) -> None:
+        self._remove(path)
+        self.files[path] = keys
+        if keys and not self._excluded(path):
+            self.counts.update(_file_windows(keys))
+
+    def _recount(self, before: list[int], after: list[int], regions: list[Region]) -> None:
+        """Replace the windows that meet a changed region (hunks this close to one another are one region)."""
+        groups: list[Region] = []
         for reg in regions:
-            if groups and _meaningful(recs, groups[-1][1], reg[0], BLOCK - 1) < BLOCK - 1:
+            if groups and _meaningful(before, groups[-1][1], reg[0], BLOCK - 1) < BLOCK - 1:
                 groups[-1] = (groups[-1][0], reg[1], groups[-1][2], reg[3])
             else:
                 groups.append(reg)
         gone: list[int] = []
         come: list[int] = []
         for a0, a1, b0, b1 in groups:
-            old_mid = [h for r, h in zip(recs[a0:a1], hashes[a0:a1]) if r & 1]
-            new_mid = [h for r, h in zip(new_recs[b0:b1], new_hashes[b0:b1]) if r & 1]
+            old_mid = [k for k in before[a0:a1] if k != NO_KEY]
+            new_mid = [k for k in after[b0:b1] if k != NO_KEY]
             if old_mid == new_mid:
                 continue
             # the context is unchanged lines, the same on both sides: up to BLOCK - 1 meaningful lines each way
-            left = _context(recs, hashes, range(a0 - 1, -1, -1))[::-1]
-            right = _context(recs, hashes, range(a1, len(recs)))
+            left = _context(before, range(a0 - 1, -1, -1))[::-1]
+            right = _context(before, range(a1, len(before)))
             gone += windows(left + old_mid + right)
             come += windows(left + new_mid + right)
         if gone or come:
             self.counts.subtract(gone)
             self.counts.update(come)
             self._prune(gone)
-        return True
 
     def _prune(self, keys: list[int]) -> None:
         """Drop the windows among ``keys`` counted down to zero, so memory follows the tree."""
@@ -130,31 +149,48 @@ class TreeWindows:
                 del counts[k]
 
 
-def _meaningful(recs: list[int], lo: int, hi: int, limit: int) -> int:
-    """Meaningful lines in ``recs[lo:hi]``, counted up to ``limit``."""
+def _splice(before: list[int], hunks: list) -> tuple[list[int], list[Region]] | None:
+    """The file after the hunks, and the changed regions; ``None`` when the hunks do not fit ``before``."""
+    out: list[int] = []
+    regions: list[Region] = []
+    pos = 0
+    for o_start, o_count, _n_start, _n_count, _removed, added in hunks:
+        a0 = o_start - 1 if o_count else o_start
+        if a0 < pos or a0 + o_count > len(before):
+            return None
+        out.extend(before[pos:a0])
+        b0 = len(out)
+        out.extend(map(key_hash, added))
+        regions.append((a0, a0 + o_count, b0, len(out)))
+        pos = a0 + o_count
+    out.extend(before[pos:])
+    return out, regions
+
+
+def _meaningful(keys: list[int], lo: int, hi: int, limit: int) -> int:
+    """Meaningful lines in ``keys[lo:hi]``, counted up to ``limit``."""
     n = 0
     for i in range(lo, hi):
-        if recs[i] & 1:
+        if keys[i] != NO_KEY:
             n += 1
             if n >= limit:
                 break
     return n
 
 
-def _context(recs: list[int], hashes: list[int], positions: range) -> list[int]:
-    """Hashes of the first ``BLOCK - 1`` meaningful lines met at ``positions``."""
+def _context(keys: list[int], positions: range) -> list[int]:
+    """Key hashes of the first ``BLOCK - 1`` meaningful lines met at ``positions``."""
     out: list[int] = []
     for i in positions:
-        if recs[i] & 1:
-            out.append(hashes[i])
+        if keys[i] != NO_KEY:
+            out.append(keys[i])
             if len(out) == BLOCK - 1:
                 break
     return out
 
 
-def duplicated_lines(files: list[L.FileDiff], include: list[int], labels: L.CommitLabels,
-                     tree: TreeWindows | None) -> dict[int, int]:
-    """Added lines in duplicate blocks, per file (index into ``files``) of one commit.
+def duplicated_lines(include: list[int], labels: L.CommitLabels, tree: TreeWindows | None) -> dict[int, int]:
+    """Added lines in duplicate blocks, per file of one commit (``include``: the labelled files' indices).
 
     ``tree`` is the index of the tree at the parent, read before the commit is applied (``None``: repeats
     within the commit only).
@@ -162,15 +198,13 @@ def duplicated_lines(files: list[L.FileDiff], include: list[int], labels: L.Comm
     runs = []  # (file, hunk, positions of the candidate lines, their windows)
     local: Counter[int] = Counter()
     for fi in include:
-        hunks = files[fi].hunks
         for hi, (akeys, alab) in enumerate(zip(labels.keys_added[fi], labels.added[fi])):
             if len(akeys) < BLOCK:
                 continue
             seq = [j for j, (k, lab) in enumerate(zip(akeys, alab)) if k is not None and lab != L.MOVED and lab != L.NO_OP]
             if len(seq) < BLOCK:
                 continue
-            added = hunks[hi][5]
-            wins = windows([hash(added[j]) for j in seq])
+            wins = windows([hash(akeys[j]) for j in seq])
             runs.append((fi, hi, seq, wins))
             local.update(wins)
     if not runs:
@@ -184,20 +218,18 @@ def duplicated_lines(files: list[L.FileDiff], include: list[int], labels: L.Comm
                 if not in_tree:
                     continue
                 if deleted is None:
-                    deleted = _deleted_windows(files, include, labels)
+                    deleted = _deleted_windows(include, labels)
                 if in_tree <= deleted[w]:
                     continue
             dup.setdefault(fi, set()).update((hi, j) for j in seq[s:s + BLOCK])
     return {fi: len(v) for fi, v in dup.items()}
 
 
-def _deleted_windows(files: list[L.FileDiff], include: list[int], labels: L.CommitLabels) -> Counter[int]:
+def _deleted_windows(include: list[int], labels: L.CommitLabels) -> Counter[int]:
     """Windows whose lines the commit all removes (per hunk, over the removed meaningful lines)."""
     out: Counter[int] = Counter()
     for fi in include:
-        hunks = files[fi].hunks
-        for hi, rkeys in enumerate(labels.keys_removed[fi]):
+        for rkeys in labels.keys_removed[fi]:
             if len(rkeys) >= BLOCK:
-                removed = hunks[hi][4]
-                out.update(windows([hash(removed[j]) for j, k in enumerate(rkeys) if k is not None]))
+                out.update(windows([hash(k) for k in rkeys if k is not None]))
     return out

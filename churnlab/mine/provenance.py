@@ -97,7 +97,7 @@ class Tracker:
         self._excl_cache: dict[bytes, bool] = {}
         self.states: dict[int, dict[bytes, tuple[list[int], list[int]] | None]] = {}
         self.files: dict[bytes, tuple[list[int], list[int]] | None] = {}  # the chain head's state
-        # duplicate blocks: the windows of the chain head's tree (churnlab.mine.duplicates), kept by _apply
+        # duplicate blocks: the windows of the chain head's tree (churnlab.mine.duplicates), moved on in feed
         self.trees = TreeWindows(self.excluded) if tree_duplicates else None
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
         self.deaths: Counter[tuple[int, int]] = Counter()  # (quarter, lifetime days) -> lines that left the chain
@@ -139,7 +139,7 @@ class Tracker:
         if not merge:
             include = [i for i, fd in enumerate(files) if self._included(fd)]
             labels = L.label_commit(files, include)
-            labels.duplicated = duplicated_lines(files, include, labels, self.trees)  # before the tree moves on
+            labels.duplicated = duplicated_lines(include, labels, self.trees)  # the tree is still the parent's
             self._record_ops(c, files, include, labels)
         if not self.is_merge[c]:
             fwd, inv, changed = L.patch_fingerprints(files)
@@ -152,6 +152,8 @@ class Tracker:
             self._release(p)
         if chain:
             self.files = state
+            if self.trees is not None:
+                self.trees.apply(files)
         if self.readers[c] or chain:
             self.states[c] = state
         if chain:  # the chain head's state stays in self.files; older chain states go once read
@@ -203,9 +205,9 @@ class Tracker:
             old, new = fd.old_path, fd.new_path
             if fd.binary:
                 if old is not None and not fd.copy:
-                    self._drop(state, old, t, chain)
+                    self._leave(state.pop(old, None), old, t, chain)
                 if new is not None:
-                    self._drop(state, new, t, chain)
+                    self._leave(state.pop(new, None), new, t, chain)
                     state[new] = None
                 continue
             if old is None:
@@ -221,8 +223,6 @@ class Tracker:
                 elif not fd.copy and self.excluded(old) != self.excluded(out_path):
                     self._count(cur[0], 1 if self.excluded(old) else -1)
             result = self._hunks(c, t, fd, fi, cur, labels, others, out_path, chain)
-            if chain and self.trees is not None:  # a copy leaves its source in place
-                self.trees.change(None if fd.copy else old, cur, new, result, fd.hunks)
             if new is None:
                 self._leave(result, out_path, t, chain)
             else:
@@ -338,13 +338,6 @@ class Tracker:
         for rec in recs:
             if rec >= 0:
                 self.live[self.qid[rec >> 2] * 2 + (rec & 1)] += sign
-
-    def _drop(self, state: dict, path: bytes, t: int, chain: bool) -> None:
-        """A file leaves ``state`` (become binary, or replaced by a binary file)."""
-        cur = state.pop(path, None)
-        self._leave(cur, path, t, chain)
-        if chain and self.trees is not None:
-            self.trees.change(path, cur, None, None)
 
     def _leave(self, cur, path: bytes, t: int, chain: bool) -> None:
         """A whole file leaves the state (deleted, or become binary)."""
