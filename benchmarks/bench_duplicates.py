@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     index = trackers[True].trees
     assert index is not None
     # a dict slot (hash, key, value pointers) plus a 32-byte int key per window; counts are small cached ints
-    index_mb = (sys.getsizeof(index.counts) + 32 * len(index.counts)) / 2**20
+    held = index.held()
+    index_mb = (sys.getsizeof(held) + 32 * len(held)) / 2**20
 
     def dup(tr: Tracker) -> tuple[int, int]:
         rows = tr.commit_rows.values()
@@ -75,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
           f"| tree index cost, CPU s | {with_tree - without:+.2f} |\n"
           f"| tree index cost / replay | {(with_tree - without) / without:+.1%} |\n"
           f"| tree index cost / whole mine | {(with_tree - without) / whole:+.1%} |\n"
-          f"| windows at the head | {len(index.counts)} (~{index_mb:.1f} MB) |\n"
+          f"| windows at the head | {len(held)} (~{index_mb:.1f} MB) |\n"
+          f"| lines held by the index at the head | {sum(len(k) for k in index.files.values() if k)} |\n"
           f"| duplicate-block commits, lines: commit only | {dup(trackers[False])} |\n"
           f"| duplicate-block commits, lines: with tree | {dup(trackers[True])} |")
     return 0

@@ -25,6 +25,7 @@ unknown (binary, or text that was binary or missing before) hold no windows unti
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -39,6 +40,7 @@ NO_KEY = -1  # the key hash of a line that is not meaningful (hash() never retur
 Region = tuple[int, int, int, int]  # a changed range: old from, old to, new from, new to (0-based)
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def key_hash(raw: bytes) -> int:
     """The hash of a line's key, or ``NO_KEY`` for a line that is not meaningful."""
     key = line_key(raw)
@@ -66,13 +68,21 @@ class TreeWindows:
     """
 
     def __init__(self, excluded: Callable[[bytes], bool]) -> None:
-        self.counts: Counter[int] = Counter()
+        # window -> occurrences, as windows added minus windows removed: both are counted at C speed
+        self._plus: Counter[int] = Counter()
+        self._minus: Counter[int] = Counter()
         self.files: dict[bytes, list[int] | None] = {}  # path -> key hash per line (None: content unknown)
         self._excluded = excluded
 
     def count(self, window: int) -> int:
         """How many times ``window`` occurs in the tree."""
-        return self.counts.get(window, 0)
+        return self._plus.get(window, 0) - self._minus.get(window, 0)
+
+    def held(self) -> dict[int, int]:
+        """Every window of the tree and its occurrences (a negative count would be a bookkeeping error)."""
+        out = {w: n - self._minus.get(w, 0) for w, n in self._plus.items()}
+        out.update((w, -n) for w, n in self._minus.items() if w not in self._plus)
+        return {w: n for w, n in out.items() if n}
 
     def apply(self, files: list[L.FileDiff]) -> None:
         """Move the tree on by one commit's diff against it (``-U0``, as the line-provenance stream has it)."""
@@ -106,47 +116,46 @@ class TreeWindows:
     def _remove(self, path: bytes) -> None:
         keys = self.files.pop(path, None)
         if keys and not self._excluded(path):
-            gone = _file_windows(keys)
-            self.counts.subtract(gone)
-            self._prune(gone)
+            self._minus.update(_file_windows(keys))
+            self._prune()
 
     def _put(self, path: bytes, keys: list[int] | None) -> None:
         self._remove(path)
         self.files[path] = keys
         if keys and not self._excluded(path):
-            self.counts.update(_file_windows(keys))
+            self._plus.update(_file_windows(keys))
 
     def _recount(self, before: list[int], after: list[int], regions: list[Region]) -> None:
         """Replace the windows that meet a changed region (hunks this close to one another are one region)."""
-        groups: list[Region] = []
-        for reg in regions:
-            if groups and _meaningful(before, groups[-1][1], reg[0], BLOCK - 1) < BLOCK - 1:
-                groups[-1] = (groups[-1][0], reg[1], groups[-1][2], reg[3])
-            else:
-                groups.append(reg)
         gone: list[int] = []
         come: list[int] = []
-        for a0, a1, b0, b1 in groups:
+        i, n = 0, len(regions)
+        while i < n:
+            a0, a1, b0, b1 = regions[i]
+            i += 1
+            while i < n and _meaningful(before, a1, regions[i][0], BLOCK - 1) < BLOCK - 1:
+                _, a1, _, b1 = regions[i]  # windows could span both: one region
+                i += 1
             old_mid = [k for k in before[a0:a1] if k != NO_KEY]
             new_mid = [k for k in after[b0:b1] if k != NO_KEY]
             if old_mid == new_mid:
                 continue
             # the context is unchanged lines, the same on both sides: up to BLOCK - 1 meaningful lines each way
-            left = _context(before, range(a0 - 1, -1, -1))[::-1]
-            right = _context(before, range(a1, len(before)))
+            left = _context_before(before, a0)
+            right = _context_after(before, a1)
             gone += windows(left + old_mid + right)
             come += windows(left + new_mid + right)
         if gone or come:
-            self.counts.subtract(gone)
-            self.counts.update(come)
-            self._prune(gone)
+            self._minus.update(gone)
+            self._plus.update(come)
+            self._prune()
 
-    def _prune(self, keys: list[int]) -> None:
-        """Drop the windows among ``keys`` counted down to zero, so memory follows the tree."""
-        counts = self.counts
-        for k in keys:
-            if counts.get(k, 1) <= 0:
-                del counts[k]
+    def _prune(self) -> None:
+        """Net the removed windows out once they are as many as the added ones (so memory follows the tree)."""
+        if len(self._minus) > len(self._plus) // 2 + 1000:
+            self._plus.subtract(self._minus)
+            self._plus = +self._plus
+            self._minus = Counter()
 
 
 def _splice(before: list[int], hunks: list) -> tuple[list[int], list[Region]] | None:
@@ -178,15 +187,22 @@ def _meaningful(keys: list[int], lo: int, hi: int, limit: int) -> int:
     return n
 
 
-def _context(keys: list[int], positions: range) -> list[int]:
-    """Key hashes of the first ``BLOCK - 1`` meaningful lines met at ``positions``."""
-    out: list[int] = []
-    for i in positions:
-        if keys[i] != NO_KEY:
-            out.append(keys[i])
-            if len(out) == BLOCK - 1:
-                break
-    return out
+def _context_before(keys: list[int], at: int) -> list[int]:
+    """Key hashes of the last ``BLOCK - 1`` meaningful lines before ``keys[at]``."""
+    lo = at - 3 * BLOCK
+    out = [k for k in keys[max(lo, 0):at] if k != NO_KEY]  # usually enough, in one C-speed pass
+    if len(out) < BLOCK - 1 and lo > 0:
+        out = [k for k in keys[:at] if k != NO_KEY]
+    return out[-(BLOCK - 1):]
+
+
+def _context_after(keys: list[int], at: int) -> list[int]:
+    """Key hashes of the first ``BLOCK - 1`` meaningful lines from ``keys[at]`` on."""
+    hi = at + 3 * BLOCK
+    out = [k for k in keys[at:hi] if k != NO_KEY]
+    if len(out) < BLOCK - 1 and hi < len(keys):
+        out = [k for k in keys[at:] if k != NO_KEY]
+    return out[:BLOCK - 1]
 
 
 def duplicated_lines(include: list[int], labels: L.CommitLabels, tree: TreeWindows | None) -> dict[int, int]:

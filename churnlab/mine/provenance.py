@@ -518,7 +518,8 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     fc = ctx.file_changes
     excluded = set(fc.filter(pl.col("is_vendored") | pl.col("is_generated") | pl.col("is_lock"))["path"].to_list())
     tracker = Tracker(ctx.commits, excluded, first_parent=opts.first_parent, moves_churn=opts.moves_churn,
-                      bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days)
+                      bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days,
+                      tree_duplicates=opts.duplicate_blocks == "tree")
     repo = ctx.repo
     if repo.head is not None:
         args = L.log_args(repo.head, first_parent=opts.first_parent, find_copies=opts.find_copies)

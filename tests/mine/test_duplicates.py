@@ -8,7 +8,9 @@ whitespace collapsed) to 5 consecutive lines elsewhere in the same commit or in 
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
+from churnlab.errors import InputError
 from churnlab.mine import mine
 
 # Five meaningful lines of more than 20 alphanumeric characters in all (a moved copy is labelled moved).
@@ -42,6 +44,8 @@ def test_block_copied_from_an_existing_file(scenario):
     result = run(scenario)
     assert dup(result, sha) == (True, 5)
     assert dup_by_path(result, sha) == {"b.py": 5}
+    # the cheaper option looks within the commit only: nothing repeats there
+    assert dup(run(scenario, duplicate_blocks="commit"), sha) == (False, 0)
 
 
 def test_six_lines_copied_count_six(scenario):
@@ -192,3 +196,10 @@ def test_side_branch_commit_sees_the_chain_tree(scenario):
     order = result.tables["commits"]  # the stream reads main's commit 2 before the feature's commit 3 here
     assert order.height == 5
     assert dup(result, side) == (True, 5)
+
+
+def test_option_is_validated(scenario):
+    scenario.write("a.py", ["import os"])
+    scenario.commit(0)
+    with pytest.raises(InputError, match="duplicate_blocks must be one of 'tree', 'commit', got 'parent'"):
+        run(scenario, duplicate_blocks="parent")

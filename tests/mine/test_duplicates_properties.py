@@ -119,7 +119,7 @@ def _check(repo, *, first_parent: bool, find_copies: bool = False) -> int:
         tracker.feed(record)
         sha = record[:40].decode()
         if sha in chain:
-            assert dict(tracker.trees.counts) == dict(tree_windows(repo, sha, excluded)), sha  # no zero counts left
+            assert tracker.trees.held() == dict(tree_windows(repo, sha, excluded)), sha
             checked += 1
     return checked
 
