@@ -25,7 +25,6 @@ unknown (binary, or text that was binary or missing before) hold no windows unti
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -40,7 +39,6 @@ NO_KEY = -1  # the key hash of a line that is not meaningful (hash() never retur
 Region = tuple[int, int, int, int]  # a changed range: old from, old to, new from, new to (0-based)
 
 
-@functools.lru_cache(maxsize=1 << 17)
 def key_hash(raw: bytes) -> int:
     """The hash of a line's key, or ``NO_KEY`` for a line that is not meaningful."""
     key = line_key(raw)
