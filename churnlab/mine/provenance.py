@@ -66,6 +66,8 @@ class Tracker:
     (``None`` for a file whose content is unknown: binary or missing). A child that is its parent's last
     reader takes the parent's state over; otherwise it copies the path map (file lists are never mutated,
     only replaced), so a linear history copies nothing and memory follows the open branches, not history.
+    With ``tree_duplicates`` the chain head's tree is also kept as a window index for duplicate blocks
+    (:class:`churnlab.mine.duplicates.TreeWindows`); without it blocks repeat within the commit only.
     """
 
     def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,

@@ -191,11 +191,12 @@ def test_side_branch_commit_sees_the_chain_tree(scenario):
     scenario.write("f.py", ["import sys", *BLOCK])
     side = scenario.commit(3)
     scenario.checkout("main")
-    scenario.merge("feature", 4)
-    result = run(scenario)
-    order = result.tables["commits"]  # the stream reads main's commit 2 before the feature's commit 3 here
-    assert order.height == 5
-    assert dup(result, side) == (True, 5)
+    merge = scenario.merge("feature", 4)
+    # the stream reads main's commit 2 before the feature's commit 3: the block of a.py, which the feature's
+    # own parent does not have, is found in the chain's tree
+    assert dup(run(scenario), side) == (True, 5)
+    # first-parent mode is exact: the merge, diffed against main, adds f.py's copy of a.py's block
+    assert dup(run(scenario, first_parent=True), merge) == (True, 5)
 
 
 def test_option_is_validated(scenario):
