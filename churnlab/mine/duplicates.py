@@ -111,6 +111,14 @@ class TreeWindows:
             if new is not None:
                 self._put(new, after)
 
+    def replace(self, path: bytes, lines: list[bytes] | None) -> None:
+        """Set a whole file of the tree from its raw lines (``None``: content unknown), e.g. read from git."""
+        self._put(path, None if lines is None else list(map(key_hash, lines)))
+
+    def remove(self, path: bytes) -> None:
+        """A file leaves the tree."""
+        self._remove(path)
+
     def _remove(self, path: bytes) -> None:
         keys = self.files.pop(path, None)
         if keys and not self._excluded(path):

@@ -12,6 +12,7 @@ import pytest
 
 from churnlab.errors import InputError
 from churnlab.mine import mine
+from churnlab.mine.duplicates import TreeWindows, key_hash, windows
 
 # Five meaningful lines of more than 20 alphanumeric characters in all (a moved copy is labelled moved).
 BLOCK = ["def alpha(value):", "    total = compute_alpha(value)", "    total += offset_alpha(value)",
@@ -204,3 +205,18 @@ def test_option_is_validated(scenario):
     scenario.commit(0)
     with pytest.raises(InputError, match="duplicate_blocks must be one of 'tree', 'commit', got 'parent'"):
         run(scenario, duplicate_blocks="parent")
+
+
+def test_whole_files_set_and_removed_by_hand():
+    # the entry points for files taken whole (e.g. a merge's file read from git): 7 meaningful lines of a.py
+    # give 3 windows, b.py repeats the first one, and vendored files count nothing
+    index = TreeWindows(lambda path: path.startswith(b"vendor/"))
+    raw = [ln.encode() for ln in [*BLOCK, "", "extra_one = 1", "extra_two = 2"]]
+    index.replace(b"a.py", raw)
+    index.replace(b"b.py", raw[:5])
+    index.replace(b"vendor/c.py", raw)
+    index.replace(b"d.bin", None)
+    first = windows([key_hash(x) for x in raw[:5]])[0]
+    assert index.count(first) == 2 and sum(index.held().values()) == 4 and len(index.held()) == 3
+    index.remove(b"a.py")
+    assert index.held() == {first: 1}
