@@ -144,7 +144,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
          cache: str | os.PathLike | None = None, incremental: bool = True,
          tables: Sequence[str] | None = None, markers: str | os.PathLike | None = None,
          moves_churn: bool = False, bulk_lines: int = 5000, survival_sample_days: int = 30,
-         duplicate_blocks: Literal["tree", "commit"] = "tree", on_progress: Callable[[int], None] | None = None) -> MineResult:
+         duplicate_blocks: Literal["tree", "commit"] = "tree",
+         on_progress: Callable[[int], None] | None = None) -> MineResult:
     """Mine one repository into the ``commits`` and ``file_changes`` tables (and later stages' tables).
 
     Parameters

@@ -223,7 +223,8 @@ def duplicated_lines(include: list[int], labels: L.CommitLabels, tree: TreeWindo
         for hi, (akeys, alab) in enumerate(zip(labels.keys_added[fi], labels.added[fi])):
             if len(akeys) < BLOCK:
                 continue
-            seq = [j for j, (k, lab) in enumerate(zip(akeys, alab)) if k is not None and lab != L.MOVED and lab != L.NO_OP]
+            seq = [j for j, (k, lab) in enumerate(zip(akeys, alab))
+                   if k is not None and lab != L.MOVED and lab != L.NO_OP]
             if len(seq) < BLOCK:
                 continue
             wins = windows([hash(akeys[j]) for j in seq])

@@ -1,8 +1,8 @@
 """Property: the duplicate-block index, kept hunk by hunk, equals the windows recomputed from the tree.
 
 Random histories (commits on main and on feature branches merged back with --no-ff; files created, edited,
-renamed, copied, deleted, some of them vendored; with and without copy detection) are drawn from a small vocabulary, so that 5-line windows
-repeat within and across files. After every first-parent commit the tracker's index
+renamed, copied, deleted, some of them vendored; read with and without copy detection) are drawn from a small
+vocabulary, so that 5-line windows repeat within and across files. After every first-parent commit the tracker's index
 (:class:`churnlab.mine.duplicates.TreeWindows`) must hold exactly the windows of the checked-out tree: every run
 of 5 consecutive meaningful lines (by key) of each text file that is not excluded, counted with multiplicity.
 """
