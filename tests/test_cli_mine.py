@@ -181,3 +181,11 @@ def test_scan_table_reads_many_repositories_lazily(small, varied, tmp_path):
     counts = io.scan_table(out, "commits").group_by("repo").len().collect().sort("repo")
     assert counts.rows() == [("small", 2), ("varied", 5)]
     assert isinstance(io.scan_table(out, "file_changes"), pl.LazyFrame)
+
+
+def test_cli_duplicate_blocks_option_reaches_the_provenance(small, tmp_path):
+    proc = cli("mine", str(small.path), "--out", str(tmp_path / "out"), "--duplicate-blocks", "commit",
+               "--tables", "churn")
+    assert proc.returncode == 0, proc.stderr
+    prov = io.read_provenance(tmp_path / "out" / "churn" / "small.parquet")
+    assert prov["options"]["duplicate_blocks"] == "commit"
