@@ -130,7 +130,8 @@ LINE_OPS = Table(
         _c("copy_pasted", pa.int64(), "added lines matching no removal, added in 2+ places of the commit"),
         _c("find_replaced", pa.int64(), "lines of pairs whose token substitution occurs at 3+ places of the commit"),
         _c("no_op", pa.int64(), "changed lines that are not meaningful (blank, punctuation, keywords) or whitespace-only edits"),
-        _c("duplicated_lines", pa.int64(), "added lines in a run of 5+ meaningful lines repeated elsewhere in the commit"),
+        _c("duplicated_lines", pa.int64(), "added lines in a run of 5+ meaningful lines (compared by key) repeated "
+           "elsewhere in the commit or in the tree at the parent (only the commit with duplicate_blocks='commit')"),
     ),
 )
 
@@ -146,7 +147,8 @@ CHURN = Table(
         SHA,
         _c("is_bulk", pa.bool_(), "more than bulk_lines (default 5,000) meaningful changed lines"),
         _c("meaningful_lines", pa.int64(), "meaningful changed lines (added plus removed), the churn-rate denominator"),
-        _c("has_duplicate_block", pa.bool_(), "adds a run of 5+ meaningful lines repeated elsewhere in the commit"),
+        _c("has_duplicate_block", pa.bool_(), "adds a run of 5+ meaningful lines (compared by key) repeated "
+           "elsewhere in the commit or in the tree at the parent (only the commit with duplicate_blocks='commit')"),
         _c("duplicated_lines", pa.int64(), "added lines in such runs"),
         _c("revised_lines", pa.int64(), "meaningful lines it deleted, updated or find-replaced (moved too with moves_churn)"),
         *(col for days in CHURN_WINDOWS for col in (

@@ -129,7 +129,7 @@ def test_provenance_records_every_option(small, tmp_path):
     digest = prov["options"].pop("markers_digest")
     assert prov["options"] == {"first_parent": False, "find_copies": True, "include_identities": False,
                                "include_messages": False, "markers": None, "moves_churn": False,
-                               "bulk_lines": 5000, "survival_sample_days": 30}
+                               "bulk_lines": 5000, "survival_sample_days": 30, "duplicate_blocks": "tree"}
     assert len(digest) == 16  # the marker registry's content, so an edited registry triggers a full re-mine
     assert SALT not in str(prov) and len(prov["salt_fingerprint"]) == 12
     assert {"churnlab_version", "git_version", "mined_at", "repo", "url", "rev"} <= prov.keys()
@@ -181,3 +181,11 @@ def test_scan_table_reads_many_repositories_lazily(small, varied, tmp_path):
     counts = io.scan_table(out, "commits").group_by("repo").len().collect().sort("repo")
     assert counts.rows() == [("small", 2), ("varied", 5)]
     assert isinstance(io.scan_table(out, "file_changes"), pl.LazyFrame)
+
+
+def test_cli_duplicate_blocks_option_reaches_the_provenance(small, tmp_path):
+    proc = cli("mine", str(small.path), "--out", str(tmp_path / "out"), "--duplicate-blocks", "commit",
+               "--tables", "churn")
+    assert proc.returncode == 0, proc.stderr
+    prov = io.read_provenance(tmp_path / "out" / "churn" / "small.parquet")
+    assert prov["options"]["duplicate_blocks"] == "commit"

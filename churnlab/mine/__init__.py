@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -37,6 +37,8 @@ __all__ = ["Context", "MineResult", "Options", "mine"]
 
 log = logging.getLogger(__name__)
 
+DUPLICATE_BLOCKS = ("tree", "commit")  # values of the duplicate_blocks option
+
 
 @dataclass(frozen=True)
 class Options:
@@ -51,8 +53,12 @@ class Options:
     moves_churn: bool = False
     bulk_lines: int = 5000
     survival_sample_days: int = 30
+    duplicate_blocks: str = "tree"  # where an added block's repeat is looked for: "tree" or "commit"
 
     def __post_init__(self) -> None:
+        if self.duplicate_blocks not in DUPLICATE_BLOCKS:
+            raise InputError(f"duplicate_blocks must be one of {', '.join(map(repr, DUPLICATE_BLOCKS))}, "
+                             f"got {self.duplicate_blocks!r}")
         for name in ("bulk_lines", "survival_sample_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -138,6 +144,7 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
          cache: str | os.PathLike | None = None, incremental: bool = True,
          tables: Sequence[str] | None = None, markers: str | os.PathLike | None = None,
          moves_churn: bool = False, bulk_lines: int = 5000, survival_sample_days: int = 30,
+         duplicate_blocks: Literal["tree", "commit"] = "tree",
          on_progress: Callable[[int], None] | None = None) -> MineResult:
     """Mine one repository into the ``commits`` and ``file_changes`` tables (and later stages' tables).
 
@@ -171,6 +178,10 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
         Commits with more meaningful changed lines than this are flagged ``is_bulk`` (default 5,000).
     survival_sample_days
         Days between survival samples (default 30; the head is always sampled).
+    duplicate_blocks
+        Where a run of 5 added lines is looked for to flag a duplicate block: ``"tree"`` (default, the
+        research spec) in the same commit or in the tree at the parent; ``"commit"`` in the same commit only
+        (about 10% less CPU time for the whole mine).
 
     Examples
     --------
@@ -183,7 +194,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     options = Options(first_parent=first_parent, find_copies=find_copies,
                       include_identities=include_identities, include_messages=include_messages,
                       markers=None if markers is None else os.fspath(markers), markers_digest=registry.digest,
-                      moves_churn=moves_churn, bulk_lines=bulk_lines, survival_sample_days=survival_sample_days)
+                      moves_churn=moves_churn, bulk_lines=bulk_lines, survival_sample_days=survival_sample_days,
+                      duplicate_blocks=duplicate_blocks)
     if out is not None:
         _check_writable(Path(out))
     repo = open_repository(source, name=name, rev=rev, cache=cache)

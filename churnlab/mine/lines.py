@@ -226,7 +226,7 @@ class CommitLabels:
         self.added: dict[int, list[list[int]]] = {}
         self.keys_removed: dict[int, list[list[str | None]]] = {}
         self.keys_added: dict[int, list[list[str | None]]] = {}
-        self.duplicated: dict[int, int] = {}
+        self.duplicated: dict[int, int] = {}  # filled by churnlab.mine.duplicates
         self.meaningful = 0
 
     def counts(self, fi: int) -> list[int]:
@@ -283,7 +283,6 @@ def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
             for j, lab in enumerate(labels):
                 if lab < 0:
                     labels[j] = ADDED
-    _duplicate_blocks(out, include)
     return out
 
 
@@ -448,31 +447,3 @@ def _compare(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, tuple, int]
         return 2 * common / total, tuple(subst), ntok
     subst_t = ((am, bm),) if am or bm else ()
     return 2 * common / (total or 1), subst_t, max(len(am), len(bm))
-
-
-def _duplicate_blocks(out: CommitLabels, include: list[int]) -> None:
-    """Added lines in runs of 5 consecutive meaningful lines that also occur elsewhere in the commit.
-
-    Moved lines are left out (a moved block is not a duplicate); the parent tree is not searched.
-    """
-    candidates = sum(len(alab) - alab.count(MOVED) - alab.count(NO_OP) for fi in include for alab in out.added[fi])
-    if candidates < 2 * DUPLICATE_BLOCK_LINES:  # a repeated block needs two runs of 5 lines
-        return
-    windows: dict[tuple, list[tuple[int, int, int]]] = defaultdict(list)
-    # Each hunk's candidate lines, computed once: recomputing them per repeated window was quadratic in the
-    # hunk's length (a 40,000-line generated file took minutes).
-    seqs: dict[tuple[int, int], list[int]] = {}
-    for fi in include:
-        for hi, (akeys, alab) in enumerate(zip(out.keys_added[fi], out.added[fi])):
-            seq = [j for j, (k, lab) in enumerate(zip(akeys, alab)) if k is not None and lab != MOVED and lab != NO_OP]
-            seqs[fi, hi] = seq
-            for s in range(len(seq) - DUPLICATE_BLOCK_LINES + 1):
-                win = seq[s:s + DUPLICATE_BLOCK_LINES]
-                windows[tuple(akeys[j] for j in win)].append((fi, hi, s))
-    dup: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    for key, locs in windows.items():
-        if len(locs) < 2:
-            continue
-        for fi, hi, s in locs:
-            dup[fi].update((hi, j) for j in seqs[fi, hi][s:s + DUPLICATE_BLOCK_LINES])
-    out.duplicated = {fi: len(v) for fi, v in dup.items()}

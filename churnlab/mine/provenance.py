@@ -38,6 +38,7 @@ import polars as pl
 from ..schemas import CHURN_WINDOWS
 from . import lines as L
 from . import patches
+from .duplicates import TreeWindows, duplicated_lines
 from .normalize import line_key
 
 __all__ = ["WINDOWS", "MergeTrees", "Tracker", "churn_columns", "km_median", "line_provenance", "merge_tree_args",
@@ -72,10 +73,13 @@ class Tracker:
     that is its parent's last reader takes the parent's state over; otherwise it copies the path map (file
     lists are never mutated, only replaced), so a linear history copies nothing and memory follows the open
     branches, not history.
+    With ``tree_duplicates`` the chain head's tree is also kept as a window index for duplicate blocks
+    (:class:`churnlab.mine.duplicates.TreeWindows`); without it blocks repeat within the commit only.
     """
 
     def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,
-                 moves_churn: bool, bulk_lines: int, sample_days: int, merges: MergeTrees | None = None) -> None:
+                 moves_churn: bool, bulk_lines: int, sample_days: int, merges: MergeTrees | None = None,
+                 tree_duplicates: bool = True) -> None:
         self.shas: list[str] = commits["sha"].to_list()
         self.index = {s: i for i, s in enumerate(self.shas)}
         self.time: list[int] = [int(t.timestamp()) for t in commits["author_time"]]
@@ -104,6 +108,8 @@ class Tracker:
         self.merges = merges  # merges' tree diffs, for a patch stream without merges' patches
         self.states: dict[int, dict[bytes, tuple[list[int], list[int], bytes] | None]] = {}
         self.files: dict[bytes, tuple[list[int], list[int], bytes] | None] = {}  # the chain head's state
+        # duplicate blocks: the windows of the chain head's tree (churnlab.mine.duplicates), moved on in feed
+        self.trees = TreeWindows(self.excluded) if tree_duplicates else None
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
         self.deaths: Counter[tuple[int, int]] = Counter()  # (quarter, lifetime days) -> lines that left the chain
         # outputs
@@ -145,6 +151,7 @@ class Tracker:
         if not merge:
             include = [i for i, fd in enumerate(files) if self._included(fd)]
             labels = L.label_commit(files, include)
+            labels.duplicated = duplicated_lines(include, labels, self.trees)  # the tree is still the parent's
             self._record_ops(c, files, include, labels)
         if not self.is_merge[c]:
             fwd, inv, changed = L.patch_fingerprints(files)
@@ -160,6 +167,8 @@ class Tracker:
             self._release(p)
         if chain:
             self.files = state
+            if self.trees is not None:
+                self.trees.apply(files)
         if self.readers[c] or chain:
             self.states[c] = state
         if chain:  # the chain head's state stays in self.files; older chain states go once read
@@ -205,13 +214,16 @@ class Tracker:
                others: list[dict], chain: bool) -> None:
         """Apply one commit's diff (against its first parent) to ``state``: births, deaths, revisions."""
         t = self.time[c]
+        # Copy and rename sources are the parent's files, whatever this commit does at their paths first (git
+        # lists entries by path: a source may be modified, or its path reused, before the copy is read).
+        sources = {fd.old_path: state.get(fd.old_path) for fd in files if fd.old_path is not None}
         for fi, fd in enumerate(files):
             if fd.submodule:
                 continue
             old, new = fd.old_path, fd.new_path
             if fd.binary:
                 if old is not None and not fd.copy:
-                    self._leave(state.pop(old, None), old, t, chain)
+                    self._leave(_take_source(state, old, sources), old, t, chain)
                 if new is not None:
                     self._leave(state.pop(new, None), new, t, chain)
                     state[new] = None
@@ -219,9 +231,9 @@ class Tracker:
             if old is None:
                 cur = ([], [])
             elif fd.copy:
-                cur = state.get(old)
+                cur = sources[old]
             else:
-                cur = state.pop(old, None)
+                cur = _take_source(state, old, sources)
             out_path = new if new is not None else old
             if chain and cur is not None and old is not None:
                 if fd.copy and not self.excluded(out_path):
@@ -339,7 +351,8 @@ class Tracker:
         arrived: list[tuple[bytes, tuple | None]] = []
         deleted: dict[bytes, tuple] = {}  # first parent's files this merge removes: rename sources
         todo = []
-        for old_mode, new_mode, old_blob, new_blob, path in self.merges.changes(self.shas[m]):
+        changes = self.merges.changes(self.shas[m])
+        for old_mode, new_mode, old_blob, new_blob, path in changes:
             old = state.pop(path, None)
             if old is not None:
                 left.append((path, old))
@@ -352,8 +365,16 @@ class Tracker:
             else:
                 todo.append((path, new_blob, old))
         whole = {path: _same_blob(others, path, blob) for path, blob, _ in todo}
-        unread = [blob.decode("ascii") for path, blob, _ in todo if whole[path] is None]
+        tree = self.trees if chain else None  # the duplicate-block index needs the text of every changed file
+        unread = list(dict.fromkeys(blob.decode("ascii") for path, blob, _ in todo
+                                    if whole[path] is None or tree is not None))
         contents = dict(zip(unread, self.merges.blobs.read_many(unread))) if unread else {}
+        if tree is not None:
+            for old_mode, new_mode, old_blob, new_blob, path in changes:
+                if new_mode == _NO_MODE or new_mode == _GITLINK:
+                    tree.remove(path)
+            for path, blob, _ in todo:
+                tree.replace(path, _blob_lines(contents[blob.decode("ascii")]))
         for path, blob, old in todo:
             new = whole[path]
             if new is None:
@@ -375,11 +396,9 @@ class Tracker:
         if content is None:
             self.missing_merged += 1
             return None
-        if b"\0" in content[:_BINARY_PROBE]:  # git's binary test
+        lines = _blob_lines(content)
+        if lines is None:
             return None
-        lines = content.split(b"\n")
-        if lines[-1] == b"":  # as the patch stream gives lines: no trailing empty line
-            lines.pop()
         hashes = list(map(hash, lines))
         own = m * 4
         recs = [own] * len(lines)
@@ -521,6 +540,14 @@ def _rename_sources(path: bytes, deleted: dict[bytes, tuple]) -> list[tuple]:
     if same:
         return same
     return list(deleted.values()) if len(deleted) <= _RENAME_CANDIDATES else []
+
+
+def _take_source(state: dict, old: bytes, sources: dict):
+    """A renamed or deleted file's parent version, removed from ``state`` unless its path was reused already."""
+    src = sources[old]
+    if state.get(old) is src:
+        state.pop(old, None)
+    return src
 
 
 def _credit(recs: list[int], hashes: list[int], born_at, other) -> None:
@@ -674,6 +701,16 @@ class MergeTrees:
         self.blobs.close()
 
 
+def _blob_lines(content: bytes | None) -> list[bytes] | None:
+    """A blob's lines as the patch stream gives them (no trailing empty line); ``None`` if missing or binary."""
+    if content is None or b"\0" in content[:_BINARY_PROBE]:  # git's binary test
+        return None
+    lines = content.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
 def open_merge_trees(repo) -> MergeTrees:
     """Start the merges' tree-diff stream (one ``git log --raw``) and the blob reader for ``repo``."""
     return MergeTrees(_read_ahead(repo.stream(merge_tree_args(repo.head))), repo.blobs())
@@ -729,7 +766,8 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     fc = ctx.file_changes
     excluded = set(fc.filter(pl.col("is_vendored") | pl.col("is_generated") | pl.col("is_lock"))["path"].to_list())
     tracker = Tracker(ctx.commits, excluded, first_parent=opts.first_parent, moves_churn=opts.moves_churn,
-                      bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days)
+                      bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days,
+                      tree_duplicates=opts.duplicate_blocks == "tree")
     repo = ctx.repo
     if repo.head is not None:
         # default mode: merges come without patches, from their trees (first-parent mode: merges own their diff)

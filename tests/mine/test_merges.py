@@ -163,3 +163,17 @@ def _drop_object(scenario, blob: str) -> None:
     for d in objects.iterdir():
         if len(d.name) == 2:
             shutil.rmtree(d)
+
+
+def test_copy_of_a_file_the_same_commit_edits_starts_from_the_parents_version(scenario):
+    # git -C lists a.py (edited) before b.py (copied from a.py): the copy must start from a.py as it was
+    scenario.write("a.py", BASE)
+    base = scenario.commit(0, "alice")
+    scenario.write("a.py", [*BASE, "eta = compute(7)"])
+    scenario.write("b.py", [*BASE, "theta = compute(8)"])
+    edit = scenario.commit(1, "bob")
+    assert "C" in scenario.git("show", "-C", "--name-status", "--format=", edit)  # git pairs b.py as a copy
+    result = run(scenario, find_copies=True)
+    # a.py: 6 lines of alice + 1 of bob; b.py: the same 6 of alice + 1 of bob (blame -C would credit alice too)
+    assert births(result) == {base: 12, edit: 2}
+    assert sum(births(result).values()) == len(scenario.read("a.py")) + len(scenario.read("b.py"))

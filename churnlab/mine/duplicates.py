@@ -1,0 +1,262 @@
+"""Duplicate blocks (research spec, section 2): added code repeating 5 lines of the commit or of the tree.
+
+A *window* is a run of 5 consecutive meaningful lines (lines that are not meaningful are skipped, as the
+labels skip them), identified by the hash of its 5 line keys. An added window is a duplicate when it also
+occurs elsewhere among the commit's added windows, or in the tree at the parent in a place the commit leaves
+in place. Every added line of such a window is a ``duplicated_lines`` line.
+
+- *Keys, not raw lines*: lines compare by their key (:func:`churnlab.mine.normalize.line_key`: stripped,
+  internal whitespace collapsed), as moves and copy-pastes are matched, on both sides. A block pasted at
+  another indentation (into a class, a nested scope, a documentation code block) is a duplicate.
+- *Candidates* are the added windows of each hunk over its meaningful added lines that are neither moved
+  nor one side of a whitespace-only edit (a moved block is not a duplicate).
+- *Tree at the parent*: :class:`TreeWindows`, the key hashes of every line of the text files of one tree and
+  the multiset of windows of its included files (not vendored, generated or lock files), kept up to date from
+  the commits' diffs, hunk by hunk: only the windows that meet a hunk are recounted. A window of the parent
+  counts only if the commit does not delete all its lines: a block cut from one place and pasted into
+  another (a move that the line labels did not pair) is not a duplicate. Deleted windows are taken per hunk,
+  like the candidates.
+
+One index follows the first-parent chain's head. It is exact for chain commits (and for every commit with
+``first_parent=True``); a side-branch commit is compared with the chain's tree at the point where the stream
+reads it (between the fork point and the merge), not with its own parent's tree. Files whose content is
+unknown (binary, or text that was binary or missing before) hold no windows until they are created again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from . import lines as L
+from .normalize import line_key
+
+__all__ = ["BLOCK", "TreeWindows", "duplicated_lines", "key_hash", "windows"]
+
+BLOCK = L.DUPLICATE_BLOCK_LINES  # 5 lines
+NO_KEY = -1  # the key hash of a line that is not meaningful (hash() never returns -1)
+
+Region = tuple[int, int, int, int]  # a changed range: old from, old to, new from, new to (0-based)
+
+
+def key_hash(raw: bytes) -> int:
+    """The hash of a line's key, or ``NO_KEY`` for a line that is not meaningful."""
+    key = line_key(raw)
+    return NO_KEY if key is None else hash(key)
+
+
+def windows(keys: Sequence[int]) -> list[int]:
+    """Hashes of every run of ``BLOCK`` consecutive items of ``keys`` (key hashes of meaningful lines)."""
+    t = tuple(keys)
+    return [hash(t[s:s + BLOCK]) for s in range(len(t) - BLOCK + 1)]
+
+
+def _file_windows(keys: list[int]) -> list[int]:
+    return windows([k for k in keys if k != NO_KEY])
+
+
+class TreeWindows:
+    """The windows of one tree's included text files, as a multiset, moved on commit by commit.
+
+    Parameters
+    ----------
+    excluded
+        Whether a path is left out (vendored, generated, lock files). Its lines are kept (a rename may bring
+        them in) but its windows are not counted.
+    """
+
+    def __init__(self, excluded: Callable[[bytes], bool]) -> None:
+        # window -> occurrences, as windows added minus windows removed: both are counted at C speed
+        self._plus: Counter[int] = Counter()
+        self._minus: Counter[int] = Counter()
+        self.files: dict[bytes, list[int] | None] = {}  # path -> key hash per line (None: content unknown)
+        self._excluded = excluded
+
+    def count(self, window: int) -> int:
+        """How many times ``window`` occurs in the tree."""
+        return self._plus.get(window, 0) - self._minus.get(window, 0)
+
+    def held(self) -> dict[int, int]:
+        """Every window of the tree and its occurrences (a negative count would be a bookkeeping error)."""
+        out = {w: n - self._minus.get(w, 0) for w, n in self._plus.items()}
+        out.update((w, -n) for w, n in self._minus.items() if w not in self._plus)
+        return {w: n for w, n in out.items() if n}
+
+    def apply(self, files: list[L.FileDiff]) -> None:
+        """Move the tree on by one commit's diff against it (``-U0``, as the line-provenance stream has it)."""
+        # sources are the parent's files, whatever this commit does at their paths first (entries come by path)
+        sources = {fd.old_path: self.files.get(fd.old_path) for fd in files if fd.old_path is not None}
+        for fd in files:
+            if fd.submodule:
+                continue
+            old, new = fd.old_path, fd.new_path
+            # the source still lies at its path (not already replaced by another entry of this commit)
+            in_place = old is not None and self.files.get(old) is sources[old]
+            if fd.binary:
+                if old is not None and not fd.copy and in_place:
+                    self._remove(old)
+                if new is not None:
+                    self._put(new, None)
+                continue
+            before = [] if old is None else sources[old]
+            spliced = _splice(before, fd.hunks) if before is not None else None
+            after = spliced[0] if spliced is not None else None
+            if (spliced is not None and in_place and new is not None and not fd.copy
+                    and self._excluded(old) == self._excluded(new)):
+                del self.files[old]  # the same file, changed in place: recount only near the hunks
+                if new != old:
+                    self._remove(new)
+                self.files[new] = after
+                if not self._excluded(new):
+                    self._recount(before, after, spliced[1])  # type: ignore[arg-type]
+                continue
+            if old is not None and not fd.copy and in_place:
+                self._remove(old)
+            if new is not None:
+                self._put(new, after)
+
+    def replace(self, path: bytes, lines: list[bytes] | None) -> None:
+        """Set a whole file of the tree from its raw lines (``None``: content unknown), e.g. read from git."""
+        self._put(path, None if lines is None else list(map(key_hash, lines)))
+
+    def remove(self, path: bytes) -> None:
+        """A file leaves the tree."""
+        self._remove(path)
+
+    def _remove(self, path: bytes) -> None:
+        keys = self.files.pop(path, None)
+        if keys and not self._excluded(path):
+            self._minus.update(_file_windows(keys))
+            self._prune()
+
+    def _put(self, path: bytes, keys: list[int] | None) -> None:
+        self._remove(path)
+        self.files[path] = keys
+        if keys and not self._excluded(path):
+            self._plus.update(_file_windows(keys))
+
+    def _recount(self, before: list[int], after: list[int], regions: list[Region]) -> None:
+        """Replace the windows that meet a changed region (hunks this close to one another are one region)."""
+        gone: list[int] = []
+        come: list[int] = []
+        i, n = 0, len(regions)
+        while i < n:
+            a0, a1, b0, b1 = regions[i]
+            i += 1
+            while i < n and _meaningful(before, a1, regions[i][0], BLOCK - 1) < BLOCK - 1:
+                _, a1, _, b1 = regions[i]  # windows could span both: one region
+                i += 1
+            old_mid = [k for k in before[a0:a1] if k != NO_KEY]
+            new_mid = [k for k in after[b0:b1] if k != NO_KEY]
+            if old_mid == new_mid:
+                continue
+            # the context is unchanged lines, the same on both sides: up to BLOCK - 1 meaningful lines each way
+            left = _context_before(before, a0)
+            right = _context_after(before, a1)
+            gone += windows(left + old_mid + right)
+            come += windows(left + new_mid + right)
+        if gone or come:
+            self._minus.update(gone)
+            self._plus.update(come)
+            self._prune()
+
+    def _prune(self) -> None:
+        """Net the removed windows out once they are as many as the added ones (so memory follows the tree)."""
+        if len(self._minus) > len(self._plus) // 2 + 1000:
+            self._plus.subtract(self._minus)
+            self._plus = +self._plus
+            self._minus = Counter()
+
+
+def _splice(before: list[int], hunks: list) -> tuple[list[int], list[Region]] | None:
+    """The file after the hunks, and the changed regions; ``None`` when the hunks do not fit ``before``."""
+    out: list[int] = []
+    regions: list[Region] = []
+    pos = 0
+    for o_start, o_count, _n_start, _n_count, _removed, added in hunks:
+        a0 = o_start - 1 if o_count else o_start
+        if a0 < pos or a0 + o_count > len(before):
+            return None
+        out.extend(before[pos:a0])
+        b0 = len(out)
+        out.extend(map(key_hash, added))
+        regions.append((a0, a0 + o_count, b0, len(out)))
+        pos = a0 + o_count
+    out.extend(before[pos:])
+    return out, regions
+
+
+def _meaningful(keys: list[int], lo: int, hi: int, limit: int) -> int:
+    """Meaningful lines in ``keys[lo:hi]``, counted up to ``limit``."""
+    n = 0
+    for i in range(lo, hi):
+        if keys[i] != NO_KEY:
+            n += 1
+            if n >= limit:
+                break
+    return n
+
+
+def _context_before(keys: list[int], at: int) -> list[int]:
+    """Key hashes of the last ``BLOCK - 1`` meaningful lines before ``keys[at]``."""
+    lo = at - 3 * BLOCK
+    out = [k for k in keys[max(lo, 0):at] if k != NO_KEY]  # usually enough, in one C-speed pass
+    if len(out) < BLOCK - 1 and lo > 0:
+        out = [k for k in keys[:at] if k != NO_KEY]
+    return out[-(BLOCK - 1):]
+
+
+def _context_after(keys: list[int], at: int) -> list[int]:
+    """Key hashes of the first ``BLOCK - 1`` meaningful lines from ``keys[at]`` on."""
+    hi = at + 3 * BLOCK
+    out = [k for k in keys[at:hi] if k != NO_KEY]
+    if len(out) < BLOCK - 1 and hi < len(keys):
+        out = [k for k in keys[at:] if k != NO_KEY]
+    return out[:BLOCK - 1]
+
+
+def duplicated_lines(include: list[int], labels: L.CommitLabels, tree: TreeWindows | None) -> dict[int, int]:
+    """Added lines in duplicate blocks, per file of one commit (``include``: the labelled files' indices).
+
+    ``tree`` is the index of the tree at the parent, read before the commit is applied (``None``: repeats
+    within the commit only).
+    """
+    runs = []  # (file, hunk, positions of the candidate lines, their windows)
+    local: Counter[int] = Counter()
+    for fi in include:
+        for hi, (akeys, alab) in enumerate(zip(labels.keys_added[fi], labels.added[fi])):
+            if len(akeys) < BLOCK:
+                continue
+            seq = [j for j, (k, lab) in enumerate(zip(akeys, alab))
+                   if k is not None and lab != L.MOVED and lab != L.NO_OP]
+            if len(seq) < BLOCK:
+                continue
+            wins = windows([hash(akeys[j]) for j in seq])
+            runs.append((fi, hi, seq, wins))
+            local.update(wins)
+    if not runs:
+        return {}
+    deleted: Counter[int] | None = None
+    dup: dict[int, set[tuple[int, int]]] = {}
+    for fi, hi, seq, wins in runs:
+        for s, w in enumerate(wins):
+            if local[w] < 2:
+                in_tree = tree.count(w) if tree is not None else 0
+                if not in_tree:
+                    continue
+                if deleted is None:
+                    deleted = _deleted_windows(include, labels)
+                if in_tree <= deleted[w]:
+                    continue
+            dup.setdefault(fi, set()).update((hi, j) for j in seq[s:s + BLOCK])
+    return {fi: len(v) for fi, v in dup.items()}
+
+
+def _deleted_windows(include: list[int], labels: L.CommitLabels) -> Counter[int]:
+    """Windows whose lines the commit all removes (per hunk, over the removed meaningful lines)."""
+    out: Counter[int] = Counter()
+    for fi in include:
+        for rkeys in labels.keys_removed[fi]:
+            if len(rkeys) >= BLOCK:
+                out.update(windows([hash(k) for k in rkeys if k is not None]))
+    return out

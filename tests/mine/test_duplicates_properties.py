@@ -1,0 +1,161 @@
+"""Property: the duplicate-block index, kept hunk by hunk, equals the windows recomputed from the tree.
+
+Random histories (commits on main and on feature branches merged back with --no-ff; files created, edited,
+renamed, copied, deleted, some of them vendored; read with and without copy detection) are drawn from a small
+vocabulary, so that 5-line windows repeat within and across files. After every first-parent commit the tracker's index
+(:class:`churnlab.mine.duplicates.TreeWindows`) must hold exactly the windows of the checked-out tree: every run
+of 5 consecutive meaningful lines (by key) of each text file that is not excluded, counted with multiplicity.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+import polars as pl
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from churnlab.git import BlobReader, stream_git
+from churnlab.mine import lines as L
+from churnlab.mine import mine
+from churnlab.mine.duplicates import NO_KEY, key_hash, windows
+from churnlab.mine.provenance import MergeTrees, Tracker, merge_tree_args
+
+SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
+                    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+# few distinct lines: windows repeat; blank and keyword lines are skipped by windows; the last two have the
+# keys of the first two (lines compare by key)
+VOCAB = ["alpha = load(1)", "beta = alpha + 2", "gamma(beta)", "delta = [gamma, beta]", "print(delta)",
+         "", "else:", "    return None", "    alpha = load(1)", "beta  =  alpha + 2"]
+
+
+def _edit(repo, data, prefix: str, counter) -> None:
+    files = sorted(str(p.relative_to(repo.path)) for p in repo.path.rglob(f"{prefix}*")
+                   if p.is_file() and ".git" not in p.parts)
+
+    def fresh(n: int) -> list[str]:
+        return [data.draw(st.sampled_from(VOCAB)) for _ in range(n)]
+
+    action = data.draw(st.sampled_from(["create", "insert", "insert", "delete", "replace", "rename", "remove",
+                                        "copy"]) if files else st.just("create"))
+    if action == "create":
+        folder = data.draw(st.sampled_from(["", "", "vendor/"]))
+        repo.write(f"{folder}{prefix}{next(counter)}.py", fresh(data.draw(st.integers(1, 14))))
+        return
+    name = data.draw(st.sampled_from(files))
+    text = repo.read(name)
+    at = data.draw(st.integers(0, len(text)))
+    span = data.draw(st.integers(1, 7))
+    if action == "insert":
+        text[at:at] = fresh(span)
+    elif action == "delete":
+        del text[at:at + span]
+    elif action == "replace":
+        text[at:at + span] = fresh(span)
+    elif action == "rename":
+        repo.remove(name)
+        repo.write(f"{prefix}{next(counter)}.py", text)
+        return
+    elif action == "remove":
+        repo.remove(name)
+        return
+    else:  # copy the file, both edited a little (git -C pairs a copy with a source changed in the commit)
+        repo.write(f"{prefix}{next(counter)}.py", [*text[:at], *fresh(1), *text[at:]])
+        text.append(data.draw(st.sampled_from(VOCAB)))
+    repo.write(name, text)
+
+
+def build(repo, data) -> None:
+    counter = itertools.count()
+    repo.write("m_base.py", VOCAB[:5])
+    repo.commit(0)
+    day = 0.0
+    for feature in range(data.draw(st.integers(2, 8))):
+        day += 1
+        if data.draw(st.booleans()):
+            for _ in range(data.draw(st.integers(1, 3))):
+                _edit(repo, data, "m_", counter)
+            repo.commit(day)
+            continue
+        repo.checkout("-b", f"feature{feature}")
+        for _ in range(data.draw(st.integers(1, 2))):
+            _edit(repo, data, f"f{feature}_", counter)
+            day += 0.5
+            repo.commit(day)
+        repo.checkout("main")
+        if data.draw(st.booleans()):
+            _edit(repo, data, "m_", counter)
+            day += 0.5
+            repo.commit(day)
+        day += 0.5
+        repo.merge(f"feature{feature}", day)
+
+
+def tree_windows(repo, sha: str, excluded: set[str]) -> Counter:
+    """The reference: windows of every included text file of ``sha``, read from git."""
+    out: Counter = Counter()
+    for name in repo.git("ls-tree", "-r", "--name-only", sha).split():
+        if name in excluded:
+            continue
+        raw = [ln.encode() for ln in repo.git("show", f"{sha}:{name}").splitlines()]
+        out.update(windows([k for k in map(key_hash, raw) if k != NO_KEY]))
+    return out
+
+
+def _check(repo, *, first_parent: bool, find_copies: bool = False, merge_trees: bool = False) -> int:
+    """Feed the patch stream; after every chain commit the index must hold the checked-out tree's windows.
+
+    ``merge_trees``: the default mode's own reading (merges without patches, from tree diffs and blobs).
+    """
+    result = mine(repo.path, name="prop", salt="property-salt", first_parent=first_parent, tables=["commits"])
+    commits = result.tables["commits"]
+    fc = result.tables["file_changes"]
+    excluded = set(fc.filter(pl.col("is_vendored") | pl.col("is_generated") | pl.col("is_lock"))["path"])
+    git_dir = repo.path / ".git"
+    merges = (MergeTrees(stream_git(merge_tree_args(result.head), git_dir=git_dir), BlobReader(git_dir))
+              if merge_trees else None)
+    tracker = Tracker(commits, excluded, first_parent=first_parent, moves_churn=False, bulk_lines=5000,
+                      sample_days=30, merges=merges)
+    chain = set(commits.filter("on_first_parent")["sha"])
+    checked = 0
+    args = L.log_args(result.head, first_parent=first_parent, find_copies=find_copies, merge_patches=not merge_trees)
+    for record in L.records(stream_git(args, git_dir=git_dir)):
+        tracker.feed(record)
+        sha = record[:40].decode()
+        if sha in chain:
+            assert tracker.trees.held() == dict(tree_windows(repo, sha, excluded)), sha
+            checked += 1
+    if merges is not None:
+        merges.close()
+    return checked
+
+
+@SETTINGS
+@given(data=st.data())
+def test_index_equals_the_tree_after_every_chain_commit(tmp_path_factory, scenario_repo_class, data):
+    repo = scenario_repo_class(tmp_path_factory.mktemp("dup") / "repo")
+    build(repo, data)
+    assert _check(repo, first_parent=False, find_copies=data.draw(st.booleans()),
+                  merge_trees=data.draw(st.booleans())) >= 3
+
+
+def test_index_equals_the_tree_in_first_parent_mode(tmp_path, scenario_repo_class):
+    # one fixed history of the same kind, read with --first-parent (merges against their first parent)
+    repo = scenario_repo_class(tmp_path / "repo")
+    repo.write("m_a.py", [*VOCAB[:5], "", *VOCAB[:5]])
+    repo.commit(0)
+    repo.checkout("-b", "feature")
+    repo.write("f_b.py", [*VOCAB[2:5], *VOCAB[:5]])
+    repo.write("m_a.py", [*VOCAB[:5], "", "gamma(beta)", *VOCAB[:5]])
+    repo.commit(1)
+    repo.checkout("main")
+    repo.write("vendor/m_v.py", VOCAB[:5])
+    repo.write("m_c.py", VOCAB[:5])
+    repo.commit(2)
+    repo.merge("feature", 3)
+    repo.remove("m_c.py")
+    repo.commit(4)
+    assert _check(repo, first_parent=True) == 4
