@@ -29,9 +29,10 @@ to its numstat line counts.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from difflib import SequenceMatcher
+from operator import itemgetter
 
 from .normalize import MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
 from .patches import _fingerprints, _File  # one fingerprint definition, shared with the revert stage
@@ -50,6 +51,7 @@ _PAIR_WINDOW = 2  # unequal hunks: compare each removed line with the added line
 _PAIR_MIN_RATIO = 0.5
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_CONTENT = itemgetter(slice(1, None))  # a patch line without its "-"/"+" marker, sliced in C
 _ESCAPES = {ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12, ord("r"): 13,
             ord('"'): 34, ord("\\"): 92}
 
@@ -152,11 +154,11 @@ def parse_record(record: bytes) -> tuple[str, list[FileDiff]]:
             o_start, o_count, n_start, n_count = m.groups()
             oc = 1 if o_count is None else int(o_count)
             nc = 1 if n_count is None else int(n_count)
-            removed = [x[1:] for x in lines[i:i + oc]]
+            removed = list(map(_CONTENT, lines[i:i + oc])) if oc else []
             i += oc
             if i < n and lines[i][:1] == b"\\":
                 i += 1
-            added = [x[1:] for x in lines[i:i + nc]]
+            added = list(map(_CONTENT, lines[i:i + nc])) if nc else []
             i += nc
             if i < n and lines[i][:1] == b"\\":
                 i += 1
@@ -244,21 +246,19 @@ def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
     for fi in include:
         rl, al, rk, ak = [], [], [], []
         for hi, h in enumerate(files[fi].hunks):
-            rkeys = [line_key(x) for x in h[4]]
-            akeys = [line_key(x) for x in h[5]]
+            rkeys = list(map(line_key, h[4]))
+            akeys = list(map(line_key, h[5]))
             rlab = [NO_OP if k is None else -1 for k in rkeys]
             alab = [NO_OP if k is None else -1 for k in akeys]
-            _whitespace_edits(rkeys, akeys, rlab, alab)
-            for j, k in enumerate(rkeys):
-                if k is not None:
-                    meaningful += 1
-                    if rlab[j] < 0:
-                        rem_at[k].append((fi, hi, j))
-            for j, k in enumerate(akeys):
-                if k is not None:
-                    meaningful += 1
-                    if alab[j] < 0:
-                        add_at[k].append((fi, hi, j))
+            meaningful += len(rkeys) - rkeys.count(None) + len(akeys) - akeys.count(None)
+            if rkeys and akeys:
+                _whitespace_edits(rkeys, akeys, rlab, alab)
+            for j, lab in enumerate(rlab):
+                if lab < 0:
+                    rem_at[rkeys[j]].append((fi, hi, j))
+            for j, lab in enumerate(alab):
+                if lab < 0:
+                    add_at[akeys[j]].append((fi, hi, j))
             rl.append(rlab)
             al.append(alab)
             rk.append(rkeys)
@@ -270,30 +270,30 @@ def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
     _pairs(out, include, files)
     for fi in include:
         for labels in out.removed[fi]:
-            for j, lab in enumerate(labels):
-                if lab < 0:
-                    labels[j] = DELETED
+            if -1 in labels:
+                labels[:] = [DELETED if lab < 0 else lab for lab in labels]
         for labels in out.added[fi]:
-            for j, lab in enumerate(labels):
-                if lab < 0:
-                    labels[j] = ADDED
+            if -1 in labels:
+                labels[:] = [ADDED if lab < 0 else lab for lab in labels]
     _duplicate_blocks(out, include)
     return out
 
 
 def _whitespace_edits(rkeys: list, akeys: list, rlab: list[int], alab: list[int]) -> None:
     """Within one hunk, a key both removed and added is a whitespace-only edit: no_op on both sides."""
-    if not rkeys or not akeys:
+    rbare = [None if k is None else k.replace(" ", "") for k in rkeys]
+    abare = [None if k is None else k.replace(" ", "") for k in akeys]
+    common = set(rbare).intersection(abare)
+    common.discard(None)
+    if not common:  # the usual case: no line of the hunk is only re-spaced
         return
     removed: dict[str, list[int]] = defaultdict(list)
-    for j, k in enumerate(rkeys):
-        if k is not None:
-            removed[k.replace(" ", "")].append(j)
-    if not removed:
-        return
-    for j, k in enumerate(akeys):
-        if k is not None:
-            spots = removed.get(k.replace(" ", ""))
+    for j, k in enumerate(rbare):
+        if k in common:
+            removed[k].append(j)
+    for j, k in enumerate(abare):
+        if k in common:
+            spots = removed.get(k)
             if spots:
                 rlab[spots.pop(0)] = NO_OP
                 alab[j] = NO_OP
@@ -358,10 +358,10 @@ def _pairs(out: CommitLabels, include: list[int], files: list[FileDiff]) -> None
     for fi in include:
         for hi in range(len(files[fi].hunks)):
             rlab, alab = out.removed[fi][hi], out.added[fi][hi]
+            if -1 not in rlab or -1 not in alab:  # labels are -1 (not yet labelled) or a label >= 0
+                continue
             rj = [j for j, lab in enumerate(rlab) if lab < 0]
             aj = [j for j, lab in enumerate(alab) if lab < 0]
-            if not rj or not aj:
-                continue
             rkeys, akeys = out.keys_removed[fi][hi], out.keys_added[fi][hi]
             for j, k, subst, ntok in _pair_hunk(rj, aj, rkeys, akeys):
                 found.append((fi, hi, j, k, subst, ntok))
@@ -396,12 +396,16 @@ def _pair_hunk(rj: list[int], aj: list[int], rkeys: list, akeys: list):
             centre = idx * n_a // n_r
             window = range(max(0, centre - _PAIR_WINDOW), min(n_a, centre + _PAIR_WINDOW + 1))
         rt = tokens(rkeys[j])
+        first, final = rt[0], rt[-1]  # a key has an alphanumeric character, so at least one token
         best = None
         for pos in window:
             k = aj[pos]
             if k <= last:
                 continue
-            found = _compare(rt, tokens(akeys[k]))
+            at = tokens(akeys[k])
+            if at[0] != first and at[-1] != final:  # neither end in common: similarity 0 (see _compare)
+                continue
+            found = _compare(rt, at)
             if found[0] >= _PAIR_MIN_RATIO and (best is None or found[0] > best[0][0]):
                 best = (found, k)
         if best is None:
@@ -449,22 +453,33 @@ def _duplicate_blocks(out: CommitLabels, include: list[int]) -> None:
 
     Moved lines are left out (a moved block is not a duplicate); the parent tree is not searched.
     """
-    candidates = sum(len(alab) - alab.count(MOVED) - alab.count(NO_OP) for fi in include for alab in out.added[fi])
-    if candidates < 2 * DUPLICATE_BLOCK_LINES:  # a repeated block needs two runs of 5 lines
-        return
-    windows: dict[tuple, list[tuple[int, int, int]]] = defaultdict(list)
+    # the added lines that count, per hunk: meaningful, not moved, not one side of a whitespace edit
+    seqs = []  # (file, hunk, positions, keys)
+    seen: Counter[str] = Counter()
     for fi in include:
         for hi, (akeys, alab) in enumerate(zip(out.keys_added[fi], out.added[fi])):
-            seq = [j for j, (k, lab) in enumerate(zip(akeys, alab)) if k is not None and lab != MOVED and lab != NO_OP]
-            for s in range(len(seq) - DUPLICATE_BLOCK_LINES + 1):
-                win = seq[s:s + DUPLICATE_BLOCK_LINES]
-                windows[tuple(akeys[j] for j in win)].append((fi, hi, s))
+            if len(akeys) < DUPLICATE_BLOCK_LINES:
+                continue
+            seq = [j for j, lab in enumerate(alab) if lab != MOVED and lab != NO_OP]  # no-op: key is None
+            if len(seq) >= DUPLICATE_BLOCK_LINES:
+                keys = [akeys[j] for j in seq]
+                seqs.append((fi, hi, seq, keys))
+                seen.update(keys)
+    if not seqs:
+        return
+    # a window seen twice has each of its lines' keys at least twice: only windows of such lines are indexed
+    windows: dict[tuple, list[tuple[int, int, list[int], int]]] = defaultdict(list)
+    for fi, hi, seq, keys in seqs:
+        run = 0  # consecutive lines ending here whose key repeats
+        for s, k in enumerate(keys):
+            run = run + 1 if seen[k] > 1 else 0
+            if run >= DUPLICATE_BLOCK_LINES:
+                start = s - DUPLICATE_BLOCK_LINES + 1
+                windows[tuple(keys[start:s + 1])].append((fi, hi, seq, start))
     dup: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    for key, locs in windows.items():
+    for locs in windows.values():
         if len(locs) < 2:
             continue
-        for fi, hi, s in locs:
-            akeys, alab = out.keys_added[fi][hi], out.added[fi][hi]
-            seq = [j for j, (k, lab) in enumerate(zip(akeys, alab)) if k is not None and lab != MOVED and lab != NO_OP]
-            dup[fi].update((hi, j) for j in seq[s:s + DUPLICATE_BLOCK_LINES])
+        for fi, hi, seq, start in locs:
+            dup[fi].update((hi, j) for j in seq[start:start + DUPLICATE_BLOCK_LINES])
     out.duplicated = {fi: len(v) for fi, v in dup.items()}
