@@ -28,10 +28,12 @@ to its numstat line counts.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from difflib import SequenceMatcher
+from itertools import chain
 from operator import itemgetter
 
 from .normalize import MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
@@ -52,6 +54,7 @@ _PAIR_MIN_RATIO = 0.5
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _CONTENT = itemgetter(slice(1, None))  # a patch line without its "-"/"+" marker, sliced in C
+_REMOVED, _ADDED = itemgetter(4), itemgetter(5)  # a hunk's removed and added lines
 _ESCAPES = {ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12, ord("r"): 13,
             ord('"'): 34, ord("\\"): 92}
 
@@ -203,13 +206,14 @@ def patch_fingerprints(files: list[FileDiff]) -> tuple[str | None, str | None, i
     """
     return _fingerprints([_File(fd.old_path or b"", fd.new_path or b"", fd.old_mode, fd.new_mode,
                                 fd.old_blob, fd.new_blob, fd.binary,
-                                [x for h in fd.hunks for x in h[4]], [x for h in fd.hunks for x in h[5]])
+                                list(chain.from_iterable(map(_REMOVED, fd.hunks))),
+                                list(chain.from_iterable(map(_ADDED, fd.hunks))))
                           for fd in files])
 
 
 def is_minified(fd: FileDiff) -> bool:
     """Content heuristic for minified or generated text: an added line of 1,000 characters or more."""
-    return any(len(x) >= MINIFIED_LINE_CHARS for h in fd.hunks for x in h[5])
+    return any(h[5] and max(map(len, h[5])) >= MINIFIED_LINE_CHARS for h in fd.hunks)
 
 
 class CommitLabels:
@@ -240,33 +244,38 @@ class CommitLabels:
 def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
     """Label every changed line of the files ``include`` (indices into ``files``) of one commit."""
     out = CommitLabels()
-    rem_at: dict[str, list[tuple[int, int, int]]] = defaultdict(list)  # key -> (file, hunk, line)
-    add_at: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     meaningful = 0
+    free_removed: set[str | None] = set()  # keys of lines not yet labelled (None creeps in; never looked up)
+    free_added: list[str | None] = []
     for fi in include:
         rl, al, rk, ak = [], [], [], []
-        for hi, h in enumerate(files[fi].hunks):
+        for h in files[fi].hunks:
             rkeys = list(map(line_key, h[4]))
             akeys = list(map(line_key, h[5]))
-            rlab = [NO_OP if k is None else -1 for k in rkeys]
-            alab = [NO_OP if k is None else -1 for k in akeys]
+            rlab = [NO_OP if k is None else -1 for k in rkeys] if None in rkeys else [-1] * len(rkeys)
+            alab = [NO_OP if k is None else -1 for k in akeys] if None in akeys else [-1] * len(akeys)
             meaningful += len(rkeys) - rkeys.count(None) + len(akeys) - akeys.count(None)
-            if rkeys and akeys:
-                _whitespace_edits(rkeys, akeys, rlab, alab)
-            for j, lab in enumerate(rlab):
-                if lab < 0:
-                    rem_at[rkeys[j]].append((fi, hi, j))
-            for j, lab in enumerate(alab):
-                if lab < 0:
-                    add_at[akeys[j]].append((fi, hi, j))
+            if rkeys and akeys and _whitespace_edits(rkeys, akeys, rlab, alab):
+                free_removed.update(k for k, lab in zip(rkeys, rlab) if lab < 0)
+                free_added.extend(k for k, lab in zip(akeys, alab) if lab < 0)
+            else:
+                free_removed.update(rkeys)
+                free_added.extend(akeys)
             rl.append(rlab)
             al.append(alab)
             rk.append(rkeys)
             ak.append(akeys)
         out.removed[fi], out.added[fi], out.keys_removed[fi], out.keys_added[fi] = rl, al, rk, ak
     out.meaningful = meaningful
-    _moves(out, rem_at, add_at)
-    _copies(out, rem_at, add_at)
+    # Moves need a key both removed and added, copies a key added twice: only such keys need their places.
+    counts = Counter(free_added)
+    wanted = free_removed.intersection(counts)
+    wanted.update(k for k, n in counts.items() if n > 1)
+    wanted.discard(None)
+    if wanted:
+        rem_at, add_at = _places(out, include, wanted)
+        _moves(out, rem_at, add_at)
+        _copies(out, rem_at, add_at)
     _pairs(out, include, files)
     for fi in include:
         for labels in out.removed[fi]:
@@ -279,14 +288,33 @@ def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
     return out
 
 
-def _whitespace_edits(rkeys: list, akeys: list, rlab: list[int], alab: list[int]) -> None:
-    """Within one hunk, a key both removed and added is a whitespace-only edit: no_op on both sides."""
+def _places(out: CommitLabels, include: list[int], wanted: set[str]) -> tuple[dict, dict]:
+    """``key -> [(file, hunk, line)]`` of the unlabelled removed and added lines whose key is ``wanted``."""
+    rem_at: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    add_at: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for fi in include:
+        for at, labels, keys in ((rem_at, out.removed[fi], out.keys_removed[fi]),
+                                 (add_at, out.added[fi], out.keys_added[fi])):
+            for hi, (hkeys, hlab) in enumerate(zip(keys, labels)):
+                if wanted.isdisjoint(hkeys):
+                    continue
+                for j, k in enumerate(hkeys):
+                    if k in wanted and hlab[j] < 0:
+                        at[k].append((fi, hi, j))
+    return rem_at, add_at
+
+
+def _whitespace_edits(rkeys: list, akeys: list, rlab: list[int], alab: list[int]) -> bool:
+    """Within one hunk, a key both removed and added is a whitespace-only edit: no_op on both sides.
+
+    Returns whether any line was labelled.
+    """
     rbare = [None if k is None else k.replace(" ", "") for k in rkeys]
     abare = [None if k is None else k.replace(" ", "") for k in akeys]
     common = set(rbare).intersection(abare)
     common.discard(None)
     if not common:  # the usual case: no line of the hunk is only re-spaced
-        return
+        return False
     removed: dict[str, list[int]] = defaultdict(list)
     for j, k in enumerate(rbare):
         if k in common:
@@ -297,6 +325,7 @@ def _whitespace_edits(rkeys: list, akeys: list, rlab: list[int], alab: list[int]
             if spots:
                 rlab[spots.pop(0)] = NO_OP
                 alab[j] = NO_OP
+    return True
 
 
 def _moves(out: CommitLabels, rem_at: dict, add_at: dict) -> None:
@@ -420,32 +449,41 @@ def _compare(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, tuple, int]
 
     Common prefix and suffix first; a short differing middle is aligned again (two small edits in one line).
     """
-    n = min(len(a), len(b))
+    la, lb = len(a), len(b)
+    n = la if la < lb else lb
     p = 0
     while p < n and a[p] == b[p]:
         p += 1
     q = 0
-    while q < n - p and a[-1 - q] == b[-1 - q]:
+    while q < n - p and a[la - 1 - q] == b[lb - 1 - q]:
         q += 1
     if not p and not q:  # neither end in common: not an edit of the same line
-        return 0.0, (), max(len(a), len(b))
-    am, bm = a[p:len(a) - q], b[p:len(b) - q]
+        return 0.0, (), max(la, lb)
+    am, bm = a[p:la - q], b[p:lb - q]
+    lam, lbm = la - q - p, lb - q - p
     common = p + q
-    total = len(a) + len(b)
+    total = la + lb
     # Realign the middle only where it can matter: the pair could still reach the pairing threshold and be
     # an update (within 3 tokens), yet prefix and suffix alone leave more than 3 tokens changed.
-    if (am and bm and max(len(am), len(bm)) > UPDATE_MAX_TOKENS and abs(len(am) - len(bm)) <= UPDATE_MAX_TOKENS
-            and len(am) <= 16 and 2 * (common + min(len(am), len(bm))) >= _PAIR_MIN_RATIO * total):
-        subst, ntok = [], 0
-        for tag, i1, i2, j1, j2 in SequenceMatcher(None, am, bm, autojunk=False).get_opcodes():
-            if tag == "equal":
-                common += i2 - i1
-            else:
-                subst.append((am[i1:i2], bm[j1:j2]))
-                ntok += max(i2 - i1, j2 - j1)
-        return 2 * common / total, tuple(subst), ntok
-    subst_t = ((am, bm),) if am or bm else ()
-    return 2 * common / (total or 1), subst_t, max(len(am), len(bm))
+    if (lam and lbm and max(lam, lbm) > UPDATE_MAX_TOKENS and abs(lam - lbm) <= UPDATE_MAX_TOKENS
+            and lam <= 16 and 2 * (common + min(lam, lbm)) >= _PAIR_MIN_RATIO * total):
+        equal, subst, ntok = _realign(am, bm)
+        return 2 * (common + equal) / total, subst, ntok
+    subst_t = ((am, bm),) if lam or lbm else ()
+    return 2 * common / (total or 1), subst_t, max(lam, lbm)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _realign(am: tuple[str, ...], bm: tuple[str, ...]) -> tuple[int, tuple, int]:
+    """``(tokens equal, substitution, tokens changed)`` of two short middles (cached: a find/replace repeats)."""
+    equal, subst, ntok = 0, [], 0
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, am, bm, autojunk=False).get_opcodes():
+        if tag == "equal":
+            equal += i2 - i1
+        else:
+            subst.append((am[i1:i2], bm[j1:j2]))
+            ntok += max(i2 - i1, j2 - j1)
+    return equal, tuple(subst), ntok
 
 
 def _duplicate_blocks(out: CommitLabels, include: list[int]) -> None:
