@@ -166,6 +166,8 @@ def parse_record(record: bytes) -> tuple[str, list[FileDiff]]:
             if i < n and lines[i][:1] == b"\\":
                 i += 1
             fd.hunks.append((int(o_start), oc, int(n_start), nc, removed, added))
+        elif c == b"-" or c == b"+" or c == b"s":  # ---/+++ paths, similarity index: nothing to read
+            continue
         elif ln.startswith(b"diff --git "):
             fd = FileDiff()
             files.append(fd)
@@ -417,13 +419,19 @@ def _pair_hunk(rj: list[int], aj: list[int], rkeys: list, akeys: list):
     position (a window of 5), so the cost stays linear in the hunk.
     """
     n_r, n_a = len(rj), len(aj)
+    if n_r == n_a:  # each removed line is compared with the added line at its position only
+        for j, k in zip(rj, aj):
+            rt, at = tokens(rkeys[j]), tokens(akeys[k])
+            if at[0] != rt[0] and at[-1] != rt[-1]:  # neither end in common: similarity 0 (see _compare)
+                continue
+            found = _compare(rt, at)
+            if found[0] >= _PAIR_MIN_RATIO:
+                yield j, k, found[1], found[2]
+        return
     last = -1
     for idx, j in enumerate(rj):
-        if n_r == n_a:
-            window = (idx,)
-        else:
-            centre = idx * n_a // n_r
-            window = range(max(0, centre - _PAIR_WINDOW), min(n_a, centre + _PAIR_WINDOW + 1))
+        centre = idx * n_a // n_r
+        window = range(max(0, centre - _PAIR_WINDOW), min(n_a, centre + _PAIR_WINDOW + 1))
         rt = tokens(rkeys[j])
         first, final = rt[0], rt[-1]  # a key has an alphanumeric character, so at least one token
         best = None
