@@ -42,6 +42,9 @@ def _mining_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bulk-lines", type=int, default=5000,
                    help="flag commits with more meaningful changed lines than this as bulk (default 5000)")
     p.add_argument("--survival-sample-days", type=int, default=30, help="days between survival samples (default 30)")
+    p.add_argument("--copy-paste-hours", type=int, default=0,
+                   help="also count as copy_pasted a line the same author added in another commit within this "
+                        "many hours (24: GitClear 2024; default 0, off)")
 
 
 def _mining_kwargs(args: argparse.Namespace) -> dict:
@@ -49,7 +52,7 @@ def _mining_kwargs(args: argparse.Namespace) -> dict:
                 include_identities=args.include_identities, include_messages=args.include_messages,
                 salt=args.salt, incremental=not args.full, tables=args.tables.split(",") if args.tables else None,
                 markers=args.markers, moves_churn=args.moves_churn, bulk_lines=args.bulk_lines,
-                survival_sample_days=args.survival_sample_days)
+                survival_sample_days=args.survival_sample_days, copy_paste_hours=args.copy_paste_hours)
 
 
 def _cmd_mine(args: argparse.Namespace) -> int:

@@ -51,12 +51,17 @@ class Options:
     moves_churn: bool = False
     bulk_lines: int = 5000
     survival_sample_days: int = 30
+    copy_paste_hours: int = 0  # 0: copy/paste within one commit only; 24: GitClear 2024's same-author rule
 
     def __post_init__(self) -> None:
         for name in ("bulk_lines", "survival_sample_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InputError(f"{name} must be a positive integer, got {value!r}")
+        hours = self.copy_paste_hours
+        if isinstance(hours, bool) or not isinstance(hours, int) or hours < 0:
+            raise InputError(f"copy_paste_hours must be 0 (off) or a positive number of hours such as 24, "
+                             f"got {hours!r}")
 
     def recorded(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -138,6 +143,7 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
          cache: str | os.PathLike | None = None, incremental: bool = True,
          tables: Sequence[str] | None = None, markers: str | os.PathLike | None = None,
          moves_churn: bool = False, bulk_lines: int = 5000, survival_sample_days: int = 30,
+         copy_paste_hours: int = 0,
          on_progress: Callable[[int], None] | None = None) -> MineResult:
     """Mine one repository into the ``commits`` and ``file_changes`` tables (and later stages' tables).
 
@@ -171,6 +177,9 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
         Commits with more meaningful changed lines than this are flagged ``is_bulk`` (default 5,000).
     survival_sample_days
         Days between survival samples (default 30; the head is always sampled).
+    copy_paste_hours
+        Also label ``copy_pasted`` an added line whose content the same author added in another commit within
+        the preceding this many hours of author time (24: GitClear 2024's rule; default 0, off).
 
     Examples
     --------
@@ -183,7 +192,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     options = Options(first_parent=first_parent, find_copies=find_copies,
                       include_identities=include_identities, include_messages=include_messages,
                       markers=None if markers is None else os.fspath(markers), markers_digest=registry.digest,
-                      moves_churn=moves_churn, bulk_lines=bulk_lines, survival_sample_days=survival_sample_days)
+                      moves_churn=moves_churn, bulk_lines=bulk_lines, survival_sample_days=survival_sample_days,
+                      copy_paste_hours=copy_paste_hours)
     if out is not None:
         _check_writable(Path(out))
     repo = open_repository(source, name=name, rev=rev, cache=cache)

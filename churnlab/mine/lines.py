@@ -15,6 +15,8 @@ Labels, tried in this order for each meaningful line (:func:`label_commit`):
     both lie in runs of such lines with at least 20 alphanumeric characters (git's ``--color-moved=blocks``).
 ``copy_pasted``
     an added line whose key matches no removal and is added in at least two places (files or hunks).
+    Optionally (:class:`RecentAdditions`, applied last) also an added line whose key the same author added as
+    new code in another commit within the preceding N hours of author time (GitClear 2024's 24-hour rule).
 ``find_replaced``
     a removed/added pair of one hunk whose token substitution occurs at 3 or more places in the commit.
 ``updated``
@@ -29,6 +31,7 @@ to its numstat line counts.
 from __future__ import annotations
 
 import functools
+import heapq
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -39,8 +42,8 @@ from operator import itemgetter
 from .normalize import MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
 from .patches import _fingerprints, _File  # one fingerprint definition, shared with the revert stage
 
-__all__ = ["LABELS", "CommitLabels", "FileDiff", "is_minified", "label_commit", "log_args", "parse_record",
-           "patch_fingerprints", "records"]
+__all__ = ["LABELS", "CommitLabels", "FileDiff", "RecentAdditions", "is_minified", "label_commit", "log_args",
+           "parse_record", "patch_fingerprints", "records"]
 
 LABELS = ("added", "deleted", "updated", "moved", "copy_pasted", "find_replaced", "no_op")
 ADDED, DELETED, UPDATED, MOVED, COPY_PASTED, FIND_REPLACED, NO_OP = range(7)
@@ -529,3 +532,57 @@ def _duplicate_blocks(out: CommitLabels, include: list[int]) -> None:
         for fi, hi, seq, start in locs:
             dup[fi].update((hi, j) for j in seq[start:start + DUPLICATE_BLOCK_LINES])
     out.duplicated = {fi: len(v) for fi, v in dup.items()}
+
+
+class RecentAdditions:
+    """Cross-commit copy/paste: keys of the new lines each author added in the last ``hours`` of author time.
+
+    :meth:`relabel` turns an added line (still labelled ``added``) into ``copy_pasted`` when the same author
+    added its key as new code (meaningful, not moved) in a commit read earlier whose author time is at most
+    ``hours`` before this commit's (``0 <= t - t_earlier <= hours * 3600``), then remembers this commit's new
+    lines. Commits are read parents first, so for a history whose author times follow it the rule is exact;
+    an earlier-read commit with a later author time (rebased or back-dated) is not "preceding". For each
+    author and key only the latest addition is kept, and memory is bounded by the window: additions more
+    than ``hours`` older than the newest author time read so far are dropped.
+    """
+
+    def __init__(self, hours: int) -> None:
+        self.window = hours * 3600
+        self.latest: dict[str, dict[str, int]] = {}  # author -> key -> author time of its latest addition
+        self._expiry: list[tuple[int, str, str]] = []  # min-heap of (time, author, key), for dropping
+        self._newest: int | None = None
+
+    def relabel(self, labels: CommitLabels, include: list[int], author: str, t: int) -> None:
+        """Relabel ``labels`` (one commit by ``author`` at author time ``t``, epoch seconds) and remember it."""
+        seen = self.latest.get(author)
+        if seen:
+            lo = t - self.window
+            for fi in include:
+                for alab, akeys in zip(labels.added[fi], labels.keys_added[fi]):
+                    if ADDED not in alab:
+                        continue
+                    for j, lab in enumerate(alab):
+                        if lab == ADDED:
+                            t0 = seen.get(akeys[j])  # type: ignore[arg-type]  # added lines have keys
+                            if t0 is not None and lo <= t0 <= t:
+                                alab[j] = COPY_PASTED
+        new = {k for fi in include for alab, akeys in zip(labels.added[fi], labels.keys_added[fi])
+               for k, lab in zip(akeys, alab) if lab != MOVED and lab != NO_OP}
+        if new:
+            mine = self.latest.setdefault(author, {})
+            for k in new:
+                if mine.get(k, t - 1) < t:
+                    mine[k] = t
+                    heapq.heappush(self._expiry, (t, author, k))
+        self._newest = t if self._newest is None else max(self._newest, t)
+        self._drop(self._newest - self.window)
+
+    def _drop(self, cutoff: int) -> None:
+        heap = self._expiry
+        while heap and heap[0][0] < cutoff:
+            t0, author, key = heapq.heappop(heap)
+            mine = self.latest.get(author)
+            if mine is not None and mine.get(key) == t0:  # else a later addition replaced it
+                del mine[key]
+                if not mine:
+                    del self.latest[author]

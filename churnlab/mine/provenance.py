@@ -68,7 +68,7 @@ class Tracker:
     """
 
     def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,
-                 moves_churn: bool, bulk_lines: int, sample_days: int) -> None:
+                 moves_churn: bool, bulk_lines: int, sample_days: int, copy_paste_hours: int = 0) -> None:
         self.shas: list[str] = commits["sha"].to_list()
         self.index = {s: i for i, s in enumerate(self.shas)}
         self.time: list[int] = [int(t.timestamp()) for t in commits["author_time"]]
@@ -91,6 +91,7 @@ class Tracker:
         self.first_parent = first_parent
         self.churning = _CHURNING | ({L.MOVED} if moves_churn else set())
         self.bulk_lines = bulk_lines
+        self.recent = L.RecentAdditions(copy_paste_hours) if copy_paste_hours else None
         self.sample_step = sample_days * _DAY
         self._excluded_paths = excluded_paths
         self._excl_cache: dict[bytes, bool] = {}
@@ -136,6 +137,8 @@ class Tracker:
         if not merge:
             include = [i for i, fd in enumerate(files) if self._included(fd)]
             labels = L.label_commit(files, include)
+            if self.recent is not None:
+                self.recent.relabel(labels, include, self.author[c], self.time[c])
             self._record_ops(c, files, include, labels)
         if not self.is_merge[c]:
             fwd, inv, changed = L.patch_fingerprints(files)
@@ -512,7 +515,8 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     fc = ctx.file_changes
     excluded = set(fc.filter(pl.col("is_vendored") | pl.col("is_generated") | pl.col("is_lock"))["path"].to_list())
     tracker = Tracker(ctx.commits, excluded, first_parent=opts.first_parent, moves_churn=opts.moves_churn,
-                      bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days)
+                      bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days,
+                      copy_paste_hours=opts.copy_paste_hours)
     repo = ctx.repo
     if repo.head is not None:
         args = L.log_args(repo.head, first_parent=opts.first_parent, find_copies=opts.find_copies)
