@@ -419,13 +419,17 @@ def _pair_hunk(rj: list[int], aj: list[int], rkeys: list, akeys: list):
     """Similar removed/added lines of one hunk, in order: yields (removed j, added j, substitution, tokens).
 
     Equal counts pair by position; otherwise each removed line looks at the added lines near its proportional
-    position (a window of 5), so the cost stays linear in the hunk.
+    position (a window of 5), so the cost stays linear in the hunk. A pair whose first tokens differ and whose
+    last tokens differ has similarity 0 (see :func:`_compare`) and is skipped, most of them before tokenising.
     """
     n_r, n_a = len(rj), len(aj)
     if n_r == n_a:  # each removed line is compared with the added line at its position only
         for j, k in zip(rj, aj):
-            rt, at = tokens(rkeys[j]), tokens(akeys[k])
-            if at[0] != rt[0] and at[-1] != rt[-1]:  # neither end in common: similarity 0 (see _compare)
+            rk, ak = rkeys[j], akeys[k]
+            if not _may_share_an_end(rk, ak):
+                continue
+            rt, at = tokens(rk), tokens(ak)
+            if at[0] != rt[0] and at[-1] != rt[-1]:
                 continue
             found = _compare(rt, at)
             if found[0] >= _PAIR_MIN_RATIO:
@@ -434,16 +438,20 @@ def _pair_hunk(rj: list[int], aj: list[int], rkeys: list, akeys: list):
     last = -1
     for idx, j in enumerate(rj):
         centre = idx * n_a // n_r
-        window = range(max(0, centre - _PAIR_WINDOW), min(n_a, centre + _PAIR_WINDOW + 1))
-        rt = tokens(rkeys[j])
-        first, final = rt[0], rt[-1]  # a key has an alphanumeric character, so at least one token
+        rk = rkeys[j]
+        rt = None
         best = None
-        for pos in window:
+        for pos in range(max(0, centre - _PAIR_WINDOW), min(n_a, centre + _PAIR_WINDOW + 1)):
             k = aj[pos]
             if k <= last:
                 continue
-            at = tokens(akeys[k])
-            if at[0] != first and at[-1] != final:  # neither end in common: similarity 0 (see _compare)
+            ak = akeys[k]
+            if not _may_share_an_end(rk, ak):
+                continue
+            if rt is None:
+                rt = tokens(rk)
+            at = tokens(ak)
+            if at[0] != rt[0] and at[-1] != rt[-1]:
                 continue
             found = _compare(rt, at)
             if found[0] >= _PAIR_MIN_RATIO and (best is None or found[0] > best[0][0]):
@@ -453,6 +461,16 @@ def _pair_hunk(rj: list[int], aj: list[int], rkeys: list, akeys: list):
         (_, subst, ntok), k = best
         last = k
         yield j, k, subst, ntok
+
+
+def _may_share_an_end(a: str, b: str) -> bool:
+    """False only if the keys' first tokens differ and their last tokens differ (tested on characters).
+
+    A key's first token starts at its first character unless that is (Unicode) whitespace, and likewise its
+    last token ends at its last character; keys are never empty.
+    """
+    return (a[0] == b[0] or a[-1] == b[-1] or a[0].isspace() or b[0].isspace() or a[-1].isspace()
+            or b[-1].isspace())
 
 
 def _compare(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, tuple, int]:

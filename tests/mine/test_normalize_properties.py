@@ -12,6 +12,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from churnlab.mine.lines import _may_share_an_end
 from churnlab.mine.normalize import KEYWORDS, alnum_chars, line_key, tokens
 
 SETTINGS = settings(max_examples=400, deadline=None, derandomize=True)
@@ -77,3 +78,22 @@ def test_hand_picked_lines() -> None:
     assert line_key("x = 'é'".encode()) == "x = 'é'"
     assert line_key(b"x\x00y") == "x\x00y"  # NUL is not whitespace
     assert line_key(b"caf\xe9") == "caf\ufffd"  # invalid UTF-8 is replaced
+
+
+@SETTINGS
+@given(LINES, LINES)
+def test_pairing_shortcut_never_skips_a_pair_sharing_an_end_token(raw_a: bytes, raw_b: bytes) -> None:
+    """lines._may_share_an_end, tested on characters, is False only when both end tokens differ."""
+    a, b = line_key(raw_a), line_key(raw_b)
+    if a is None or b is None:
+        return
+    ta, tb = tokens(a), tokens(b)
+    if not _may_share_an_end(a, b):
+        assert ta[0] != tb[0] and ta[-1] != tb[-1]
+    assert _may_share_an_end(a, a)
+
+
+def test_pairing_shortcut_on_unicode_whitespace() -> None:
+    # NBSP and U+001C are whitespace to tokens() but survive line_key's ASCII strip
+    assert _may_share_an_end("\xa0value = 1", "value = 2") and _may_share_an_end("x = 1\x1c", "y = 1")
+    assert not _may_share_an_end("value = 1", "other = 2")
