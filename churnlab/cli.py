@@ -45,6 +45,9 @@ def _mining_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--duplicate-blocks", choices=("tree", "commit"), default="tree",
                    help="look for repeats of added 5-line blocks in the tree at the parent and the commit (default), "
                         "or in the commit only")
+    p.add_argument("--copy-paste-hours", type=int, default=0,
+                   help="also count as copy_pasted a line the same author added in another commit within this "
+                        "many hours (24: GitClear 2024; default 0, off)")
 
 
 def _mining_kwargs(args: argparse.Namespace) -> dict:
@@ -52,7 +55,8 @@ def _mining_kwargs(args: argparse.Namespace) -> dict:
                 include_identities=args.include_identities, include_messages=args.include_messages,
                 salt=args.salt, incremental=not args.full, tables=args.tables.split(",") if args.tables else None,
                 markers=args.markers, moves_churn=args.moves_churn, bulk_lines=args.bulk_lines,
-                survival_sample_days=args.survival_sample_days, duplicate_blocks=args.duplicate_blocks)
+                 survival_sample_days=args.survival_sample_days, duplicate_blocks=args.duplicate_blocks,
+                 copy_paste_hours=args.copy_paste_hours)
 
 
 def _cmd_mine(args: argparse.Namespace) -> int:

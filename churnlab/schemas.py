@@ -127,7 +127,8 @@ LINE_OPS = Table(
         _c("deleted", pa.int64(), "meaningful lines deleted (no other label)"),
         _c("updated", pa.int64(), "lines of removed/added pairs in one hunk differing by at most 3 tokens"),
         _c("moved", pa.int64(), "lines removed and added elsewhere in the commit, in blocks of 20+ alphanumerics"),
-        _c("copy_pasted", pa.int64(), "added lines matching no removal, added in 2+ places of the commit"),
+        _c("copy_pasted", pa.int64(), "added lines matching no removal, added in 2+ places of the commit (with copy_paste_hours, "
+           "also added by the same author in another commit within that many hours)"),
         _c("find_replaced", pa.int64(), "lines of pairs whose token substitution occurs at 3+ places of the commit"),
         _c("no_op", pa.int64(), "changed lines that are not meaningful (blank, punctuation, keywords) or whitespace-only edits"),
         _c("duplicated_lines", pa.int64(), "added lines in a run of 5+ meaningful lines (compared by key) repeated "

@@ -129,7 +129,8 @@ def test_provenance_records_every_option(small, tmp_path):
     digest = prov["options"].pop("markers_digest")
     assert prov["options"] == {"first_parent": False, "find_copies": True, "include_identities": False,
                                "include_messages": False, "markers": None, "moves_churn": False,
-                               "bulk_lines": 5000, "survival_sample_days": 30, "duplicate_blocks": "tree"}
+                               "bulk_lines": 5000, "survival_sample_days": 30, "duplicate_blocks": "tree",
+                               "copy_paste_hours": 0}
     assert len(digest) == 16  # the marker registry's content, so an edited registry triggers a full re-mine
     assert SALT not in str(prov) and len(prov["salt_fingerprint"]) == 12
     assert {"churnlab_version", "git_version", "mined_at", "repo", "url", "rev"} <= prov.keys()

@@ -54,6 +54,7 @@ class Options:
     bulk_lines: int = 5000
     survival_sample_days: int = 30
     duplicate_blocks: str = "tree"  # where an added block's repeat is looked for: "tree" or "commit"
+    copy_paste_hours: int = 0  # 0: copy/paste within one commit only; 24: GitClear 2024's same-author rule
 
     def __post_init__(self) -> None:
         if self.duplicate_blocks not in DUPLICATE_BLOCKS:
@@ -63,6 +64,10 @@ class Options:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InputError(f"{name} must be a positive integer, got {value!r}")
+        hours = self.copy_paste_hours
+        if isinstance(hours, bool) or not isinstance(hours, int) or hours < 0:
+            raise InputError(f"copy_paste_hours must be 0 (off) or a positive number of hours such as 24, "
+                             f"got {hours!r}")
 
     def recorded(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -145,6 +150,7 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
          tables: Sequence[str] | None = None, markers: str | os.PathLike | None = None,
          moves_churn: bool = False, bulk_lines: int = 5000, survival_sample_days: int = 30,
          duplicate_blocks: Literal["tree", "commit"] = "tree",
+         copy_paste_hours: int = 0,
          on_progress: Callable[[int], None] | None = None) -> MineResult:
     """Mine one repository into the ``commits`` and ``file_changes`` tables (and later stages' tables).
 
@@ -182,6 +188,9 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
         Where a run of 5 added lines is looked for to flag a duplicate block: ``"tree"`` (default, the
         research spec) in the same commit or in the tree at the parent; ``"commit"`` in the same commit only
         (about 10% less CPU time for the whole mine).
+    copy_paste_hours
+        Also label ``copy_pasted`` an added line whose content the same author added in another commit within
+        the preceding this many hours of author time (24: GitClear 2024's rule; default 0, off).
 
     Examples
     --------
@@ -195,7 +204,7 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
                       include_identities=include_identities, include_messages=include_messages,
                       markers=None if markers is None else os.fspath(markers), markers_digest=registry.digest,
                       moves_churn=moves_churn, bulk_lines=bulk_lines, survival_sample_days=survival_sample_days,
-                      duplicate_blocks=duplicate_blocks)
+                      duplicate_blocks=duplicate_blocks, copy_paste_hours=copy_paste_hours)
     if out is not None:
         _check_writable(Path(out))
     repo = open_repository(source, name=name, rev=rev, cache=cache)

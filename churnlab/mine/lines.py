@@ -15,6 +15,8 @@ Labels, tried in this order for each meaningful line (:func:`label_commit`):
     both lie in runs of such lines with at least 20 alphanumeric characters (git's ``--color-moved=blocks``).
 ``copy_pasted``
     an added line whose key matches no removal and is added in at least two places (files or hunks).
+    Optionally (:class:`RecentAdditions`, applied last) also an added line whose key the same author added as
+    new code in another commit within the preceding N hours of author time (GitClear 2024's 24-hour rule).
 ``find_replaced``
     a removed/added pair of one hunk whose token substitution occurs at 3 or more places in the commit.
 ``updated``
@@ -28,16 +30,20 @@ to its numstat line counts.
 
 from __future__ import annotations
 
+import functools
+import heapq
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from difflib import SequenceMatcher
+from itertools import chain
+from operator import itemgetter
 
 from .normalize import MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
 from .patches import _fingerprints, _File  # one fingerprint definition, shared with the revert stage
 
-__all__ = ["LABELS", "CommitLabels", "FileDiff", "is_minified", "label_commit", "log_args", "parse_record",
-           "patch_fingerprints", "records"]
+__all__ = ["LABELS", "CommitLabels", "FileDiff", "RecentAdditions", "is_minified", "label_commit", "log_args",
+           "parse_record", "patch_fingerprints", "records"]
 
 LABELS = ("added", "deleted", "updated", "moved", "copy_pasted", "find_replaced", "no_op")
 ADDED, DELETED, UPDATED, MOVED, COPY_PASTED, FIND_REPLACED, NO_OP = range(7)
@@ -50,6 +56,8 @@ _PAIR_WINDOW = 2  # unequal hunks: compare each removed line with the added line
 _PAIR_MIN_RATIO = 0.5
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_CONTENT = itemgetter(slice(1, None))  # a patch line without its "-"/"+" marker, sliced in C
+_REMOVED, _ADDED = itemgetter(4), itemgetter(5)  # a hunk's removed and added lines
 _ESCAPES = {ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12, ord("r"): 13,
             ord('"'): 34, ord("\\"): 92}
 
@@ -158,15 +166,17 @@ def parse_record(record: bytes) -> tuple[str, list[FileDiff]]:
             o_start, o_count, n_start, n_count = m.groups()
             oc = 1 if o_count is None else int(o_count)
             nc = 1 if n_count is None else int(n_count)
-            removed = [x[1:] for x in lines[i:i + oc]]
+            removed = list(map(_CONTENT, lines[i:i + oc])) if oc else []
             i += oc
             if i < n and lines[i][:1] == b"\\":
                 i += 1
-            added = [x[1:] for x in lines[i:i + nc]]
+            added = list(map(_CONTENT, lines[i:i + nc])) if nc else []
             i += nc
             if i < n and lines[i][:1] == b"\\":
                 i += 1
             fd.hunks.append((int(o_start), oc, int(n_start), nc, removed, added))
+        elif c == b"-" or c == b"+" or c == b"s":  # ---/+++ paths, similarity index: nothing to read
+            continue
         elif ln.startswith(b"diff --git "):
             fd = FileDiff()
             files.append(fd)
@@ -207,13 +217,14 @@ def patch_fingerprints(files: list[FileDiff]) -> tuple[str | None, str | None, i
     """
     return _fingerprints([_File(fd.old_path or b"", fd.new_path or b"", fd.old_mode, fd.new_mode,
                                 fd.old_blob, fd.new_blob, fd.binary,
-                                [x for h in fd.hunks for x in h[4]], [x for h in fd.hunks for x in h[5]])
+                                list(chain.from_iterable(map(_REMOVED, fd.hunks))),
+                                list(chain.from_iterable(map(_ADDED, fd.hunks))))
                           for fd in files])
 
 
 def is_minified(fd: FileDiff) -> bool:
     """Content heuristic for minified or generated text: an added line of 1,000 characters or more."""
-    return any(len(x) >= MINIFIED_LINE_CHARS for h in fd.hunks for x in h[5])
+    return any(h[5] and max(map(len, h[5])) >= MINIFIED_LINE_CHARS for h in fd.hunks)
 
 
 class CommitLabels:
@@ -244,64 +255,87 @@ class CommitLabels:
 def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
     """Label every changed line of the files ``include`` (indices into ``files``) of one commit."""
     out = CommitLabels()
-    rem_at: dict[str, list[tuple[int, int, int]]] = defaultdict(list)  # key -> (file, hunk, line)
-    add_at: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     meaningful = 0
+    free_removed: set[str | None] = set()  # keys of lines not yet labelled (None creeps in; never looked up)
+    free_added: list[str | None] = []
     for fi in include:
         rl, al, rk, ak = [], [], [], []
-        for hi, h in enumerate(files[fi].hunks):
-            rkeys = [line_key(x) for x in h[4]]
-            akeys = [line_key(x) for x in h[5]]
-            rlab = [NO_OP if k is None else -1 for k in rkeys]
-            alab = [NO_OP if k is None else -1 for k in akeys]
-            _whitespace_edits(rkeys, akeys, rlab, alab)
-            for j, k in enumerate(rkeys):
-                if k is not None:
-                    meaningful += 1
-                    if rlab[j] < 0:
-                        rem_at[k].append((fi, hi, j))
-            for j, k in enumerate(akeys):
-                if k is not None:
-                    meaningful += 1
-                    if alab[j] < 0:
-                        add_at[k].append((fi, hi, j))
+        for h in files[fi].hunks:
+            rkeys = list(map(line_key, h[4]))
+            akeys = list(map(line_key, h[5]))
+            rlab = [NO_OP if k is None else -1 for k in rkeys] if None in rkeys else [-1] * len(rkeys)
+            alab = [NO_OP if k is None else -1 for k in akeys] if None in akeys else [-1] * len(akeys)
+            meaningful += len(rkeys) - rkeys.count(None) + len(akeys) - akeys.count(None)
+            if rkeys and akeys and _whitespace_edits(rkeys, akeys, rlab, alab):
+                free_removed.update(k for k, lab in zip(rkeys, rlab) if lab < 0)
+                free_added.extend(k for k, lab in zip(akeys, alab) if lab < 0)
+            else:
+                free_removed.update(rkeys)
+                free_added.extend(akeys)
             rl.append(rlab)
             al.append(alab)
             rk.append(rkeys)
             ak.append(akeys)
         out.removed[fi], out.added[fi], out.keys_removed[fi], out.keys_added[fi] = rl, al, rk, ak
     out.meaningful = meaningful
-    _moves(out, rem_at, add_at)
-    _copies(out, rem_at, add_at)
+    # Moves need a key both removed and added, copies a key added twice: only such keys need their places.
+    counts = Counter(free_added)
+    wanted = free_removed.intersection(counts)
+    wanted.update(k for k, n in counts.items() if n > 1)
+    wanted.discard(None)
+    if wanted:
+        rem_at, add_at = _places(out, include, wanted)
+        _moves(out, rem_at, add_at)
+        _copies(out, rem_at, add_at)
     _pairs(out, include, files)
     for fi in include:
         for labels in out.removed[fi]:
-            for j, lab in enumerate(labels):
-                if lab < 0:
-                    labels[j] = DELETED
+            if -1 in labels:
+                labels[:] = [DELETED if lab < 0 else lab for lab in labels]
         for labels in out.added[fi]:
-            for j, lab in enumerate(labels):
-                if lab < 0:
-                    labels[j] = ADDED
+            if -1 in labels:
+                labels[:] = [ADDED if lab < 0 else lab for lab in labels]
     return out
 
 
-def _whitespace_edits(rkeys: list, akeys: list, rlab: list[int], alab: list[int]) -> None:
-    """Within one hunk, a key both removed and added is a whitespace-only edit: no_op on both sides."""
-    if not rkeys or not akeys:
-        return
+def _places(out: CommitLabels, include: list[int], wanted: set[str]) -> tuple[dict, dict]:
+    """``key -> [(file, hunk, line)]`` of the unlabelled removed and added lines whose key is ``wanted``."""
+    rem_at: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    add_at: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for fi in include:
+        for at, labels, keys in ((rem_at, out.removed[fi], out.keys_removed[fi]),
+                                 (add_at, out.added[fi], out.keys_added[fi])):
+            for hi, (hkeys, hlab) in enumerate(zip(keys, labels)):
+                if wanted.isdisjoint(hkeys):
+                    continue
+                for j, k in enumerate(hkeys):
+                    if k in wanted and hlab[j] < 0:
+                        at[k].append((fi, hi, j))
+    return rem_at, add_at
+
+
+def _whitespace_edits(rkeys: list, akeys: list, rlab: list[int], alab: list[int]) -> bool:
+    """Within one hunk, a key both removed and added is a whitespace-only edit: no_op on both sides.
+
+    Returns whether any line was labelled.
+    """
+    rbare = [None if k is None else k.replace(" ", "") for k in rkeys]
+    abare = [None if k is None else k.replace(" ", "") for k in akeys]
+    common = set(rbare).intersection(abare)
+    common.discard(None)
+    if not common:  # the usual case: no line of the hunk is only re-spaced
+        return False
     removed: dict[str, list[int]] = defaultdict(list)
-    for j, k in enumerate(rkeys):
-        if k is not None:
-            removed[k.replace(" ", "")].append(j)
-    if not removed:
-        return
-    for j, k in enumerate(akeys):
-        if k is not None:
-            spots = removed.get(k.replace(" ", ""))
+    for j, k in enumerate(rbare):
+        if k in common:
+            removed[k].append(j)
+    for j, k in enumerate(abare):
+        if k in common:
+            spots = removed.get(k)
             if spots:
                 rlab[spots.pop(0)] = NO_OP
                 alab[j] = NO_OP
+    return True
 
 
 def _moves(out: CommitLabels, rem_at: dict, add_at: dict) -> None:
@@ -363,10 +397,10 @@ def _pairs(out: CommitLabels, include: list[int], files: list[FileDiff]) -> None
     for fi in include:
         for hi in range(len(files[fi].hunks)):
             rlab, alab = out.removed[fi][hi], out.added[fi][hi]
+            if -1 not in rlab or -1 not in alab:  # labels are -1 (not yet labelled) or a label >= 0
+                continue
             rj = [j for j, lab in enumerate(rlab) if lab < 0]
             aj = [j for j, lab in enumerate(alab) if lab < 0]
-            if not rj or not aj:
-                continue
             rkeys, akeys = out.keys_removed[fi][hi], out.keys_added[fi][hi]
             for j, k, subst, ntok in _pair_hunk(rj, aj, rkeys, akeys):
                 found.append((fi, hi, j, k, subst, ntok))
@@ -390,23 +424,41 @@ def _pair_hunk(rj: list[int], aj: list[int], rkeys: list, akeys: list):
     """Similar removed/added lines of one hunk, in order: yields (removed j, added j, substitution, tokens).
 
     Equal counts pair by position; otherwise each removed line looks at the added lines near its proportional
-    position (a window of 5), so the cost stays linear in the hunk.
+    position (a window of 5), so the cost stays linear in the hunk. A pair whose first tokens differ and whose
+    last tokens differ has similarity 0 (see :func:`_compare`) and is skipped, most of them before tokenising.
     """
     n_r, n_a = len(rj), len(aj)
+    if n_r == n_a:  # each removed line is compared with the added line at its position only
+        for j, k in zip(rj, aj):
+            rk, ak = rkeys[j], akeys[k]
+            if not _may_share_an_end(rk, ak):
+                continue
+            rt, at = tokens(rk), tokens(ak)
+            if at[0] != rt[0] and at[-1] != rt[-1]:
+                continue
+            found = _compare(rt, at)
+            if found[0] >= _PAIR_MIN_RATIO:
+                yield j, k, found[1], found[2]
+        return
     last = -1
     for idx, j in enumerate(rj):
-        if n_r == n_a:
-            window = (idx,)
-        else:
-            centre = idx * n_a // n_r
-            window = range(max(0, centre - _PAIR_WINDOW), min(n_a, centre + _PAIR_WINDOW + 1))
-        rt = tokens(rkeys[j])
+        centre = idx * n_a // n_r
+        rk = rkeys[j]
+        rt = None
         best = None
-        for pos in window:
+        for pos in range(max(0, centre - _PAIR_WINDOW), min(n_a, centre + _PAIR_WINDOW + 1)):
             k = aj[pos]
             if k <= last:
                 continue
-            found = _compare(rt, tokens(akeys[k]))
+            ak = akeys[k]
+            if not _may_share_an_end(rk, ak):
+                continue
+            if rt is None:
+                rt = tokens(rk)
+            at = tokens(ak)
+            if at[0] != rt[0] and at[-1] != rt[-1]:
+                continue
+            found = _compare(rt, at)
             if found[0] >= _PAIR_MIN_RATIO and (best is None or found[0] > best[0][0]):
                 best = (found, k)
         if best is None:
@@ -416,34 +468,107 @@ def _pair_hunk(rj: list[int], aj: list[int], rkeys: list, akeys: list):
         yield j, k, subst, ntok
 
 
+def _may_share_an_end(a: str, b: str) -> bool:
+    """False only if the keys' first tokens differ and their last tokens differ (tested on characters).
+
+    A key's first token starts at its first character unless that is (Unicode) whitespace, and likewise its
+    last token ends at its last character; keys are never empty.
+    """
+    return (a[0] == b[0] or a[-1] == b[-1] or a[0].isspace() or b[0].isspace() or a[-1].isspace()
+            or b[-1].isspace())
+
+
 def _compare(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, tuple, int]:
     """``(similarity, substitution, tokens changed)`` of two token sequences.
 
     Common prefix and suffix first; a short differing middle is aligned again (two small edits in one line).
     """
-    n = min(len(a), len(b))
+    la, lb = len(a), len(b)
+    n = la if la < lb else lb
     p = 0
     while p < n and a[p] == b[p]:
         p += 1
     q = 0
-    while q < n - p and a[-1 - q] == b[-1 - q]:
+    while q < n - p and a[la - 1 - q] == b[lb - 1 - q]:
         q += 1
     if not p and not q:  # neither end in common: not an edit of the same line
-        return 0.0, (), max(len(a), len(b))
-    am, bm = a[p:len(a) - q], b[p:len(b) - q]
+        return 0.0, (), max(la, lb)
+    am, bm = a[p:la - q], b[p:lb - q]
+    lam, lbm = la - q - p, lb - q - p
     common = p + q
-    total = len(a) + len(b)
+    total = la + lb
     # Realign the middle only where it can matter: the pair could still reach the pairing threshold and be
     # an update (within 3 tokens), yet prefix and suffix alone leave more than 3 tokens changed.
-    if (am and bm and max(len(am), len(bm)) > UPDATE_MAX_TOKENS and abs(len(am) - len(bm)) <= UPDATE_MAX_TOKENS
-            and len(am) <= 16 and 2 * (common + min(len(am), len(bm))) >= _PAIR_MIN_RATIO * total):
-        subst, ntok = [], 0
-        for tag, i1, i2, j1, j2 in SequenceMatcher(None, am, bm, autojunk=False).get_opcodes():
-            if tag == "equal":
-                common += i2 - i1
-            else:
-                subst.append((am[i1:i2], bm[j1:j2]))
-                ntok += max(i2 - i1, j2 - j1)
-        return 2 * common / total, tuple(subst), ntok
-    subst_t = ((am, bm),) if am or bm else ()
-    return 2 * common / (total or 1), subst_t, max(len(am), len(bm))
+    if (lam and lbm and max(lam, lbm) > UPDATE_MAX_TOKENS and abs(lam - lbm) <= UPDATE_MAX_TOKENS
+            and lam <= 16 and 2 * (common + min(lam, lbm)) >= _PAIR_MIN_RATIO * total):
+        equal, subst, ntok = _realign(am, bm)
+        return 2 * (common + equal) / total, subst, ntok
+    subst_t = ((am, bm),) if lam or lbm else ()
+    return 2 * common / (total or 1), subst_t, max(lam, lbm)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _realign(am: tuple[str, ...], bm: tuple[str, ...]) -> tuple[int, tuple, int]:
+    """``(tokens equal, substitution, tokens changed)`` of two short middles (cached: a find/replace repeats)."""
+    equal, subst, ntok = 0, [], 0
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, am, bm, autojunk=False).get_opcodes():
+        if tag == "equal":
+            equal += i2 - i1
+        else:
+            subst.append((am[i1:i2], bm[j1:j2]))
+            ntok += max(i2 - i1, j2 - j1)
+    return equal, tuple(subst), ntok
+
+
+class RecentAdditions:
+    """Cross-commit copy/paste: keys of the new lines each author added in the last ``hours`` of author time.
+
+    :meth:`relabel` turns an added line (still labelled ``added``) into ``copy_pasted`` when the same author
+    added its key as new code (meaningful, not moved) in a commit read earlier whose author time is at most
+    ``hours`` before this commit's (``0 <= t - t_earlier <= hours * 3600``), then remembers this commit's new
+    lines. Commits are read parents first, so for a history whose author times follow it the rule is exact;
+    an earlier-read commit with a later author time (rebased or back-dated) is not "preceding". For each
+    author and key only the latest addition is kept, and memory is bounded by the window: additions more
+    than ``hours`` older than the newest author time read so far are dropped.
+    """
+
+    def __init__(self, hours: int) -> None:
+        self.window = hours * 3600
+        self.latest: dict[str, dict[str, int]] = {}  # author -> key -> author time of its latest addition
+        self._expiry: list[tuple[int, str, str]] = []  # min-heap of (time, author, key), for dropping
+        self._newest: int | None = None
+
+    def relabel(self, labels: CommitLabels, include: list[int], author: str, t: int) -> None:
+        """Relabel ``labels`` (one commit by ``author`` at author time ``t``, epoch seconds) and remember it."""
+        seen = self.latest.get(author)
+        if seen:
+            lo = t - self.window
+            for fi in include:
+                for alab, akeys in zip(labels.added[fi], labels.keys_added[fi]):
+                    if ADDED not in alab:
+                        continue
+                    for j, lab in enumerate(alab):
+                        if lab == ADDED:
+                            t0 = seen.get(akeys[j])  # type: ignore[arg-type]  # added lines have keys
+                            if t0 is not None and lo <= t0 <= t:
+                                alab[j] = COPY_PASTED
+        new = {k for fi in include for alab, akeys in zip(labels.added[fi], labels.keys_added[fi])
+               for k, lab in zip(akeys, alab) if lab != MOVED and lab != NO_OP}
+        if new:
+            mine = self.latest.setdefault(author, {})
+            for k in new:
+                if mine.get(k, t - 1) < t:
+                    mine[k] = t
+                    heapq.heappush(self._expiry, (t, author, k))
+        self._newest = t if self._newest is None else max(self._newest, t)
+        self._drop(self._newest - self.window)
+
+    def _drop(self, cutoff: int) -> None:
+        heap = self._expiry
+        while heap and heap[0][0] < cutoff:
+            t0, author, key = heapq.heappop(heap)
+            mine = self.latest.get(author)
+            if mine is not None and mine.get(key) == t0:  # else a later addition replaced it
+                del mine[key]
+                if not mine:
+                    del self.latest[author]

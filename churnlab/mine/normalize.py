@@ -33,22 +33,37 @@ MINIFIED_LINE_CHARS = 1000
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ALNUM = re.compile(r"[^\W_]", re.UNICODE)
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
-_SPACE = re.compile(rb"\s+")
+# ASCII fast path: the start of a word that is not a keyword (bytes patterns are ASCII-only, and a word is a
+# keyword exactly when its lower case is one, so IGNORECASE against the lower-case keywords is the same test)
+_ASCII_OTHER_WORD = re.compile(
+    rb"\b(?!(?:" + b"|".join(sorted({k.lower().encode() for k in KEYWORDS})) + rb")\b)\w", re.IGNORECASE)
+_ASCII_ALNUM = re.compile(rb"[A-Za-z0-9]")
 
 
 @functools.lru_cache(maxsize=1 << 17)
 def line_key(raw: bytes) -> str | None:
-    """The matching key of a meaningful line, or ``None`` for a no-op line (blank, punctuation, keywords)."""
-    stripped = raw.strip()
-    if not stripped:
+    """The matching key of a meaningful line, or ``None`` for a no-op line (blank, punctuation, keywords).
+
+    The key is the line with leading and trailing ASCII whitespace stripped and inner runs of it collapsed to
+    one space, decoded as UTF-8 (undecodable bytes replaced). It is meaningful when it has an alphanumeric
+    character and a word that is not a keyword.
+    """
+    # bytes.split() splits on runs of ASCII whitespace and drops them at both ends: strip and collapse at once
+    joined = b" ".join(raw.split())
+    if joined.isascii():  # most lines: two searches in C, no Python loop over words
+        if _ASCII_ALNUM.search(joined) and _ASCII_OTHER_WORD.search(joined):
+            return joined.decode("ascii")
         return None
-    text = _SPACE.sub(b" ", stripped).decode("utf-8", "replace")
-    if not _ALNUM.search(text):
-        return None
-    words = _WORD.findall(text)
-    if all(w in KEYWORDS or w.lower() in KEYWORDS for w in words):
-        return None
-    return text
+    text = joined.decode("utf-8", "replace")
+    has_alnum = other_word = False
+    for word in _WORD.findall(text):  # alphanumerics are the word characters other than "_"
+        if not other_word and word not in KEYWORDS and word.lower() not in KEYWORDS:
+            other_word = True
+        if not has_alnum and word.strip("_"):
+            has_alnum = True
+        if other_word and has_alnum:
+            return text
+    return None
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -57,6 +72,7 @@ def tokens(key: str) -> tuple[str, ...]:
     return tuple(_TOKEN.findall(key))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def alnum_chars(key: str) -> int:
     """How many alphanumeric characters a key has (git's moved-block threshold counts these)."""
     return len(_ALNUM.findall(key))

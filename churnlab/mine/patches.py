@@ -125,10 +125,10 @@ def _lines_digest(lines: list[bytes]) -> bytes:
 
 def _net(f: _File) -> _File | None:
     """``f`` with removed/added cut to their net multisets; None when nothing but a reordering is left."""
-    if f.removed and f.added:
+    if f.removed and f.added and not set(f.removed).isdisjoint(f.added):  # some line on both sides
         removed, added = Counter(f.removed), Counter(f.added)
         net_removed, net_added = list((removed - added).elements()), list((added - removed).elements())
-    else:  # one side empty: already net (order does not matter, the digests sort)
+    else:  # no line on both sides: already net (order does not matter, the digests sort)
         net_removed, net_added = f.removed, f.added
     net = _File(f.old_path, f.new_path, f.old_mode, f.new_mode, f.old_blob, f.new_blob, f.binary,
                 net_removed, net_added)

@@ -79,7 +79,7 @@ class Tracker:
 
     def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,
                  moves_churn: bool, bulk_lines: int, sample_days: int, merges: MergeTrees | None = None,
-                 tree_duplicates: bool = True) -> None:
+                 tree_duplicates: bool = True, copy_paste_hours: int = 0) -> None:
         self.shas: list[str] = commits["sha"].to_list()
         self.index = {s: i for i, s in enumerate(self.shas)}
         self.time: list[int] = [int(t.timestamp()) for t in commits["author_time"]]
@@ -102,6 +102,7 @@ class Tracker:
         self.first_parent = first_parent
         self.churning = _CHURNING | ({L.MOVED} if moves_churn else set())
         self.bulk_lines = bulk_lines
+        self.recent = L.RecentAdditions(copy_paste_hours) if copy_paste_hours else None
         self.sample_step = sample_days * _DAY
         self._excluded_paths = excluded_paths
         self._excl_cache: dict[bytes, bool] = {}
@@ -152,6 +153,8 @@ class Tracker:
             include = [i for i, fd in enumerate(files) if self._included(fd)]
             labels = L.label_commit(files, include)
             labels.duplicated = duplicated_lines(include, labels, self.trees)  # the tree is still the parent's
+            if self.recent is not None:
+                self.recent.relabel(labels, include, self.author[c], self.time[c])
             self._record_ops(c, files, include, labels)
         if not self.is_merge[c]:
             fwd, inv, changed = L.patch_fingerprints(files)
@@ -767,7 +770,7 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     excluded = set(fc.filter(pl.col("is_vendored") | pl.col("is_generated") | pl.col("is_lock"))["path"].to_list())
     tracker = Tracker(ctx.commits, excluded, first_parent=opts.first_parent, moves_churn=opts.moves_churn,
                       bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days,
-                      tree_duplicates=opts.duplicate_blocks == "tree")
+                      tree_duplicates=opts.duplicate_blocks == "tree", copy_paste_hours=opts.copy_paste_hours)
     repo = ctx.repo
     if repo.head is not None:
         # default mode: merges come without patches, from their trees (first-parent mode: merges own their diff)
