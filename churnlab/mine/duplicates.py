@@ -119,6 +119,21 @@ class TreeWindows:
         """Set a whole file of the tree from its raw lines (``None``: content unknown), e.g. read from git."""
         self._put(path, None if lines is None else list(map(key_hash, lines)))
 
+    def splice(self, path: bytes, head: int, tail: int, middle: list[bytes]) -> bool:
+        """Replace the lines of ``path`` between its first ``head`` and last ``tail`` lines by ``middle``.
+
+        For a file whose versions are known as wholes (a merge's): only the lines between the common ends are
+        keyed and only the windows near them recounted. ``False`` (nothing done) when the file is not held.
+        """
+        before = self.files.get(path)
+        if before is None or head + tail > len(before):
+            return False
+        after = before[:head] + list(map(key_hash, middle)) + before[len(before) - tail:]
+        self.files[path] = after
+        if not self._excluded(path):
+            self._recount(before, after, [(head, len(before) - tail, head, len(after) - tail)])
+        return True
+
     def remove(self, path: bytes) -> None:
         """A file leaves the tree."""
         self._remove(path)

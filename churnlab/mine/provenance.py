@@ -376,8 +376,6 @@ class Tracker:
             for old_mode, new_mode, old_blob, new_blob, path in changes:
                 if new_mode == _NO_MODE or new_mode == _GITLINK:
                     tree.remove(path)
-            for path, blob, _ in todo:
-                tree.replace(path, _blob_lines(contents[blob.decode("ascii")]))
         for path, blob, old in todo:
             new = whole[path]
             if new is None:
@@ -386,6 +384,8 @@ class Tracker:
                                         _rename_sources(path, deleted) if old is None and deleted else [])
             state[path] = new
             arrived.append((path, new))
+            if tree is not None:
+                _move_tree(tree, path, old, new, contents[blob.decode("ascii")])
         if chain:
             self._merge_survival(m, left, arrived)
 
@@ -702,6 +702,19 @@ class MergeTrees:
         if closer is not None:  # stops the read-ahead thread and git
             closer()
         self.blobs.close()
+
+
+def _move_tree(tree: TreeWindows, path: bytes, old: tuple | None, new: tuple | None, content: bytes | None) -> None:
+    """Move the duplicate-block index on by one file of a chain merge: only what lies between common ends."""
+    lines = _blob_lines(content)
+    if old is not None and new is not None and lines is not None and len(lines) == len(new[1]):
+        a, b = old[1], new[1]
+        n = min(len(a), len(b))
+        head = _common(a, 0, b, 0, n)
+        tail = _common_tail(a, len(a), b, len(b), n - head)
+        if len(tree.files.get(path) or ()) == len(a) and tree.splice(path, head, tail, lines[head:len(b) - tail]):
+            return
+    tree.replace(path, lines)
 
 
 def _blob_lines(content: bytes | None) -> list[bytes] | None:
