@@ -291,19 +291,23 @@ def _attributes(repo: Repository) -> Attributes | None:
 
 
 def _first_parent_flags(commits: pl.DataFrame, head: str | None) -> pl.DataFrame:
-    parents = dict(zip(commits["sha"], commits["parents"]))
+    # plain strings, not one Series per row of the list column
+    first = dict(zip(commits["sha"].to_list(), commits["parents"].list.first().to_list()))
     chain, sha = set(), head
-    while sha is not None and sha in parents and sha not in chain:
+    while sha is not None and sha in first and sha not in chain:
         chain.add(sha)
-        ps = parents[sha]
-        sha = ps[0] if ps is not None and len(ps) else None
+        sha = first[sha]
     return commits.with_columns(on_first_parent=pl.col("sha").is_in(list(chain)))
 
 
 def _identities(commits: pl.DataFrame, salt: str, options: Options) -> pl.DataFrame:
     """Pseudonyms and bot flags; raw names, emails and messages only where the options ask for them."""
-    emails = set(commits["_email"]) | set(commits["_committer_email"])
+    emails = set(commits["_email"].unique().to_list()) | set(commits["_committer_email"].unique().to_list())
     ids = {e: pseudonymise(e, salt) for e in emails}
+    # is_bot once per identity, not once per commit (git's name and email fields hold no NUL)
+    person = pl.concat_str("_name", "_email", separator="\0")
+    people = commits.select("_name", "_email").unique()
+    bots = {f"{n}\0{e}": is_bot(n, e) for n, e in people.iter_rows()}
 
     def raw(col: str, wanted: bool) -> pl.Expr:
         return pl.col(col) if wanted else pl.lit(None, dtype=pl.String)
@@ -311,7 +315,7 @@ def _identities(commits: pl.DataFrame, salt: str, options: Options) -> pl.DataFr
     return commits.with_columns(
         author_id=pl.col("_email").replace_strict(ids, return_dtype=pl.String),
         committer_id=pl.col("_committer_email").replace_strict(ids, return_dtype=pl.String),
-        is_bot=pl.Series([is_bot(n, e) for n, e in zip(commits["_name"], commits["_email"])], dtype=pl.Boolean),
+        is_bot=person.replace_strict(bots, return_dtype=pl.Boolean) if bots else pl.lit(None, dtype=pl.Boolean),
         author_name=raw("_name", options.include_identities),
         author_email=raw("_email", options.include_identities),
         message=raw("_message", options.include_messages),
