@@ -12,6 +12,7 @@ mines everything again); the later stages replay the whole history, since their 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -89,11 +90,19 @@ class Context:
 
 @dataclass(frozen=True)
 class Stage:
-    """A pipeline stage after stage 1: the tables it produces and the function that makes them."""
+    """A pipeline stage after stage 1: the tables it produces and the function that makes them.
+
+    ``prestart`` maps a ``Context.extras`` key to a function ``start(repo, options)`` that starts work the
+    stage will need (a git stream) before stage 1 runs, so git works while stage 1's Python does. It returns
+    a context manager that :func:`mine` always exits (the stage failed, was not reached, or finished). The
+    stage pops its key from ``ctx.extras``, and starts the work itself when the key is absent (nothing was
+    started: an empty or partial repository, or a stage run on its own).
+    """
 
     name: str
     tables: tuple[str, ...]
     run: Callable[[Context], dict[str, pl.DataFrame]]
+    prestart: dict[str, Callable[[Repository, Options], contextlib.AbstractContextManager]] = field(default_factory=dict)
 
 
 BASE_TABLES = ("commits", "file_changes")
@@ -193,9 +202,14 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
         options=options.recorded(), salt_fingerprint=salt_fingerprint(salt_value),
     )
     previous = _previous(out, repo, base) if (out is not None and incremental and repo.head) else None
-    with tempfile.TemporaryDirectory(prefix="churnlab-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="churnlab-") as scratch, contextlib.ExitStack() as early:
+        extras = _prestart(repo, options, wanted, early)
+        read_dir = repo.read_dir
         commits, files, new = _read(repo, options, previous, Path(scratch), salt_value, on_progress)
-        ctx = Context(repo, options, commits, files, on_progress=on_progress)
+        if repo.read_dir != read_dir:  # objects turned out missing: the early streams read the wrong git dir
+            early.close()
+            extras = {}
+        ctx = Context(repo, options, commits, files, on_progress=on_progress, extras=extras)
         if repo.is_shallow:
             ctx.warnings.append("shallow clone: history is truncated at the shallow boundary")
         if repo.missing:
@@ -226,6 +240,18 @@ def _wanted_tables(tables: Sequence[str] | None) -> set[str]:
     if unknown:
         raise InputError(f"unknown table(s) {', '.join(unknown)}; choose from {', '.join(known)}")
     return set(tables) | set(BASE_TABLES)
+
+
+def _prestart(repo: Repository, options: Options, wanted: set[str], stack: contextlib.ExitStack) -> dict[str, Any]:
+    """Start the wanted stages' early work (:attr:`Stage.prestart`); ``stack`` closes it whatever happens."""
+    if repo.head is None or repo.is_partial:  # nothing to read, or read through a shadow dir made later
+        return {}
+    started: dict[str, Any] = {}
+    for stage in STAGES:
+        if set(stage.tables) & wanted:
+            for key, start in stage.prestart.items():
+                started[key] = stack.enter_context(start(repo, options))
+    return started
 
 
 def _check_writable(out: Path) -> None:
@@ -364,10 +390,11 @@ def _write_all(tables: dict[str, pl.DataFrame], out, repo: str, provenance: dict
 
 # The later stages, in order: line provenance first, since it leaves the patch fingerprints that the
 # revert stage uses (the revert stage streams its own when run alone). Stages import Context lazily.
-from .provenance import line_provenance  # noqa: E402
+from .provenance import PATCH_STREAM, line_provenance, start_patch_stream  # noqa: E402
 from .reverts import reverts_stage  # noqa: E402
 from .signals import signals_stage  # noqa: E402
 
-STAGES += [Stage("lines", ("line_ops", "churn", "survival"), line_provenance),
+STAGES += [Stage("lines", ("line_ops", "churn", "survival"), line_provenance,
+                 prestart={PATCH_STREAM: start_patch_stream}),
            Stage("reverts", ("reverts", "revert_flags"), reverts_stage),
            Stage("signals", ("signals", "adoption"), signals_stage)]

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import logging
 import queue
+import subprocess
 import threading
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
 
@@ -38,7 +39,8 @@ from . import lines as L
 from . import patches
 from .normalize import line_key
 
-__all__ = ["WINDOWS", "Tracker", "churn_columns", "km_median", "line_provenance"]
+__all__ = ["PATCH_STREAM", "WINDOWS", "ReadAhead", "Tracker", "churn_columns", "km_median", "line_provenance",
+           "start_patch_stream", "start_stream"]
 
 log = logging.getLogger(__name__)
 
@@ -514,10 +516,13 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     tracker = Tracker(ctx.commits, excluded, first_parent=opts.first_parent, moves_churn=opts.moves_churn,
                       bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days)
     repo = ctx.repo
+    early = ctx.extras.pop(PATCH_STREAM, None)  # started with stage 1, when mine() could
     if repo.head is not None:
-        args = L.log_args(repo.head, first_parent=opts.first_parent, find_copies=opts.find_copies)
-        for record in L.records(_read_ahead(repo.stream(args))):
-            tracker.feed(record)
+        with early or start_patch_stream(repo, opts) as stream:
+            for record in L.records(stream):
+                tracker.feed(record)
+    elif early is not None:
+        early.close()
     tracker.finish()
     if tracker.unknown_events:
         ctx.warnings.append(f"{tracker.unknown_events} text changes to files whose earlier content was binary or "
@@ -532,54 +537,118 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
             "survival": _survival_frame(tracker, repo.name)}
 
 
-def _read_ahead(chunks: Iterator[bytes], depth: int = 64) -> Iterator[bytes]:
-    """Drain ``chunks`` in a thread, so git never waits on a full pipe while Python works on a record.
+class ReadAhead:
+    """Drain ``chunks`` in a thread from the moment it is made, so git never waits on a full pipe while
+    Python works (on a record, or on stage 1 when started early: :func:`start_patch_stream`).
 
-    At most ``depth`` chunks (1 MiB each) wait in memory. An error in git reaches the consumer; a consumer
-    that stops early stops the thread, which closes the stream (and so stops git).
+    At most ``depth`` chunks (1 MiB each) wait in memory. An error in git reaches the consumer. Iterate it
+    once; ``close()`` (or leaving a ``with`` block) stops the thread and closes the stream, and ``kill`` (when
+    given) stops a git process still working, so no thread or process outlives it.
     """
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
 
-    def pump() -> None:
+    def __init__(self, chunks: Iterator[bytes], depth: int = 64, *, kill: Callable[[], None] | None = None) -> None:
+        self._chunks = chunks
+        self._kill = kill
+        self._buffer: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._finished = False
+        self._thread = threading.Thread(target=self._pump, name="churnlab-patch-stream", daemon=True)
+        self._thread.start()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _pump(self) -> None:
         try:
-            for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        buffer.put(chunk, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+            for chunk in self._chunks:
+                if not self._put(chunk):
                     break
-            item = done
+            item = _DONE
         except BaseException as exc:  # handed to the consumer, raised there
             item = exc
         finally:
-            closer = getattr(chunks, "close", None)
+            closer = getattr(self._chunks, "close", None)
             if closer is not None:
                 closer()
-        while not stop.is_set():
-            try:
-                buffer.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        self._put(item)
 
-    thread = threading.Thread(target=pump, name="churnlab-patch-stream", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = buffer.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+    def __iter__(self) -> ReadAhead:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._finished:
+            raise StopIteration
+        item = self._buffer.get()
+        if item is _DONE:
+            self.close()
+            raise StopIteration
+        if isinstance(item, BaseException):
+            self.close()
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._finished = True
+        self._stop.set()
+        if self._kill is not None:
+            self._kill()
+        self._thread.join()
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+_DONE = object()
+
+
+def _read_ahead(chunks: Iterator[bytes], depth: int = 64) -> ReadAhead:
+    return ReadAhead(chunks, depth)
+
+
+class _Process:
+    """The git process behind a stream, to stop from the consumer's thread (it starts in the reader's)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self._stopped = False
+
+    def started(self, proc: subprocess.Popen) -> None:
+        with self._lock:
+            self._proc = proc
+            if self._stopped:
+                proc.kill()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            if self._proc is not None and self._proc.poll() is None:
+                self._proc.kill()
+
+
+def start_stream(repo, args: list[str]) -> ReadAhead:
+    """Start ``git <args>`` on ``repo`` and its read-ahead thread now; close it when done (or use ``with``)."""
+    proc = _Process()
+    return ReadAhead(repo.stream(args, on_start=proc.started), kill=proc.stop)
+
+
+PATCH_STREAM = "patch_stream"  # the key of the early-started stream in Context.extras
+
+
+def start_patch_stream(repo, options) -> ReadAhead:
+    """The line stage's patch stream (:func:`churnlab.mine.lines.log_args`), started before stage 1 by
+    :func:`churnlab.mine.mine` so that git produces it while stage 1's Python works."""
+    return start_stream(repo, L.log_args(repo.head, first_parent=options.first_parent,
+                                         find_copies=options.find_copies))
 
 
 def _ops_frame(tr: Tracker, repo: str) -> pl.DataFrame:
