@@ -26,6 +26,7 @@ import logging
 import queue
 import subprocess
 import threading
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -49,6 +50,9 @@ _DAY = 86400
 _UNKNOWN = -4  # a line whose birth is unknown (its file was binary or missing before)
 _ALIGN_MAX_CELLS = 250_000  # unanchored ranges larger than this (lines x lines) are left unaligned
 _CHURNING = frozenset({L.DELETED, L.UPDATED, L.FIND_REPLACED})
+_FLUSH_ROWS = 5000  # output rows kept as Python lists before they become a frame
+_ROW = 4  # per-commit churn-table counters: meaningful, duplicated, authored, is_bulk
+_REVISED = 2 * len(WINDOWS) + 1  # per-reviser counters: self by window, others by window, all revisions
 
 
 def _quarter(epoch: int) -> int:
@@ -73,9 +77,10 @@ class Tracker:
                  moves_churn: bool, bulk_lines: int, sample_days: int) -> None:
         self.shas: list[str] = commits["sha"].to_list()
         self.index = {s: i for i, s in enumerate(self.shas)}
-        self.time: list[int] = [int(t.timestamp()) for t in commits["author_time"]]
-        self.ctime: list[int] = [int(t.timestamp()) for t in commits["committer_time"]]
-        self.author: list[str] = commits["author_id"].to_list()
+        # per-commit columns as machine integers, not Python objects: memory per commit stays small
+        self.time = array("q", commits["author_time"].dt.epoch("s").to_list())
+        self.ctime = array("q", commits["committer_time"].dt.epoch("s").to_list())
+        self.author: list[int | None] = commits["author_id"].rank("dense").to_list()  # equal ids, equal codes
         self.chain: list[bool] = commits["on_first_parent"].to_list()
         # merges by their own parents (kept in first-parent mode too): the fingerprints skip them, as --no-merges
         self.is_merge: list[bool] = [ps is not None and len(ps) > 1 for ps in commits["parents"].to_list()]
@@ -89,7 +94,7 @@ class Tracker:
                 continue
             for p in set(ps):
                 self.readers[p] += 1
-        self.qid = [_quarter(t) for t in self.time]
+        self.qid = array("q", (_quarter(t) for t in self.time))
         self.first_parent = first_parent
         self.churning = _CHURNING | ({L.MOVED} if moves_churn else set())
         self.bulk_lines = bulk_lines
@@ -101,11 +106,16 @@ class Tracker:
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
         self.deaths: Counter[tuple[int, int]] = Counter()  # (quarter, lifetime days) -> lines that left the chain
         # outputs
+        # outputs: row lists flushed into frames every _FLUSH_ROWS rows; per-commit counters in flat arrays
+        n = len(self.shas)
         self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *L.LABELS, "duplicated_lines")}
-        self.commit_rows: dict[int, list] = {}  # commit -> [meaningful, duplicated, authored, is_bulk]
-        self.revised: dict[int, list[int]] = defaultdict(lambda: [0] * (2 * len(WINDOWS) + 1))
-        self.authored_churned: dict[int, list[int]] = defaultdict(lambda: [0] * len(WINDOWS))
+        self.ops_chunks: list[pl.DataFrame] = []
+        self.has_row = bytearray(n)  # commits with a churn row (the non-merges)
+        self.commit_rows = array("q", bytes(8 * _ROW * n))  # per commit: meaningful, duplicated, authored, is_bulk
+        self.revised = array("q", bytes(8 * _REVISED * n))  # per reviser: self then others by window, then all
+        self.authored_churned = array("q", bytes(8 * len(WINDOWS) * n))  # per birth commit, by window
         self.prints: dict[str, list] = {"sha": [], "fingerprint": [], "inverse_fingerprint": [], "lines_changed": []}
+        self.print_chunks: list[pl.DataFrame] = []
         self.samples: list[tuple[int, dict[int, int]]] = []
         self.next_sample: int | None = None
         self.clock = 0
@@ -143,6 +153,8 @@ class Tracker:
             fwd, inv, changed = L.patch_fingerprints(files)
             for k, v in zip(self.prints, (sha, fwd, inv, changed)):
                 self.prints[k].append(v)
+            if len(self.prints["sha"]) >= _FLUSH_ROWS:
+                self._flush_prints()
         state = self._take(c)
         others = [self.states.get(p) or {} for p in self.parents[c][1:]]
         self._apply(c, state, files, labels, others, chain)
@@ -186,8 +198,23 @@ class Tracker:
             rows["duplicated_lines"].append(labels.duplicated.get(fi, 0))
             for alab in labels.added[fi]:  # lines that are not meaningful are labelled no_op
                 authored += len(alab) - alab.count(L.MOVED) - alab.count(L.NO_OP)
-        self.commit_rows[c] = [labels.meaningful, sum(labels.duplicated.values()), authored,
-                               labels.meaningful > self.bulk_lines]
+        self.has_row[c] = 1
+        self.commit_rows[_ROW * c: _ROW * (c + 1)] = array("q", (
+            labels.meaningful, sum(labels.duplicated.values()), authored, labels.meaningful > self.bulk_lines))
+        if len(rows["sha"]) >= _FLUSH_ROWS:
+            self._flush_ops()
+
+    def _flush_ops(self) -> None:
+        if self.ops_rows["sha"]:
+            self.ops_chunks.append(_ops_chunk(self.ops_rows))
+            for values in self.ops_rows.values():
+                values.clear()
+
+    def _flush_prints(self) -> None:
+        if self.prints["sha"]:
+            self.print_chunks.append(patches.fingerprint_frame(self.prints))
+            for values in self.prints.values():
+                values.clear()
 
     # ---- applying a diff ---------------------------------------------------------------------------------
 
@@ -316,14 +343,14 @@ class Tracker:
         """A meaningful line born as ``rec`` is deleted/updated by ``reviser`` at time ``t``."""
         b = rec >> 2
         age = t - self.time[b]
-        counts = self.revised[reviser]
-        counts[-1] += 1
-        offset = 0 if self.author[b] == self.author[reviser] else len(WINDOWS)
+        counts, at = self.revised, _REVISED * reviser
+        counts[at + _REVISED - 1] += 1
+        at += 0 if self.author[b] == self.author[reviser] else len(WINDOWS)
         for w, days in enumerate(WINDOWS):
             if age <= days * _DAY:
-                counts[offset + w] += 1
+                counts[at + w] += 1
                 if rec & 2:
-                    self.authored_churned[b][w] += 1
+                    self.authored_churned[len(WINDOWS) * b + w] += 1
 
     def _die(self, rec: int, t: int) -> None:
         b = rec >> 2
@@ -361,6 +388,8 @@ class Tracker:
             if not self.samples or self.samples[-1][0] != self.clock:
                 self.samples.append((self.clock, {k: v for k, v in self.live.items() if v}))
         self.states.clear()
+        self._flush_ops()
+        self._flush_prints()
 
     def line_counts(self) -> dict[bytes, int]:
         """Lines per text file at the chain head (for checks against the checked-out tree)."""
@@ -528,7 +557,7 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
         ctx.warnings.append(f"{tracker.unknown_events} text changes to files whose earlier content was binary or "
                             "missing: their lines' births are unknown and left out of survival")
     # The revert stage's input (churnlab.mine.patches' definition and rows), so it needs no git log of its own.
-    ctx.extras["patch_fingerprints"] = patches.fingerprint_frame(tracker.prints).sort("sha")
+    ctx.extras["patch_fingerprints"] = _concat(tracker.print_chunks, patches.fingerprint_frame(tracker.prints)).sort("sha")
     births = tracker.live_births()
     ctx.extras["live_births"] = pl.DataFrame(
         {"sha": [tracker.shas[b] for b in sorted(births)], "live_lines": [births[b] for b in sorted(births)]},
@@ -653,18 +682,33 @@ def start_patch_stream(repo, options) -> ReadAhead:
 
 def _ops_frame(tr: Tracker, repo: str) -> pl.DataFrame:
     counts = {name: pl.Int64 for name in (*L.LABELS, "duplicated_lines")}
-    df = pl.DataFrame(tr.ops_rows, schema={"sha": pl.String, "path": pl.String, **counts})
+    df = _concat(tr.ops_chunks, _ops_chunk(tr.ops_rows))
     # a type change lists one path twice (deleted, then added): one row per path
     df = df.group_by("sha", "path", maintain_order=True).agg(pl.col(list(counts)).sum())
     return df.with_columns(repo=pl.lit(repo)).sort("sha", "path")
 
 
+def _ops_chunk(rows: dict[str, list]) -> pl.DataFrame:
+    counts = {name: pl.Int64 for name in (*L.LABELS, "duplicated_lines")}
+    return pl.DataFrame(rows, schema={"sha": pl.String, "path": pl.String, **counts})
+
+
+def _concat(chunks: list[pl.DataFrame], last: pl.DataFrame) -> pl.DataFrame:
+    """The flushed chunks and the last rows, as one frame (the chunks are consumed)."""
+    frame = pl.concat([*chunks, last], rechunk=True) if chunks else last
+    chunks.clear()
+    return frame
+
+
 def _churn_frame(tr: Tracker, repo: str) -> pl.DataFrame:
     end = max(tr.time) if tr.time else 0
     cols: dict[str, list] = defaultdict(list)
-    for c, (meaningful, duplicated, authored, bulk) in tr.commit_rows.items():
-        rev = tr.revised.get(c, [0] * (2 * len(WINDOWS) + 1))
-        churned = tr.authored_churned.get(c, [0] * len(WINDOWS))
+    k = len(WINDOWS)
+    for c in (c for c, has in enumerate(tr.has_row) if has):
+        meaningful, duplicated, authored, bulk = tr.commit_rows[_ROW * c: _ROW * (c + 1)]
+        bulk = bool(bulk)
+        rev = tr.revised[_REVISED * c: _REVISED * (c + 1)]
+        churned = tr.authored_churned[k * c: k * (c + 1)]
         cols["sha"].append(tr.shas[c])
         cols["is_bulk"].append(bulk)
         cols["meaningful_lines"].append(meaningful)
