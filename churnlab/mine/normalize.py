@@ -36,7 +36,9 @@ _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _SPACE = re.compile(rb"\s+")
 
 
-@functools.lru_cache(maxsize=1 << 17)
+# Caches sized for the lines of nearby commits (a line's removal usually follows its addition closely): on
+# flask 1 << 17 and 1 << 16 entries save about 10k misses of 190k, or 0.03 s, for about 20 MB more memory.
+@functools.lru_cache(maxsize=1 << 15)
 def line_key(raw: bytes) -> str | None:
     """The matching key of a meaningful line, or ``None`` for a no-op line (blank, punctuation, keywords)."""
     stripped = raw.strip()
@@ -51,7 +53,7 @@ def line_key(raw: bytes) -> str | None:
     return text
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 14)
 def tokens(key: str) -> tuple[str, ...]:
     """Word and punctuation tokens of a line key (for update and find/replace detection)."""
     return tuple(_TOKEN.findall(key))

@@ -50,6 +50,7 @@ _DAY = 86400
 _UNKNOWN = -4  # a line whose birth is unknown (its file was binary or missing before)
 _ALIGN_MAX_CELLS = 250_000  # unanchored ranges larger than this (lines x lines) are left unaligned
 _CHURNING = frozenset({L.DELETED, L.UPDATED, L.FIND_REPLACED})
+_DEPTH = 32  # chunks of the patch stream read ahead of the line stage
 _FLUSH_ROWS = 5000  # output rows kept as Python lists before they become a frame
 _ROW = 4  # per-commit churn-table counters: meaningful, duplicated, authored, is_bulk
 _REVISED = 2 * len(WINDOWS) + 1  # per-reviser counters: self by window, others by window, all revisions
@@ -570,12 +571,13 @@ class ReadAhead:
     """Drain ``chunks`` in a thread from the moment it is made, so git never waits on a full pipe while
     Python works (on a record, or on stage 1 when started early: :func:`start_patch_stream`).
 
-    At most ``depth`` chunks (1 MiB each) wait in memory. An error in git reaches the consumer. Iterate it
+    At most ``depth`` chunks (1 MiB each) wait in memory: started before stage 1, git fills them while stage 1
+    works (32 MiB: most or all of a mid-size repository's patches, e.g. flask's 27 MB). An error in git reaches the consumer. Iterate it
     once; ``close()`` (or leaving a ``with`` block) stops the thread and closes the stream, and ``kill`` (when
     given) stops a git process still working, so no thread or process outlives it.
     """
 
-    def __init__(self, chunks: Iterator[bytes], depth: int = 64, *, kill: Callable[[], None] | None = None) -> None:
+    def __init__(self, chunks: Iterator[bytes], depth: int = _DEPTH, *, kill: Callable[[], None] | None = None) -> None:
         self._chunks = chunks
         self._kill = kill
         self._buffer: queue.Queue = queue.Queue(maxsize=depth)
@@ -639,7 +641,7 @@ class ReadAhead:
 _DONE = object()
 
 
-def _read_ahead(chunks: Iterator[bytes], depth: int = 64) -> ReadAhead:
+def _read_ahead(chunks: Iterator[bytes], depth: int = _DEPTH) -> ReadAhead:
     return ReadAhead(chunks, depth)
 
 
