@@ -317,13 +317,20 @@ def _attributes(repo: Repository) -> Attributes | None:
 
 
 def _first_parent_flags(commits: pl.DataFrame, head: str | None) -> pl.DataFrame:
-    # plain strings, not one Series per row of the list column
-    first = dict(zip(commits["sha"].to_list(), commits["parents"].list.first().to_list()))
-    chain, sha = set(), head
-    while sha is not None and sha in first and sha not in chain:
-        chain.add(sha)
-        sha = first[sha]
-    return commits.with_columns(on_first_parent=pl.col("sha").is_in(list(chain)))
+    if not commits.height:
+        return commits.with_columns(on_first_parent=pl.lit(False))
+    # row numbers, not sha strings: the walk holds a few integers per commit, whatever the history's length
+    rows = commits.select(_first=pl.col("sha")).with_row_index("_row")
+    first = (commits.select(_first=pl.col("parents").list.first())
+             .join(rows, on="_first", how="left", maintain_order="left")["_row"]
+             .cast(pl.Int64).fill_null(-1).to_list())
+    on = [False] * commits.height
+    at = commits["sha"].index_of(head) if head is not None else None
+    row = -1 if at is None else at
+    while row >= 0 and not on[row]:
+        on[row] = True
+        row = first[row]
+    return commits.with_columns(on_first_parent=pl.Series(on, dtype=pl.Boolean))
 
 
 def _identities(commits: pl.DataFrame, salt: str, options: Options) -> pl.DataFrame:

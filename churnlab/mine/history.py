@@ -100,8 +100,8 @@ def _raw_frames(hist: History) -> tuple[pl.DataFrame, pl.DataFrame]:
     hist.flush()
     if not hist.chunks:  # empty history: as the empty column lists give it
         return _commit_frame(hist.commits), _file_frame(hist.files, typed=False)
-    commits = pl.concat([c for c, _ in hist.chunks], rechunk=True)
-    files = pl.concat([f for _, f in hist.chunks], rechunk=True)
+    commits = pl.concat([c for c, _ in hist.chunks], rechunk=False)
+    files = pl.concat([f for _, f in hist.chunks], rechunk=False)
     hist.chunks.clear()
     return commits, files
 
