@@ -76,7 +76,8 @@ class Context:
     ``fingerprint`` and ``inverse_fingerprint`` (hashes of its per-file net removed and added lines, positions
     ignored; the inverse swaps the two sides, so ``Y.fingerprint == X.inverse_fingerprint`` means Y exactly
     undoes X) and ``lines_changed``, exactly as :func:`churnlab.mine.patches.read_fingerprints` gives them. ``live_births``: live lines at the head (files not excluded) by birth
-    commit (``sha``, ``live_lines``), what ``git blame`` is checked against.
+    commit (``sha``, ``live_lines``), what ``git blame`` is checked against. Before the stages run, ``extras``
+    also holds what :attr:`Stage.prestart` started (the line stage's ``patch_stream``); its stage pops it.
     """
 
     repo: Repository
