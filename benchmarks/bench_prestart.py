@@ -58,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     for variant, rs in runs.items():
         walls = [r["wall"] for r in rs]
         medians[variant] = statistics.median(walls)
+        cpu, git_cpu = (statistics.median(r[k] for r in rs) for k in ("cpu", "git_cpu"))
         print(f"| {variant} start of the patch stream | {medians[variant]:.2f} s ({min(walls):.2f}-{max(walls):.2f}) "
-              f"| {statistics.median(r['cpu'] for r in rs):.2f} s | {statistics.median(r['git_cpu'] for r in rs):.2f} s |")
+              f"| {cpu:.2f} s | {git_cpu:.2f} s |")
     print(f"\nearly / late wall: {medians['early'] / medians['late']:.2f}x over {args.repeat} runs each; load average "
           f"(1, 5, 15 min) before {', '.join(f'{x:.1f}' for x in load_before)}, "
           f"after {', '.join(f'{x:.1f}' for x in load_after)}")

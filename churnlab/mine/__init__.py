@@ -103,7 +103,8 @@ class Stage:
     name: str
     tables: tuple[str, ...]
     run: Callable[[Context], dict[str, pl.DataFrame]]
-    prestart: dict[str, Callable[[Repository, Options], contextlib.AbstractContextManager]] = field(default_factory=dict)
+    prestart: dict[str, Callable[[Repository, Options], contextlib.AbstractContextManager]] = field(
+        default_factory=dict)
 
 
 BASE_TABLES = ("commits", "file_changes")

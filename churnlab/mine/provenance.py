@@ -106,7 +106,6 @@ class Tracker:
         self.files: dict[bytes, tuple[list[int], list[int]] | None] = {}  # the chain head's state
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
         self.deaths: Counter[tuple[int, int]] = Counter()  # (quarter, lifetime days) -> lines that left the chain
-        # outputs
         # outputs: row lists flushed into frames every _FLUSH_ROWS rows; per-commit counters in flat arrays
         n = len(self.shas)
         self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *L.LABELS, "duplicated_lines")}
@@ -558,7 +557,8 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
         ctx.warnings.append(f"{tracker.unknown_events} text changes to files whose earlier content was binary or "
                             "missing: their lines' births are unknown and left out of survival")
     # The revert stage's input (churnlab.mine.patches' definition and rows), so it needs no git log of its own.
-    ctx.extras["patch_fingerprints"] = _concat(tracker.print_chunks, patches.fingerprint_frame(tracker.prints)).sort("sha")
+    prints = _concat(tracker.print_chunks, patches.fingerprint_frame(tracker.prints))
+    ctx.extras["patch_fingerprints"] = prints.sort("sha")
     births = tracker.live_births()
     ctx.extras["live_births"] = pl.DataFrame(
         {"sha": [tracker.shas[b] for b in sorted(births)], "live_lines": [births[b] for b in sorted(births)]},
@@ -572,9 +572,9 @@ class ReadAhead:
     Python works (on a record, or on stage 1 when started early: :func:`start_patch_stream`).
 
     At most ``depth`` chunks (1 MiB each) wait in memory: started before stage 1, git fills them while stage 1
-    works (32 MiB: most or all of a mid-size repository's patches, e.g. flask's 27 MB). An error in git reaches the consumer. Iterate it
-    once; ``close()`` (or leaving a ``with`` block) stops the thread and closes the stream, and ``kill`` (when
-    given) stops a git process still working, so no thread or process outlives it.
+    works (32 MiB: most or all of a mid-size repository's patches, e.g. flask's 27 MB). An error in git reaches
+    the consumer. Iterate it once; ``close()`` (or leaving a ``with`` block) stops the thread and closes the
+    stream, and ``kill`` (when given) stops a git process still working, so no thread or process outlives it.
     """
 
     def __init__(self, chunks: Iterator[bytes], depth: int = _DEPTH, *, kill: Callable[[], None] | None = None) -> None:
