@@ -13,7 +13,9 @@ Measured in one run, each as a ratio to a baseline from the same run:
 
 Usage::
 
-    python benchmarks/bench_lines.py PATH_TO_REPO [--no-theseus] [--work DIR]
+    python benchmarks/bench_lines.py PATH_TO_REPO [--no-theseus] [--memory-only] [--work DIR]
+
+``--memory-only`` runs part 3 alone (the whole mine and stage 1 alone on each case, once each).
 
 Heavy: run it once, on an otherwise idle machine if you can. Prints a markdown table.
 """
@@ -173,13 +175,26 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("repo", help="repository to benchmark (e.g. a clone of pallets/flask)")
     p.add_argument("--no-theseus", action="store_true", help="skip the git-of-theseus comparison")
+    p.add_argument("--memory-only", action="store_true", help="only the peak-memory cases (part 3)")
     p.add_argument("--work", help="scratch folder (default: a temporary one)")
     args = p.parse_args(argv)
     repo = Path(args.repo).resolve()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="bench-lines-"))
     work.mkdir(parents=True, exist_ok=True)
     rows = []
+    if not args.memory_only:
+        rows += speed_rows(repo, work, theseus=not args.no_theseus)
+    rows += memory_rows(repo, work, with_repo=args.memory_only)  # the speed part measures the repository
+    print("| measure | churnlab | baseline | ratio | target |\n|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
 
+
+def speed_rows(repo: Path, work: Path, *, theseus: bool) -> list[tuple[str, ...]]:
+    rows = []
     git_s = min(time_git_log_patch(repo) for _ in range(3))
     mined = min((mine_in_child(repo) for _ in range(3)), key=lambda r: r["seconds"])
     stage1 = min((mine_in_child(repo, stage1_only=True) for _ in range(3)), key=lambda r: r["seconds"])
@@ -190,19 +205,24 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("peak memory, whole mine", f"{mined['peak_mb']:.0f} MB", f"stage 1 alone {stage1['peak_mb']:.0f} MB",
                  "", "< 500 MB"))
 
-    if not args.no_theseus:
+    if theseus:
         weekly = mine_in_child(repo, sample_days=7)
         theseus_s = time_theseus(repo, work)
         if theseus_s is not None:
             rows.append(("survival (whole mine, weekly samples) vs git-of-theseus analyze",
                          f"{weekly['seconds']:.2f} s", f"{theseus_s:.1f} s",
                          f"{theseus_s / weekly['seconds']:.0f}x faster", ">= 50x"))
+    return rows
 
+
+def memory_rows(repo: Path, work: Path, *, with_repo: bool) -> list[tuple[str, ...]]:
+    rows = []
     # memory: the whole mine, and stage 1 alone (commits, file changes) as the baseline it builds on
     big = work / "big-generated.git"
     if not big.exists():
         fast_import(big, big_generated_file())
-    cases = [("100k-line generated file x 300 commits", big)]
+    cases = [("the repository", repo)] if with_repo else []
+    cases.append(("100k-line generated file x 300 commits", big))
     for n in (10_000, 50_000):
         path = work / f"synthetic-{n}.git"
         if not path.exists():
@@ -213,13 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((f"peak memory, {label}", f"{r['peak_mb']:.0f} MB ({r['seconds']:.1f} s)",
                      f"stage 1 alone {base['peak_mb']:.0f} MB ({base['seconds']:.1f} s)",
                      f"+{r['peak_mb'] - base['peak_mb']:.0f} MB", "< 500 MB, flat in commits"))
-
-    print("| measure | churnlab | baseline | ratio | target |\n|---|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    if not args.work:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return rows
 
 
 if __name__ == "__main__":

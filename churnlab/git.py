@@ -21,7 +21,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -119,10 +119,12 @@ def git_version() -> str:
     return run_git(["--version"]).decode().strip().removeprefix("git version ")
 
 
-def stream_git(args: Sequence[str], *, git_dir: str | os.PathLike, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+def stream_git(args: Sequence[str], *, git_dir: str | os.PathLike, chunk_size: int = 1 << 20,
+               on_start: Callable[[subprocess.Popen], None] | None = None) -> Iterator[bytes]:
     """Run a long git command and yield its stdout in chunks; raise :class:`GitError` if it fails.
 
     The error message carries git's last stderr line, so callers can recognise missing objects.
+    ``on_start`` receives the git process once it runs, so a reader in another thread can stop it.
     """
     cmd = ["git", *_READ_CONFIG, f"--git-dir={git_dir}", *args]
     with tempfile.TemporaryFile() as err:
@@ -131,6 +133,8 @@ def stream_git(args: Sequence[str], *, git_dir: str | os.PathLike, chunk_size: i
         except FileNotFoundError:
             raise GitError("git is not installed or not on PATH; install git 2.30 or newer") from None
         assert proc.stdout is not None
+        if on_start is not None:
+            on_start(proc)
         finished = False
         try:
             while chunk := proc.stdout.read(chunk_size):
@@ -239,8 +243,8 @@ class Repository:
     def git(self, args: Sequence[str], **kw) -> bytes:
         return run_git(args, git_dir=self.read_dir, **kw)
 
-    def stream(self, args: Sequence[str]) -> Iterator[bytes]:
-        return stream_git(args, git_dir=self.read_dir)
+    def stream(self, args: Sequence[str], **kw) -> Iterator[bytes]:
+        return stream_git(args, git_dir=self.read_dir, **kw)
 
     def blobs(self) -> BlobReader:
         """A reader of blob contents by id (one ``git cat-file --batch`` process)."""

@@ -360,3 +360,22 @@ def test_linked_worktree_and_subfolder(repo, tmp_path):
     assert run(tmp_path / "linked").head == head
     with pytest.raises(InputError, match="not a git repository"):
         run(repo.path / "sub")  # a folder inside a checkout is not the repository
+
+
+def test_history_flushed_every_commit_gives_the_same_tables(repo, monkeypatch):
+    # one chunk per commit: a merge's chunk has no file changes, a binary one only null line counts
+    repo.write("a.txt", "base\n")
+    repo.commit("base")
+    repo.git("checkout", "--quiet", "-b", "side")
+    repo.write("img.png", bytes(range(256)) * 4)
+    repo.commit("binary", t=60)
+    repo.git("checkout", "--quiet", "main")
+    repo.git("mv", "a.txt", "b.txt")
+    repo.commit("rename", t=120)
+    repo.merge("side", t=180)
+    whole = run(repo.path)
+    monkeypatch.setattr("churnlab.mine.history._FLUSH_COMMITS", 1)
+    chunked = run(repo.path)
+    assert whole.tables["commits"].height == 4 and whole.tables["file_changes"].height == 3
+    for table in ("commits", "file_changes"):
+        assert chunked.tables[table].equals(whole.tables[table]), table

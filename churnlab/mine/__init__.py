@@ -12,6 +12,7 @@ mines everything again); the later stages replay the whole history, since their 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -86,7 +87,8 @@ class Context:
     ``fingerprint`` and ``inverse_fingerprint`` (hashes of its per-file net removed and added lines, positions
     ignored; the inverse swaps the two sides, so ``Y.fingerprint == X.inverse_fingerprint`` means Y exactly
     undoes X) and ``lines_changed``, exactly as :func:`churnlab.mine.patches.read_fingerprints` gives them. ``live_births``: live lines at the head (files not excluded) by birth
-    commit (``sha``, ``live_lines``), what ``git blame`` is checked against.
+    commit (``sha``, ``live_lines``), what ``git blame`` is checked against. Before the stages run, ``extras``
+    also holds what :attr:`Stage.prestart` started (the line stage's ``patch_stream``); its stage pops it.
     """
 
     repo: Repository
@@ -100,11 +102,20 @@ class Context:
 
 @dataclass(frozen=True)
 class Stage:
-    """A pipeline stage after stage 1: the tables it produces and the function that makes them."""
+    """A pipeline stage after stage 1: the tables it produces and the function that makes them.
+
+    ``prestart`` maps a ``Context.extras`` key to a function ``start(repo, options)`` that starts work the
+    stage will need (a git stream) before stage 1 runs, so git works while stage 1's Python does. It returns
+    a context manager that :func:`mine` always exits (the stage failed, was not reached, or finished). The
+    stage pops its key from ``ctx.extras``, and starts the work itself when the key is absent (nothing was
+    started: an empty or partial repository, or a stage run on its own).
+    """
 
     name: str
     tables: tuple[str, ...]
     run: Callable[[Context], dict[str, pl.DataFrame]]
+    prestart: dict[str, Callable[[Repository, Options], contextlib.AbstractContextManager]] = field(
+        default_factory=dict)
 
 
 BASE_TABLES = ("commits", "file_changes")
@@ -214,9 +225,14 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
         options=options.recorded(), salt_fingerprint=salt_fingerprint(salt_value),
     )
     previous = _previous(out, repo, base) if (out is not None and incremental and repo.head) else None
-    with tempfile.TemporaryDirectory(prefix="churnlab-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="churnlab-") as scratch, contextlib.ExitStack() as early:
+        extras = _prestart(repo, options, wanted, early)
+        read_dir = repo.read_dir
         commits, files, new = _read(repo, options, previous, Path(scratch), salt_value, on_progress)
-        ctx = Context(repo, options, commits, files, on_progress=on_progress)
+        if repo.read_dir != read_dir:  # objects turned out missing: the early streams read the wrong git dir
+            early.close()
+            extras = {}
+        ctx = Context(repo, options, commits, files, on_progress=on_progress, extras=extras)
         if repo.is_shallow:
             ctx.warnings.append("shallow clone: history is truncated at the shallow boundary")
         if repo.missing:
@@ -247,6 +263,18 @@ def _wanted_tables(tables: Sequence[str] | None) -> set[str]:
     if unknown:
         raise InputError(f"unknown table(s) {', '.join(unknown)}; choose from {', '.join(known)}")
     return set(tables) | set(BASE_TABLES)
+
+
+def _prestart(repo: Repository, options: Options, wanted: set[str], stack: contextlib.ExitStack) -> dict[str, Any]:
+    """Start the wanted stages' early work (:attr:`Stage.prestart`); ``stack`` closes it whatever happens."""
+    if repo.head is None or repo.is_partial:  # nothing to read, or read through a shadow dir made later
+        return {}
+    started: dict[str, Any] = {}
+    for stage in STAGES:
+        if set(stage.tables) & wanted:
+            for key, start in stage.prestart.items():
+                started[key] = stack.enter_context(start(repo, options))
+    return started
 
 
 def _check_writable(out: Path) -> None:
@@ -312,19 +340,30 @@ def _attributes(repo: Repository) -> Attributes | None:
 
 
 def _first_parent_flags(commits: pl.DataFrame, head: str | None) -> pl.DataFrame:
-    parents = dict(zip(commits["sha"], commits["parents"]))
-    chain, sha = set(), head
-    while sha is not None and sha in parents and sha not in chain:
-        chain.add(sha)
-        ps = parents[sha]
-        sha = ps[0] if ps is not None and len(ps) else None
-    return commits.with_columns(on_first_parent=pl.col("sha").is_in(list(chain)))
+    if not commits.height:
+        return commits.with_columns(on_first_parent=pl.lit(False))
+    # row numbers, not sha strings: the walk holds a few integers per commit, whatever the history's length
+    rows = commits.select(_first=pl.col("sha")).with_row_index("_row")
+    first = (commits.select(_first=pl.col("parents").list.first())
+             .join(rows, on="_first", how="left", maintain_order="left")["_row"]
+             .cast(pl.Int64).fill_null(-1).to_list())
+    on = [False] * commits.height
+    at = commits["sha"].index_of(head) if head is not None else None
+    row = -1 if at is None else at
+    while row >= 0 and not on[row]:
+        on[row] = True
+        row = first[row]
+    return commits.with_columns(on_first_parent=pl.Series(on, dtype=pl.Boolean))
 
 
 def _identities(commits: pl.DataFrame, salt: str, options: Options) -> pl.DataFrame:
     """Pseudonyms and bot flags; raw names, emails and messages only where the options ask for them."""
-    emails = set(commits["_email"]) | set(commits["_committer_email"])
+    emails = set(commits["_email"].unique().to_list()) | set(commits["_committer_email"].unique().to_list())
     ids = {e: pseudonymise(e, salt) for e in emails}
+    # is_bot once per identity, not once per commit (git's name and email fields hold no NUL)
+    person = pl.concat_str("_name", "_email", separator="\0")
+    people = commits.select("_name", "_email").unique()
+    bots = {f"{n}\0{e}": is_bot(n, e) for n, e in people.iter_rows()}
 
     def raw(col: str, wanted: bool) -> pl.Expr:
         return pl.col(col) if wanted else pl.lit(None, dtype=pl.String)
@@ -332,7 +371,7 @@ def _identities(commits: pl.DataFrame, salt: str, options: Options) -> pl.DataFr
     return commits.with_columns(
         author_id=pl.col("_email").replace_strict(ids, return_dtype=pl.String),
         committer_id=pl.col("_committer_email").replace_strict(ids, return_dtype=pl.String),
-        is_bot=pl.Series([is_bot(n, e) for n, e in zip(commits["_name"], commits["_email"])], dtype=pl.Boolean),
+        is_bot=person.replace_strict(bots, return_dtype=pl.Boolean) if bots else pl.lit(None, dtype=pl.Boolean),
         author_name=raw("_name", options.include_identities),
         author_email=raw("_email", options.include_identities),
         message=raw("_message", options.include_messages),
@@ -381,10 +420,11 @@ def _write_all(tables: dict[str, pl.DataFrame], out, repo: str, provenance: dict
 
 # The later stages, in order: line provenance first, since it leaves the patch fingerprints that the
 # revert stage uses (the revert stage streams its own when run alone). Stages import Context lazily.
-from .provenance import line_provenance  # noqa: E402
+from .provenance import MERGE_TREES, PATCH_STREAM, line_provenance, start_merge_trees, start_patch_stream  # noqa: E402
 from .reverts import reverts_stage  # noqa: E402
 from .signals import signals_stage  # noqa: E402
 
-STAGES += [Stage("lines", ("line_ops", "churn", "survival"), line_provenance),
+STAGES += [Stage("lines", ("line_ops", "churn", "survival"), line_provenance,
+                 prestart={PATCH_STREAM: start_patch_stream, MERGE_TREES: start_merge_trees}),
            Stage("reverts", ("reverts", "revert_flags"), reverts_stage),
            Stage("signals", ("signals", "adoption"), signals_stage)]

@@ -48,9 +48,17 @@ def _tz_minutes(tz: bytes) -> int:
     return sign * (int(tz[1:3]) * 60 + int(tz[3:5]))
 
 
+_FLUSH_COMMITS = 2000  # column lists become Arrow-backed frames this often, so Python objects never pile up
+_FLUSH_FILES = 20_000  # (or after this many file changes: one commit can touch many files)
+
+
 @dataclass
 class History:
-    """Column lists for the two tables, filled by :func:`parse_log`."""
+    """Column lists for the two tables, filled by :func:`parse_log`, and the frames already flushed from them.
+
+    The lists hold about :data:`_FLUSH_COMMITS` commits at most: :meth:`flush` moves them into typed frames
+    (strings in Arrow buffers, not Python objects), so memory follows the frames, not millions of objects.
+    """
 
     commits: dict[str, list] = field(default_factory=lambda: {k: [] for k in (
         "sha", "parents", "_name", "_email", "author_epoch", "author_tz_offset_min", "_committer_email",
@@ -58,6 +66,44 @@ class History:
     files: dict[str, list] = field(default_factory=lambda: {k: [] for k in (
         "sha", "path", "old_path", "change_type", "similarity", "file_mode", "old_blob", "new_blob",
         "lines_added", "lines_deleted", "is_binary")})
+    chunks: list[tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=list)
+
+    def full(self) -> bool:
+        return len(self.commits["sha"]) >= _FLUSH_COMMITS or len(self.files["sha"]) >= _FLUSH_FILES
+
+    def flush(self) -> None:
+        """Move the column lists into a chunk of frames (nothing to do when they are empty)."""
+        if not self.commits["sha"]:
+            return
+        self.chunks.append((_commit_frame(self.commits), _file_frame(self.files, typed=True)))
+        for cols in (self.commits, self.files):
+            for values in cols.values():
+                values.clear()
+
+
+def _commit_frame(cols: dict[str, list]) -> pl.DataFrame:
+    return pl.DataFrame(cols, schema_overrides={
+        "parents": pl.String, "files_changed": pl.Int32, "lines_added": pl.Int64,
+        "lines_deleted": pl.Int64, "author_tz_offset_min": pl.Int16})
+
+
+def _file_frame(cols: dict[str, list], *, typed: bool) -> pl.DataFrame:
+    types = {"old_path": pl.String, "similarity": pl.Int16, "file_mode": pl.String, "lines_added": pl.Int64,
+             "lines_deleted": pl.Int64, "is_binary": pl.Boolean}
+    if typed:  # a chunk of commits without file changes (merges only) still concatenates
+        types |= {k: pl.String for k in ("sha", "path", "change_type", "old_blob", "new_blob")}
+    return pl.DataFrame(cols, schema_overrides=types)
+
+
+def _raw_frames(hist: History) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The whole history as two contiguous frames, from the flushed chunks."""
+    hist.flush()
+    if not hist.chunks:  # empty history: as the empty column lists give it
+        return _commit_frame(hist.commits), _file_frame(hist.files, typed=False)
+    commits = pl.concat([c for c, _ in hist.chunks], rechunk=False)
+    files = pl.concat([f for _, f in hist.chunks], rechunk=False)
+    hist.chunks.clear()
+    return commits, files
 
 
 def _records(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -91,6 +137,8 @@ def parse_log(chunks: Iterable[bytes], *, on_commit=None) -> History:
     hist = History()
     for record in _records(chunks):
         _parse_record(record, hist)
+        if hist.full():
+            hist.flush()
         if on_commit is not None:
             on_commit(1)
     return hist
@@ -169,24 +217,26 @@ def read_history(repo: Repository, *, exclude: Iterable[str] = (), first_parent:
 
 def frames(hist: History, attributes: Attributes | None, missing: frozenset[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Column lists to polars frames with typed times and file classification (no pseudonyms yet)."""
-    commits = pl.DataFrame(hist.commits, schema_overrides={
-        "parents": pl.String, "files_changed": pl.Int32, "lines_added": pl.Int64,
-        "lines_deleted": pl.Int64, "author_tz_offset_min": pl.Int16})
+    commits, files = _raw_frames(hist)
     commits = commits.with_columns(
         parents=pl.when(pl.col("parents") == "").then(pl.lit([], dtype=pl.List(pl.String)))
         .otherwise(pl.col("parents").str.split(" ")),
         author_time=pl.from_epoch("author_epoch", time_unit="s").dt.replace_time_zone("UTC").dt.cast_time_unit("us"),
         committer_time=pl.from_epoch("committer_epoch", time_unit="s").dt.replace_time_zone("UTC").dt.cast_time_unit("us"),
     ).drop("author_epoch", "committer_epoch").with_columns(is_merge=pl.col("parents").list.len() > 1)
-    files = pl.DataFrame(hist.files, schema_overrides={
-        "old_path": pl.String, "similarity": pl.Int16, "file_mode": pl.String, "lines_added": pl.Int64,
-        "lines_deleted": pl.Int64, "is_binary": pl.Boolean})
-    flags = [classify(p, attributes) for p in files["path"]]
+    # paths repeat from commit to commit: classify each distinct one once
+    flags = {p: classify(p, attributes) for p in files["path"].unique(maintain_order=True).to_list()}
+
+    def flag(k: int, dtype: pl.DataType) -> pl.Expr:
+        if not flags:  # no rows (the path column may be untyped)
+            return pl.lit(None, dtype=dtype)
+        return pl.col("path").replace_strict({p: fl[k] for p, fl in flags.items()}, return_dtype=dtype)
+
     files = files.with_columns(
-        language=pl.Series([fl[0] for fl in flags], dtype=pl.String),
-        is_vendored=pl.Series([fl[1] for fl in flags], dtype=pl.Boolean),
-        is_generated=pl.Series([fl[2] for fl in flags], dtype=pl.Boolean),
-        is_lock=pl.Series([fl[3] for fl in flags], dtype=pl.Boolean),
+        language=flag(0, pl.String),
+        is_vendored=flag(1, pl.Boolean),
+        is_generated=flag(2, pl.Boolean),
+        is_lock=flag(3, pl.Boolean),
         is_missing=pl.col("old_blob").is_in(list(missing)) | pl.col("new_blob").is_in(list(missing)),
     )
     return commits, files

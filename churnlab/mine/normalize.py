@@ -40,7 +40,9 @@ _ASCII_OTHER_WORD = re.compile(
 _ASCII_ALNUM = re.compile(rb"[A-Za-z0-9]")
 
 
-@functools.lru_cache(maxsize=1 << 17)
+# Caches sized for the lines of nearby commits (a line's removal usually follows its addition closely): on
+# flask 1 << 17 and 1 << 16 entries save about 10k misses of 190k, or 0.03 s, for about 20 MB more memory.
+@functools.lru_cache(maxsize=1 << 15)
 def line_key(raw: bytes) -> str | None:
     """The matching key of a meaningful line, or ``None`` for a no-op line (blank, punctuation, keywords).
 
@@ -66,7 +68,7 @@ def line_key(raw: bytes) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 14)
 def tokens(key: str) -> tuple[str, ...]:
     """Word and punctuation tokens of a line key (for update and find/replace detection)."""
     return tuple(_TOKEN.findall(key))

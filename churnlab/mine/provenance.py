@@ -24,12 +24,15 @@ counted here as the deletions/updates they are.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
+import subprocess
 import threading
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
 
@@ -41,8 +44,8 @@ from . import patches
 from .duplicates import TreeWindows, duplicated_lines
 from .normalize import line_key
 
-__all__ = ["WINDOWS", "MergeTrees", "Tracker", "churn_columns", "km_median", "line_provenance", "merge_tree_args",
-           "open_merge_trees"]
+__all__ = ["MERGE_TREES", "PATCH_STREAM", "WINDOWS", "MergeTrees", "ReadAhead", "Tracker", "churn_columns",
+           "km_median", "line_provenance", "merge_tree_args", "start_merge_trees", "start_patch_stream", "start_stream"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,10 @@ _CHURNING = frozenset({L.DELETED, L.UPDATED, L.FIND_REPLACED})
 _NO_MODE, _GITLINK = b"000000", b"160000"  # raw diff modes: path absent; submodule
 _BINARY_PROBE = 8000  # git calls content binary when a NUL byte occurs in its first 8,000 bytes
 _RENAME_CANDIDATES = 4  # a merge deleting at most this many files: any may be a new path's rename source
+_DEPTH = 32  # chunks of the patch stream read ahead of the line stage
+_FLUSH_ROWS = 5000  # output rows kept as Python lists before they become a frame
+_ROW = 4  # per-commit churn-table counters: meaningful, duplicated, authored, is_bulk
+_REVISED = 2 * len(WINDOWS) + 1  # per-reviser counters: self by window, others by window, all revisions
 
 
 def _quarter(epoch: int) -> int:
@@ -82,9 +89,10 @@ class Tracker:
                  tree_duplicates: bool = True, copy_paste_hours: int = 0) -> None:
         self.shas: list[str] = commits["sha"].to_list()
         self.index = {s: i for i, s in enumerate(self.shas)}
-        self.time: list[int] = [int(t.timestamp()) for t in commits["author_time"]]
-        self.ctime: list[int] = [int(t.timestamp()) for t in commits["committer_time"]]
-        self.author: list[str] = commits["author_id"].to_list()
+        # per-commit columns as machine integers, not Python objects: memory per commit stays small
+        self.time = array("q", commits["author_time"].dt.epoch("s").to_list())
+        self.ctime = array("q", commits["committer_time"].dt.epoch("s").to_list())
+        self.author: list[int | None] = commits["author_id"].rank("dense").to_list()  # equal ids, equal codes
         self.chain: list[bool] = commits["on_first_parent"].to_list()
         # merges by their own parents (kept in first-parent mode too): the fingerprints skip them, as --no-merges
         self.is_merge: list[bool] = [ps is not None and len(ps) > 1 for ps in commits["parents"].to_list()]
@@ -98,7 +106,7 @@ class Tracker:
                 continue
             for p in set(ps):
                 self.readers[p] += 1
-        self.qid = [_quarter(t) for t in self.time]
+        self.qid = array("q", (_quarter(t) for t in self.time))
         self.first_parent = first_parent
         self.churning = _CHURNING | ({L.MOVED} if moves_churn else set())
         self.bulk_lines = bulk_lines
@@ -113,12 +121,16 @@ class Tracker:
         self.trees = TreeWindows(self.excluded) if tree_duplicates else None
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
         self.deaths: Counter[tuple[int, int]] = Counter()  # (quarter, lifetime days) -> lines that left the chain
-        # outputs
+        # outputs: row lists flushed into frames every _FLUSH_ROWS rows; per-commit counters in flat arrays
+        n = len(self.shas)
         self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *L.LABELS, "duplicated_lines")}
-        self.commit_rows: dict[int, list] = {}  # commit -> [meaningful, duplicated, authored, is_bulk]
-        self.revised: dict[int, list[int]] = defaultdict(lambda: [0] * (2 * len(WINDOWS) + 1))
-        self.authored_churned: dict[int, list[int]] = defaultdict(lambda: [0] * len(WINDOWS))
+        self.ops_chunks: list[pl.DataFrame] = []
+        self.has_row = bytearray(n)  # commits with a churn row (the non-merges)
+        self.commit_rows = array("q", bytes(8 * _ROW * n))  # per commit: meaningful, duplicated, authored, is_bulk
+        self.revised = array("q", bytes(8 * _REVISED * n))  # per reviser: self then others by window, then all
+        self.authored_churned = array("q", bytes(8 * len(WINDOWS) * n))  # per birth commit, by window
         self.prints: dict[str, list] = {"sha": [], "fingerprint": [], "inverse_fingerprint": [], "lines_changed": []}
+        self.print_chunks: list[pl.DataFrame] = []
         self.samples: list[tuple[int, dict[int, int]]] = []
         self.next_sample: int | None = None
         self.clock = 0
@@ -160,6 +172,8 @@ class Tracker:
             fwd, inv, changed = L.patch_fingerprints(files)
             for k, v in zip(self.prints, (sha, fwd, inv, changed)):
                 self.prints[k].append(v)
+            if len(self.prints["sha"]) >= _FLUSH_ROWS:
+                self._flush_prints()
         state = self._take(c)
         others = [self.states.get(p) or {} for p in self.parents[c][1:]]
         if self.merges is not None and self.is_merge[c] and not self.first_parent and not files:
@@ -208,8 +222,23 @@ class Tracker:
             rows["duplicated_lines"].append(labels.duplicated.get(fi, 0))
             for alab in labels.added[fi]:  # lines that are not meaningful are labelled no_op
                 authored += len(alab) - alab.count(L.MOVED) - alab.count(L.NO_OP)
-        self.commit_rows[c] = [labels.meaningful, sum(labels.duplicated.values()), authored,
-                               labels.meaningful > self.bulk_lines]
+        self.has_row[c] = 1
+        self.commit_rows[_ROW * c: _ROW * (c + 1)] = array("q", (
+            labels.meaningful, sum(labels.duplicated.values()), authored, labels.meaningful > self.bulk_lines))
+        if len(rows["sha"]) >= _FLUSH_ROWS:
+            self._flush_ops()
+
+    def _flush_ops(self) -> None:
+        if self.ops_rows["sha"]:
+            self.ops_chunks.append(_ops_chunk(self.ops_rows))
+            for values in self.ops_rows.values():
+                values.clear()
+
+    def _flush_prints(self) -> None:
+        if self.prints["sha"]:
+            self.print_chunks.append(patches.fingerprint_frame(self.prints))
+            for values in self.prints.values():
+                values.clear()
 
     # ---- applying a diff ---------------------------------------------------------------------------------
 
@@ -461,14 +490,14 @@ class Tracker:
         """A meaningful line born as ``rec`` is deleted/updated by ``reviser`` at time ``t``."""
         b = rec >> 2
         age = t - self.time[b]
-        counts = self.revised[reviser]
-        counts[-1] += 1
-        offset = 0 if self.author[b] == self.author[reviser] else len(WINDOWS)
+        counts, at = self.revised, _REVISED * reviser
+        counts[at + _REVISED - 1] += 1
+        at += 0 if self.author[b] == self.author[reviser] else len(WINDOWS)
         for w, days in enumerate(WINDOWS):
             if age <= days * _DAY:
-                counts[offset + w] += 1
+                counts[at + w] += 1
                 if rec & 2:
-                    self.authored_churned[b][w] += 1
+                    self.authored_churned[len(WINDOWS) * b + w] += 1
 
     def _die(self, rec: int, t: int) -> None:
         b = rec >> 2
@@ -506,6 +535,8 @@ class Tracker:
             if not self.samples or self.samples[-1][0] != self.clock:
                 self.samples.append((self.clock, {k: v for k, v in self.live.items() if v}))
         self.states.clear()
+        self._flush_ops()
+        self._flush_prints()
 
     def line_counts(self) -> dict[bytes, int]:
         """Lines per text file at the chain head (for checks against the checked-out tree)."""
@@ -696,6 +727,12 @@ class MergeTrees:
             self._ahead[s] = changes
         return []
 
+    def __enter__(self) -> MergeTrees:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         self._records.close()
         closer = getattr(self._chunks, "close", None)
@@ -727,9 +764,15 @@ def _blob_lines(content: bytes | None) -> list[bytes] | None:
     return lines
 
 
-def open_merge_trees(repo) -> MergeTrees:
-    """Start the merges' tree-diff stream (one ``git log --raw``) and the blob reader for ``repo``."""
-    return MergeTrees(_read_ahead(repo.stream(merge_tree_args(repo.head))), repo.blobs())
+def start_merge_trees(repo, options) -> contextlib.AbstractContextManager:
+    """The merges' tree diffs (one ``git log --raw``, started now) and merged-blob reader, for the default mode.
+
+    Started before stage 1 by :func:`churnlab.mine.mine`, with the patch stream; in first-parent mode merges
+    keep their patches and there is nothing to start.
+    """
+    if options.first_parent:
+        return contextlib.nullcontext(None)
+    return MergeTrees(start_stream(repo, merge_tree_args(repo.head)), repo.blobs())
 
 
 def _raw_records(chunks: Iterable[bytes]) -> Generator[tuple[str, list], None, None]:
@@ -785,18 +828,19 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
                       bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days,
                       tree_duplicates=opts.duplicate_blocks == "tree", copy_paste_hours=opts.copy_paste_hours)
     repo = ctx.repo
+    early = ctx.extras.pop(PATCH_STREAM, None)  # started with stage 1, when mine() could
+    early_merges = ctx.extras.pop(MERGE_TREES, None)
     if repo.head is not None:
-        # default mode: merges come without patches, from their trees (first-parent mode: merges own their diff)
-        merges = None if opts.first_parent else open_merge_trees(repo)
-        tracker.merges = merges
-        args = L.log_args(repo.head, first_parent=opts.first_parent, find_copies=opts.find_copies,
-                          merge_patches=merges is None)
-        try:
-            for record in L.records(_read_ahead(repo.stream(args))):
+        with contextlib.ExitStack() as stack:
+            # default mode: merges come without patches, from their trees (first-parent mode: merges own their diff)
+            tracker.merges = stack.enter_context(early_merges or start_merge_trees(repo, opts))
+            stream = stack.enter_context(early or start_patch_stream(repo, opts))
+            for record in L.records(stream):
                 tracker.feed(record)
-        finally:
-            if merges is not None:
-                merges.close()
+    else:
+        for started in (early, early_merges):
+            if started is not None:
+                started.close()
     tracker.finish()
     if tracker.unknown_events:
         ctx.warnings.append(f"{tracker.unknown_events} text changes to files whose earlier content was binary or "
@@ -805,7 +849,8 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
         ctx.warnings.append(f"{tracker.missing_merged} merged files whose content is missing from the repository: "
                             "their lines' births are unknown and left out of survival")
     # The revert stage's input (churnlab.mine.patches' definition and rows), so it needs no git log of its own.
-    ctx.extras["patch_fingerprints"] = patches.fingerprint_frame(tracker.prints).sort("sha")
+    prints = _concat(tracker.print_chunks, patches.fingerprint_frame(tracker.prints))
+    ctx.extras["patch_fingerprints"] = prints.sort("sha")
     births = tracker.live_births()
     ctx.extras["live_births"] = pl.DataFrame(
         {"sha": [tracker.shas[b] for b in sorted(births)], "live_lines": [births[b] for b in sorted(births)]},
@@ -814,70 +859,151 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
             "survival": _survival_frame(tracker, repo.name)}
 
 
-def _read_ahead(chunks: Iterator[bytes], depth: int = 64) -> Iterator[bytes]:
-    """Drain ``chunks`` in a thread, so git never waits on a full pipe while Python works on a record.
+class ReadAhead:
+    """Drain ``chunks`` in a thread from the moment it is made, so git never waits on a full pipe while
+    Python works (on a record, or on stage 1 when started early: :func:`start_patch_stream`).
 
-    At most ``depth`` chunks (1 MiB each) wait in memory. An error in git reaches the consumer; a consumer
-    that stops early stops the thread, which closes the stream (and so stops git).
+    At most ``depth`` chunks (1 MiB each) wait in memory: started before stage 1, git fills them while stage 1
+    works (32 MiB: most or all of a mid-size repository's patches, e.g. flask's 27 MB). An error in git reaches
+    the consumer. Iterate it once; ``close()`` (or leaving a ``with`` block) stops the thread and closes the
+    stream, and ``kill`` (when given) stops a git process still working, so no thread or process outlives it.
     """
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
 
-    def pump() -> None:
+    def __init__(self, chunks: Iterator[bytes], depth: int = _DEPTH, *, kill: Callable[[], None] | None = None) -> None:
+        self._chunks = chunks
+        self._kill = kill
+        self._buffer: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._finished = False
+        self._thread = threading.Thread(target=self._pump, name="churnlab-patch-stream", daemon=True)
+        self._thread.start()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _pump(self) -> None:
         try:
-            for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        buffer.put(chunk, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+            for chunk in self._chunks:
+                if not self._put(chunk):
                     break
-            item = done
+            item = _DONE
         except BaseException as exc:  # handed to the consumer, raised there
             item = exc
         finally:
-            closer = getattr(chunks, "close", None)
+            closer = getattr(self._chunks, "close", None)
             if closer is not None:
                 closer()
-        while not stop.is_set():
-            try:
-                buffer.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        self._put(item)
 
-    thread = threading.Thread(target=pump, name="churnlab-patch-stream", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = buffer.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+    def __iter__(self) -> ReadAhead:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._finished:
+            raise StopIteration
+        item = self._buffer.get()
+        if item is _DONE:
+            self.close()
+            raise StopIteration
+        if isinstance(item, BaseException):
+            self.close()
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._finished = True
+        self._stop.set()
+        if self._kill is not None:
+            self._kill()
+        self._thread.join()
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+_DONE = object()
+
+
+def _read_ahead(chunks: Iterator[bytes], depth: int = _DEPTH) -> ReadAhead:
+    return ReadAhead(chunks, depth)
+
+
+class _Process:
+    """The git process behind a stream, to stop from the consumer's thread (it starts in the reader's)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self._stopped = False
+
+    def started(self, proc: subprocess.Popen) -> None:
+        with self._lock:
+            self._proc = proc
+            if self._stopped:
+                proc.kill()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            if self._proc is not None and self._proc.poll() is None:
+                self._proc.kill()
+
+
+def start_stream(repo, args: list[str]) -> ReadAhead:
+    """Start ``git <args>`` on ``repo`` and its read-ahead thread now; close it when done (or use ``with``)."""
+    proc = _Process()
+    return ReadAhead(repo.stream(args, on_start=proc.started), kill=proc.stop)
+
+
+PATCH_STREAM = "patch_stream"  # the keys of the early-started streams in Context.extras
+MERGE_TREES = "merge_trees"
+
+
+def start_patch_stream(repo, options) -> ReadAhead:
+    """The line stage's patch stream (:func:`churnlab.mine.lines.log_args`), started before stage 1 by
+    :func:`churnlab.mine.mine` so that git produces it while stage 1's Python works."""
+    return start_stream(repo, L.log_args(repo.head, first_parent=options.first_parent,
+                                         find_copies=options.find_copies, merge_patches=options.first_parent))
 
 
 def _ops_frame(tr: Tracker, repo: str) -> pl.DataFrame:
     counts = {name: pl.Int64 for name in (*L.LABELS, "duplicated_lines")}
-    df = pl.DataFrame(tr.ops_rows, schema={"sha": pl.String, "path": pl.String, **counts})
+    df = _concat(tr.ops_chunks, _ops_chunk(tr.ops_rows))
     # a type change lists one path twice (deleted, then added): one row per path
     df = df.group_by("sha", "path", maintain_order=True).agg(pl.col(list(counts)).sum())
     return df.with_columns(repo=pl.lit(repo)).sort("sha", "path")
 
 
+def _ops_chunk(rows: dict[str, list]) -> pl.DataFrame:
+    counts = {name: pl.Int64 for name in (*L.LABELS, "duplicated_lines")}
+    return pl.DataFrame(rows, schema={"sha": pl.String, "path": pl.String, **counts})
+
+
+def _concat(chunks: list[pl.DataFrame], last: pl.DataFrame) -> pl.DataFrame:
+    """The flushed chunks and the last rows, as one frame (the chunks are consumed)."""
+    frame = pl.concat([*chunks, last], rechunk=True) if chunks else last
+    chunks.clear()
+    return frame
+
+
 def _churn_frame(tr: Tracker, repo: str) -> pl.DataFrame:
     end = max(tr.time) if tr.time else 0
     cols: dict[str, list] = defaultdict(list)
-    for c, (meaningful, duplicated, authored, bulk) in tr.commit_rows.items():
-        rev = tr.revised.get(c, [0] * (2 * len(WINDOWS) + 1))
-        churned = tr.authored_churned.get(c, [0] * len(WINDOWS))
+    k = len(WINDOWS)
+    for c in (c for c, has in enumerate(tr.has_row) if has):
+        meaningful, duplicated, authored, bulk = tr.commit_rows[_ROW * c: _ROW * (c + 1)]
+        bulk = bool(bulk)
+        rev = tr.revised[_REVISED * c: _REVISED * (c + 1)]
+        churned = tr.authored_churned[k * c: k * (c + 1)]
         cols["sha"].append(tr.shas[c])
         cols["is_bulk"].append(bulk)
         cols["meaningful_lines"].append(meaningful)

@@ -323,3 +323,22 @@ def test_tables_are_written_and_read_back(scenario, tmp_path):
     assert days == [1, 31, 40] and years["live_lines"].to_list() == [2, 2, 2]
     assert set(survival["cohort"]) == {"2024", "2024Q1"}
     assert io.read_provenance(result.paths["churn"])["options"]["bulk_lines"] == 5000
+
+
+def test_rows_flushed_every_row_give_the_same_tables(scenario, monkeypatch):
+    # line operations and fingerprints become frames in chunks (memory): one row per chunk changes nothing
+    scenario.write("a.py", ["x = compute(1)", "y = compute(2)"])
+    scenario.write("b.py", ["z = compute(3)"])
+    scenario.commit(0)
+    scenario.write("a.py", ["x = compute(1)", "y = compute(20)"])
+    scenario.remove("b.py")
+    scenario.commit(3, author="bob")
+    scenario.write("a.py", ["x = compute(10)", "y = compute(20)"])
+    scenario.commit(5)
+    whole = run(scenario)
+    monkeypatch.setattr("churnlab.mine.provenance._FLUSH_ROWS", 1)
+    chunked = run(scenario)
+    assert whole.tables["line_ops"].height == 5 and whole.tables["churn"].height == 3  # a+b, a+b, a
+    for table in ("line_ops", "churn", "survival"):
+        assert chunked.tables[table].equals(whole.tables[table]), table
+    assert chunked.extras["patch_fingerprints"].equals(whole.extras["patch_fingerprints"])
