@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from . import lines as L
 from .normalize import line_key
 
-__all__ = ["BLOCK", "TreeWindows", "duplicated_lines", "key_hash", "windows"]
+__all__ = ["BLOCK", "NO_KEY", "TreeWindows", "duplicated_lines", "key_hash", "windows"]
 
 BLOCK = L.DUPLICATE_BLOCK_LINES  # 5 lines
 NO_KEY = -1  # the key hash of a line that is not meaningful (hash() never returns -1)
@@ -125,10 +125,14 @@ class TreeWindows:
         For a file whose versions are known as wholes (a merge's): only the lines between the common ends are
         keyed and only the windows near them recounted. ``False`` (nothing done) when the file is not held.
         """
+        return self.splice_keys(path, head, tail, list(map(key_hash, middle)))
+
+    def splice_keys(self, path: bytes, head: int, tail: int, middle: list[int]) -> bool:
+        """:meth:`splice` with the middle lines given as key hashes (:func:`key_hash`)."""
         before = self.files.get(path)
         if before is None or head + tail > len(before):
             return False
-        after = before[:head] + list(map(key_hash, middle)) + before[len(before) - tail:]
+        after = before[:head] + middle + before[len(before) - tail:]
         self.files[path] = after
         if not self._excluded(path):
             self._recount(before, after, [(head, len(before) - tail, head, len(after) - tail)])

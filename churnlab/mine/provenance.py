@@ -41,7 +41,7 @@ import polars as pl
 from ..schemas import CHURN_WINDOWS
 from . import lines as L
 from . import patches
-from .duplicates import TreeWindows, duplicated_lines
+from .duplicates import NO_KEY, TreeWindows, duplicated_lines
 from .normalize import line_key
 
 __all__ = ["MERGE_TREES", "PATCH_STREAM", "WINDOWS", "MergeTrees", "ReadAhead", "Tracker", "churn_columns",
@@ -56,6 +56,7 @@ _ALIGN_MAX_CELLS = 250_000  # unanchored ranges larger than this (lines x lines)
 _CHURNING = frozenset({L.DELETED, L.UPDATED, L.FIND_REPLACED})
 _NO_MODE, _GITLINK = b"000000", b"160000"  # raw diff modes: path absent; submodule
 _BINARY_PROBE = 8000  # git calls content binary when a NUL byte occurs in its first 8,000 bytes
+_KEYS_KEPT = 500_000  # side-branch lines whose key hashes are remembered for merges (about 40 MB at most)
 _RENAME_CANDIDATES = 4  # a merge deleting at most this many files: any may be a new path's rename source
 _DEPTH = 32  # chunks of the patch stream read ahead of the line stage
 _FLUSH_ROWS = 5000  # output rows kept as Python lists before they become a frame
@@ -119,6 +120,7 @@ class Tracker:
         self.files: dict[bytes, tuple[list[int], list[int], bytes] | None] = {}  # the chain head's state
         # duplicate blocks: the windows of the chain head's tree (churnlab.mine.duplicates), moved on in feed
         self.trees = TreeWindows(self.excluded) if tree_duplicates else None
+        self._key_of: dict[int, int] = {}  # content hash -> key hash of side-branch lines (for merges' files)
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
         self.deaths: Counter[tuple[int, int]] = Counter()  # (quarter, lifetime days) -> lines that left the chain
         # outputs: row lists flushed into frames every _FLUSH_ROWS rows; per-commit counters in flat arrays
@@ -165,6 +167,8 @@ class Tracker:
             include = [i for i, fd in enumerate(files) if self._included(fd)]
             labels = L.label_commit(files, include)
             labels.duplicated = duplicated_lines(include, labels, self.trees)  # the tree is still the parent's
+            if not chain and self.trees is not None and self.merges is not None:
+                self._remember_keys(files, include, labels)
             if self.recent is not None:
                 self.recent.relabel(labels, include, self.author[c], self.time[c])
             self._record_ops(c, files, include, labels)
@@ -398,8 +402,12 @@ class Tracker:
                 todo.append((path, new_blob, old))
         whole = {path: _same_blob(others, path, blob) for path, blob, _ in todo}
         tree = self.trees if chain else None  # the duplicate-block index needs the text of every changed file
+        # a file taken whole from a side branch mostly brings lines that branch's commits added: their key hashes
+        # are remembered, so the index moves on without reading the blob
+        keyed = {} if tree is None else {path: self._known_middle(tree, path, old, whole[path])
+                                         for path, blob, old in todo if whole[path] is not None}
         unread = list(dict.fromkeys(blob.decode("ascii") for path, blob, _ in todo
-                                    if whole[path] is None or tree is not None))
+                                    if whole[path] is None or (tree is not None and keyed.get(path) is None)))
         contents = dict(zip(unread, self.merges.blobs.read_many(unread))) if unread else {}
         if tree is not None:
             for old_mode, new_mode, old_blob, new_blob, path in changes:
@@ -414,9 +422,43 @@ class Tracker:
             state[path] = new
             arrived.append((path, new))
             if tree is not None:
-                _move_tree(tree, path, old, new, contents[blob.decode("ascii")])
+                if keyed.get(path) is not None:
+                    tree.splice_keys(path, *keyed[path])
+                else:
+                    _move_tree(tree, path, old, new, contents[blob.decode("ascii")])
+        if len(self._key_of) > _KEYS_KEPT:  # bounded: a miss only costs a blob read
+            self._key_of.clear()
         if chain:
             self._merge_survival(m, left, arrived)
+
+    def _remember_keys(self, files: list[L.FileDiff], include: list[int], labels: L.CommitLabels) -> None:
+        """Key hashes of a side-branch commit's added lines, by content hash, for the merge that brings them."""
+        key_of = self._key_of
+        for fi in include:
+            for h, akeys in zip(files[fi].hunks, labels.keys_added[fi]):
+                for raw, k in zip(h[5], akeys):
+                    key_of[hash(raw)] = NO_KEY if k is None else hash(k)
+
+    def _known_middle(self, tree: TreeWindows, path: bytes, old: tuple | None,
+                      new: tuple | None) -> tuple[int, int, list[int]] | None:
+        """``(head, tail, key hashes)`` of the lines of ``new`` between the common ends with ``old``, when the
+        index holds ``old`` and every middle line's key hash is known (a side-branch line remembered, or a line
+        of ``old``); else ``None`` (the blob is read)."""
+        if old is None or new is None or len(tree.files.get(path) or ()) != len(old[1]) or not old[1]:
+            return None
+        a, b = old[1], new[1]
+        n = min(len(a), len(b))
+        head = _common(a, 0, b, 0, n)
+        tail = _common_tail(a, len(a), b, len(b), n - head)
+        key_of = self._key_of
+        # lines of the middle that the old version has too (unchanged lines between two edits) keep their keys
+        held = dict(zip(a[head:len(a) - tail], tree.files[path][head:len(a) - tail]))
+        keys = [key_of.get(h) for h in b[head:len(b) - tail]]
+        if None in keys:
+            keys = [k if k is not None else held.get(h) for h, k in zip(b[head:len(b) - tail], keys)]
+            if None in keys:
+                return None
+        return head, tail, keys  # type: ignore[return-value]
 
     def _merged_file(self, m: int, blob: bytes, content: bytes | None, old: tuple | None, theirs: list,
                      renamed: list) -> tuple[list[int], list[int], bytes] | None:

@@ -81,12 +81,14 @@ def build(repo, data) -> None:
             repo.commit(day)
             continue
         repo.checkout("-b", f"feature{feature}")
+        # a feature edits its own files, or main's (then main waits for the merge: no conflicts)
+        prefix = data.draw(st.sampled_from([f"f{feature}_", "m_"]))
         for _ in range(data.draw(st.integers(1, 2))):
-            _edit(repo, data, f"f{feature}_", counter)
+            _edit(repo, data, prefix, counter)
             day += 0.5
             repo.commit(day)
         repo.checkout("main")
-        if data.draw(st.booleans()):
+        if prefix != "m_" and data.draw(st.booleans()):
             _edit(repo, data, "m_", counter)
             day += 0.5
             repo.commit(day)
