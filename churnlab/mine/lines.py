@@ -62,14 +62,14 @@ _ESCAPES = {ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, o
             ord('"'): 34, ord("\\"): 92}
 
 
-def log_args(head: str, *, first_parent: bool = False, find_copies: bool = False,
-             merge_patches: bool = True) -> list[str]:
-    """The patch stream behind line provenance: every commit once, parents first, merges against parent 1.
+def log_args(head: str, *, first_parent: bool = False, find_copies: bool = False) -> list[str]:
+    """The patch stream behind line provenance: every commit once, parents first.
 
-    ``merge_patches=False`` leaves the merges' patches out (default mode: the tracker reads merges' trees
-    instead, see :func:`churnlab.mine.provenance.merge_tree_args`); with ``first_parent`` merges keep theirs.
+    Merges come without their patches (the tracker reads merges' trees instead, see
+    :func:`churnlab.mine.provenance.merge_tree_args`), except with ``first_parent``, where a merge's diff
+    against its first parent is what it brings to the chain.
     """
-    merges = "first-parent" if merge_patches or first_parent else "off"
+    merges = "first-parent" if first_parent else "off"
     args = ["log", "--topo-order", "--reverse", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
             "-C" if find_copies else "-M", f"--diff-merges={merges}",
             "--format=%x1e%H", "--no-abbrev", "--full-index"]  # full blob ids: binary files' fingerprints

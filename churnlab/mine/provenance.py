@@ -179,11 +179,10 @@ class Tracker:
             if len(self.prints["sha"]) >= _FLUSH_ROWS:
                 self._flush_prints()
         state = self._take(c)
-        others = [self.states.get(p) or {} for p in self.parents[c][1:]]
-        if self.merges is not None and self.is_merge[c] and not self.first_parent and not files:
-            self._merge_trees(c, state, others, chain)
+        if self.is_merge[c] and not self.first_parent:  # no patch: the merge is read from its tree
+            self._merge_trees(c, state, [self.states.get(p) or {} for p in self.parents[c][1:]], chain)
         else:
-            self._apply(c, state, files, labels, others, chain)
+            self._apply(c, state, files, labels, chain)
         for p in self.parents[c][1:]:
             self._release(p)
         if chain:
@@ -246,8 +245,7 @@ class Tracker:
 
     # ---- applying a diff ---------------------------------------------------------------------------------
 
-    def _apply(self, c: int, state: dict, files: list[L.FileDiff], labels: L.CommitLabels | None,
-               others: list[dict], chain: bool) -> None:
+    def _apply(self, c: int, state: dict, files: list[L.FileDiff], labels: L.CommitLabels, chain: bool) -> None:
         """Apply one commit's diff (against its first parent) to ``state``: births, deaths, revisions."""
         t = self.time[c]
         # Copy and rename sources are the parent's files, whatever this commit does at their paths first (git
@@ -276,7 +274,7 @@ class Tracker:
                     self._count(cur[0], 1)
                 elif not fd.copy and self.excluded(old) != self.excluded(out_path):
                     self._count(cur[0], 1 if self.excluded(old) else -1)
-            result = self._hunks(c, t, fd, fi, cur, labels, others, out_path, chain)
+            result = self._hunks(c, t, fd, fi, cur, labels, out_path, chain)
             if new is None:
                 self._leave(result, out_path, t, chain)
             elif result is None:
@@ -285,7 +283,7 @@ class Tracker:
                 state[new] = (result[0], result[1], fd.new_blob or (cur[2] if cur else b""))
 
     def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: tuple[list[int], list[int]] | None,
-               labels: L.CommitLabels | None, others: list[dict], path: bytes, chain: bool):
+               labels: L.CommitLabels, path: bytes, chain: bool):
         if cur is None:  # content unknown before (binary or missing): positions only
             if not fd.hunks:
                 return None
@@ -293,13 +291,10 @@ class Tracker:
             self.unknown_events += 1
         recs, hashes = cur[0], cur[1]
         counted = chain and not self.excluded(path)
-        metrics = labels is not None and fi in labels.added
-        merge = bool(others) or (labels is None)
+        metrics = fi in labels.added
         out_r: list[int] = []
         out_h: list[int] = []
         pos = 0
-        born_at: list[int] = []  # merges: output positions of the lines new against the first parent
-        born_raw: list[bytes] = []
         for hi, (o_start, o_count, _n_start, n_count, removed, added) in enumerate(fd.hunks):
             start = o_start - 1 if o_count else o_start
             if start + o_count > len(recs):
@@ -320,20 +315,13 @@ class Tracker:
                         self._revise(c, rec, t)
             if not n_count:
                 continue
-            if merge:
-                born = [c * 4] * n_count  # flags are set once the other parents have been searched
-                born_at.extend(range(len(out_r), len(out_r) + n_count))
-                born_raw.extend(added)
+            base = c * 4
+            if metrics:
+                born = [(base + 1 + (0 if lab == L.MOVED or lab == L.NO_OP else 2)) if k is not None else base
+                        for k, lab in zip(labels.keys_added[fi][hi], labels.added[fi][hi])]
             else:
-                akeys = labels.keys_added[fi][hi] if metrics else [line_key(x) for x in added]
-                base = c * 4
-                if metrics:
-                    alab = labels.added[fi][hi]
-                    born = [(base + 1 + (0 if lab == L.MOVED or lab == L.NO_OP else 2)) if k is not None else base
-                            for k, lab in zip(akeys, alab)]
-                else:
-                    born = [base + 1 if k is not None else base for k in akeys]
-            if counted and not merge:
+                born = [base + 1 if line_key(x) is not None else base for x in added]
+            if counted:
                 live, qid = self.live, self.qid
                 for rec in born:
                     live[qid[rec >> 2] * 2 + (rec & 1)] += 1
@@ -341,35 +329,6 @@ class Tracker:
             out_h.extend(map(hash, added))
         out_r.extend(recs[pos:])
         out_h.extend(hashes[pos:])
-        if born_at:
-            return self._merge_file(c, out_r, out_h, born_at, born_raw, others, fd.new_path, counted)
-        return out_r, out_h
-
-    def _merge_file(self, m: int, out_r: list[int], out_h: list[int], born_at: list[int], born_raw: list[bytes],
-                    others: list[dict], path: bytes | None, counted: bool):
-        """Births of a merge's lines that are new against its first parent, as git blame gives them."""
-        live, qid = self.live, self.qid
-        # a parent with exactly this file passes all of it (git blame's whole-blob rule)
-        same = next((o for o in (other.get(path) for other in others) if o and o[1] == out_h), None)
-        if same is not None:
-            if counted:  # the lines already counted (all but the new ones) give way to the other parent's
-                before = Counter(out_r)
-                before.subtract(out_r[i] for i in born_at)
-                after = Counter(same[0])
-                for rec in set(before) | set(after):
-                    change = after[rec] - before[rec]
-                    if change and rec >= 0:
-                        live[qid[rec >> 2] * 2 + (rec & 1)] += change
-            return same
-        for other in others:
-            _credit(out_r, out_h, born_at, other.get(path))
-        own = m * 4
-        for i, raw in zip(born_at, born_raw):
-            rec = out_r[i]
-            if rec == own and line_key(raw) is not None:
-                rec = out_r[i] = own + 3
-            if counted and rec >= 0:
-                live[qid[rec >> 2] * 2 + (rec & 1)] += 1
         return out_r, out_h
 
     # ---- merges without patches (default mode) ---------------------------------------------------------
@@ -382,7 +341,7 @@ class Tracker:
         leaving and arriving are compared over the whole merge, so a line that only moved between paths (a
         side-branch rename, which ``--no-renames`` shows as delete and add) neither dies nor is born.
         """
-        assert self.merges is not None
+        assert self.merges is not None, "the default mode reads merges from their trees: give the tracker merges="
         left: list[tuple[bytes, tuple | None]] = []
         arrived: list[tuple[bytes, tuple | None]] = []
         deleted: dict[bytes, tuple] = {}  # first parent's files this merge removes: rename sources
@@ -1014,7 +973,7 @@ def start_patch_stream(repo, options) -> ReadAhead:
     """The line stage's patch stream (:func:`churnlab.mine.lines.log_args`), started before stage 1 by
     :func:`churnlab.mine.mine` so that git produces it while stage 1's Python works."""
     return start_stream(repo, L.log_args(repo.head, first_parent=options.first_parent,
-                                         find_copies=options.find_copies, merge_patches=options.first_parent))
+                                         find_copies=options.find_copies))
 
 
 def _ops_frame(tr: Tracker, repo: str) -> pl.DataFrame:

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
+
+from churnlab.git import BlobReader, stream_git
+from churnlab.mine import lines as L
+from churnlab.mine.provenance import MergeTrees, Tracker, merge_tree_args
 
 BASE_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
 AUTHORS = {"alice": "alice@example.com", "bob": "bob@example.com", "carol": "carol@example.com"}
@@ -76,3 +82,27 @@ def scenario(tmp_path: Path) -> ScenarioRepo:
 def scenario_repo_class() -> type[ScenarioRepo]:
     """The builder itself, for tests that make several repositories (hypothesis examples)."""
     return ScenarioRepo
+
+
+def _replay(git_dir: Path, head: str, commits: pl.DataFrame, excluded: Iterable[str] = (), *,
+            first_parent: bool = False, find_copies: bool = False) -> Iterator[tuple[str, Tracker]]:
+    """Feed a history to a line-provenance tracker as the line stage does (the patch stream, and in the default
+    mode the merges' tree diffs and blobs); yields ``(sha, tracker)`` after each commit."""
+    merges = None if first_parent else MergeTrees(stream_git(merge_tree_args(head), git_dir=git_dir),
+                                                  BlobReader(git_dir))
+    tracker = Tracker(commits, set(excluded), first_parent=first_parent, moves_churn=False, bulk_lines=5000,
+                      sample_days=30, merges=merges)
+    try:
+        args = L.log_args(head, first_parent=first_parent, find_copies=find_copies)
+        for record in L.records(stream_git(args, git_dir=git_dir)):
+            tracker.feed(record)
+            yield record[:40].decode(), tracker
+    finally:
+        if merges is not None:
+            merges.close()
+
+
+@pytest.fixture(scope="session")
+def replay():
+    """:func:`_replay`, for tests that check the tracker commit by commit."""
+    return _replay

@@ -16,11 +16,8 @@ import polars as pl
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from churnlab.git import BlobReader, stream_git
-from churnlab.mine import lines as L
 from churnlab.mine import mine
 from churnlab.mine.duplicates import NO_KEY, key_hash, windows
-from churnlab.mine.provenance import MergeTrees, Tracker, merge_tree_args
 
 SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
                     phases=(Phase.explicit, Phase.reuse, Phase.generate),
@@ -107,44 +104,31 @@ def tree_windows(repo, sha: str, excluded: set[str]) -> Counter:
     return out
 
 
-def _check(repo, *, first_parent: bool, find_copies: bool = False, merge_trees: bool = False) -> int:
-    """Feed the patch stream; after every chain commit the index must hold the checked-out tree's windows.
-
-    ``merge_trees``: the default mode's own reading (merges without patches, from tree diffs and blobs).
-    """
+def _check(repo, replay, *, first_parent: bool, find_copies: bool = False) -> int:
+    """Feed the history as the line stage does; after every chain commit the index must hold the tree's windows."""
     result = mine(repo.path, name="prop", salt="property-salt", first_parent=first_parent, tables=["commits"])
     commits = result.tables["commits"]
     fc = result.tables["file_changes"]
     excluded = set(fc.filter(pl.col("is_vendored") | pl.col("is_generated") | pl.col("is_lock"))["path"])
-    git_dir = repo.path / ".git"
-    merges = (MergeTrees(stream_git(merge_tree_args(result.head), git_dir=git_dir), BlobReader(git_dir))
-              if merge_trees else None)
-    tracker = Tracker(commits, excluded, first_parent=first_parent, moves_churn=False, bulk_lines=5000,
-                      sample_days=30, merges=merges)
     chain = set(commits.filter("on_first_parent")["sha"])
     checked = 0
-    args = L.log_args(result.head, first_parent=first_parent, find_copies=find_copies, merge_patches=not merge_trees)
-    for record in L.records(stream_git(args, git_dir=git_dir)):
-        tracker.feed(record)
-        sha = record[:40].decode()
+    for sha, tracker in replay(repo.path / ".git", result.head, commits, excluded, first_parent=first_parent,
+                               find_copies=find_copies):
         if sha in chain:
             assert tracker.trees.held() == dict(tree_windows(repo, sha, excluded)), sha
             checked += 1
-    if merges is not None:
-        merges.close()
     return checked
 
 
 @SETTINGS
 @given(data=st.data())
-def test_index_equals_the_tree_after_every_chain_commit(tmp_path_factory, scenario_repo_class, data):
+def test_index_equals_the_tree_after_every_chain_commit(tmp_path_factory, scenario_repo_class, replay, data):
     repo = scenario_repo_class(tmp_path_factory.mktemp("dup") / "repo")
     build(repo, data)
-    assert _check(repo, first_parent=False, find_copies=data.draw(st.booleans()),
-                  merge_trees=data.draw(st.booleans())) >= 3
+    assert _check(repo, replay, first_parent=False, find_copies=data.draw(st.booleans())) >= 3
 
 
-def test_index_equals_the_tree_in_first_parent_mode(tmp_path, scenario_repo_class):
+def test_index_equals_the_tree_in_first_parent_mode(tmp_path, scenario_repo_class, replay):
     # one fixed history of the same kind, read with --first-parent (merges against their first parent)
     repo = scenario_repo_class(tmp_path / "repo")
     repo.write("m_a.py", [*VOCAB[:5], "", *VOCAB[:5]])
@@ -160,4 +144,4 @@ def test_index_equals_the_tree_in_first_parent_mode(tmp_path, scenario_repo_clas
     repo.merge("feature", 3)
     repo.remove("m_c.py")
     repo.commit(4)
-    assert _check(repo, first_parent=True) == 4
+    assert _check(repo, replay, first_parent=True) == 4

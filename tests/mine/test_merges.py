@@ -9,10 +9,8 @@ import shutil
 import subprocess
 from collections import Counter
 
-from churnlab.git import BlobReader, stream_git
-from churnlab.mine import lines as L
+from churnlab.git import BlobReader
 from churnlab.mine import mine
-from churnlab.mine.provenance import MergeTrees, Tracker, merge_tree_args
 
 
 def run(scenario, **kw):
@@ -79,7 +77,7 @@ def test_conflict_resolved_by_hand_is_owned_by_the_merge(scenario):
     assert merge not in set(result.tables["churn"]["sha"])
 
 
-def test_side_branch_rename_merged_moves_lines_without_deaths(scenario):
+def test_side_branch_rename_merged_moves_lines_without_deaths(scenario, replay):
     scenario.write("a.py", BASE[:3])
     base = scenario.commit(0, "alice")
     scenario.checkout("-b", "feature")
@@ -95,23 +93,11 @@ def test_side_branch_rename_merged_moves_lines_without_deaths(scenario):
     result = run(scenario)
     assert births(result) == {base: 2, other: 1, later: 1} == blame(scenario)
     # a.py's lines reach the chain as b.py with their births: only the deleted line dies, at the merge (day 2)
-    tracker = replay(scenario, result)
+    *_, (_, tracker) = replay(scenario.path / ".git", result.head, result.tables["commits"])
     assert tracker.deaths == Counter({(2024 * 4, 2): 1})
     q1, q2 = 2024 * 4, 2024 * 4 + 1  # live lines by quarter * 2 + meaningful: 3 of 2024Q1, 1 of 2024Q2 (day 100)
     assert +tracker.live == Counter({q1 * 2 + 1: 3, q2 * 2 + 1: 1})
     assert merge in result.tables["commits"]["sha"].to_list()
-
-
-def replay(scenario, result) -> Tracker:
-    """The default-mode tracker fed as line_provenance feeds it (patch stream without merges, merges' trees)."""
-    git_dir = scenario.path / ".git"
-    merges = MergeTrees(stream_git(merge_tree_args(result.head), git_dir=git_dir), BlobReader(git_dir))
-    tracker = Tracker(result.tables["commits"], set(), first_parent=False, moves_churn=False, bulk_lines=5000,
-                      sample_days=30, merges=merges)
-    for record in L.records(stream_git(L.log_args(result.head, merge_patches=False), git_dir=git_dir)):
-        tracker.feed(record)
-    merges.close()
-    return tracker
 
 
 def test_renamed_on_one_side_and_edited_on_the_other(scenario):

@@ -20,10 +20,8 @@ import polars as pl
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from churnlab.git import stream_git
 from churnlab.mine import mine
 from churnlab.mine import lines as L
-from churnlab.mine.provenance import Tracker
 
 # Shrinking a repository-building example takes minutes; failures print the unshrunk script instead.
 SETTINGS = settings(max_examples=15, deadline=None, derandomize=True,
@@ -131,25 +129,21 @@ def blame_by_commit(repo, *, first_parent: bool) -> Counter:
 
 @SETTINGS
 @given(data=st.data())
-def test_live_lines_labels_and_blame(tmp_path_factory, scenario_repo_class, data):
+def test_live_lines_labels_and_blame(tmp_path_factory, scenario_repo_class, replay, data):
     repo = scenario_repo_class(tmp_path_factory.mktemp("prop") / "repo")
     build(repo, data, unique=False)
     result = mine(repo.path, name="prop", salt="property-salt")
     commits = result.tables["commits"]
 
-    # 1. live lines equal the tree after every first-parent commit
-    tracker = Tracker(commits, set(), first_parent=False, moves_churn=False, bulk_lines=5000, sample_days=30)
+    # 1. live lines equal the tree after every first-parent commit (merges read from their trees), and the live
+    #    counters are the state's lines (all included here), so survival sees the tree
     chain = set(commits.filter("on_first_parent")["sha"])
-    args = L.log_args(result.head)
-    for record in L.records(stream_git(args, git_dir=repo.path / ".git")):
-        tracker.feed(record)
-        sha = record[:40].decode()
+    for sha, tracker in replay(repo.path / ".git", result.head, commits):
         if sha in chain:
-            tree = {}
-            for name in repo.git("ls-tree", "-r", "--name-only", sha).split():
-                tree[name] = len(repo.git("show", f"{sha}:{name}").splitlines())
-            tracked = {p.decode(): n for p, n in tracker.line_counts().items()}
-            assert tracked == tree, sha
+            tree = {name: len(repo.git("show", f"{sha}:{name}").splitlines())
+                    for name in repo.git("ls-tree", "-r", "--name-only", sha).split()}
+            assert {p.decode(): n for p, n in tracker.line_counts().items()} == tree, sha
+            assert sum(tracker.live.values()) == sum(len(v[0]) for v in tracker.files.values() if v), sha
 
     # 2. labels add up to numstat, file by file
     ops = result.tables["line_ops"]
@@ -182,31 +176,3 @@ def test_default_mode_equals_blame_with_unique_lines(tmp_path_factory, scenario_
     build(repo, data, unique=True, ops_per_commit=1)
     result = mine(repo.path, name="prop", salt="property-salt")
     assert dict(result.extras["live_births"].iter_rows()) == dict(blame_by_commit(repo, first_parent=False))
-
-
-@SETTINGS
-@given(data=st.data())
-def test_live_lines_equal_the_tree_with_merges_read_from_their_trees(tmp_path_factory, scenario_repo_class, data):
-    # the default mode's own reading: no merge patches; merges from their tree diffs and merged blobs
-    from churnlab.git import BlobReader
-    from churnlab.mine.provenance import MergeTrees, merge_tree_args
-
-    repo = scenario_repo_class(tmp_path_factory.mktemp("prop") / "repo")
-    build(repo, data, unique=False)
-    result = mine(repo.path, name="prop", salt="property-salt")
-    commits = result.tables["commits"]
-    git_dir = repo.path / ".git"
-    merges = MergeTrees(stream_git(merge_tree_args(result.head), git_dir=git_dir), BlobReader(git_dir))
-    tracker = Tracker(commits, set(), first_parent=False, moves_churn=False, bulk_lines=5000, sample_days=30,
-                      merges=merges)
-    chain = set(commits.filter("on_first_parent")["sha"])
-    for record in L.records(stream_git(L.log_args(result.head, merge_patches=False), git_dir=git_dir)):
-        tracker.feed(record)
-        sha = record[:40].decode()
-        if sha in chain:
-            tree = {name: len(repo.git("show", f"{sha}:{name}").splitlines())
-                    for name in repo.git("ls-tree", "-r", "--name-only", sha).split()}
-            assert {p.decode(): n for p, n in tracker.line_counts().items()} == tree, sha
-            # the live counters are the state's lines (all included here), so survival sees the tree
-            assert sum(tracker.live.values()) == sum(len(v[0]) for v in tracker.files.values() if v), sha
-    merges.close()
