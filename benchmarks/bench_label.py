@@ -3,9 +3,8 @@
 Reads the ``git log -p -U0`` stream of line provenance (:func:`churnlab.mine.lines.log_args`) into memory
 once, then measures CPU time (``time.process_time``, so other load on the machine matters less) of
 :func:`~churnlab.mine.lines.parse_record`, :func:`~churnlab.mine.lines.label_commit` (of the text files) and
-:func:`~churnlab.mine.lines.patch_fingerprints`, commit by commit with cold caches. Merges are labelled too
-(against their first parent): a little more than the mine labels. The
-baseline in the same run is the wall time of ``git log -p -M`` on the repository (the whole mine's target is
+:func:`~churnlab.mine.lines.patch_fingerprints`, commit by commit with cold caches (merges come without
+patches in the default mode, as the mine reads them). The baseline in the same run is the wall time of ``git log -p -M`` on the repository (the whole mine's target is
 within 2x of it).
 
 Usage::
@@ -14,7 +13,7 @@ Usage::
 
 ``--profile`` also prints the top functions of a cProfile run (CPU time) of parsing and labelling. ``--mine``
 also measures the whole in-memory mine: its CPU time in this process (git's own CPU, in child processes, is
-not included), and a cProfile run (CPU-time clock) with the cumulative time of ``label_commit`` and
+not included) and the time the cyclic garbage collector took in it, and a cProfile run (CPU-time clock) with the cumulative time of ``label_commit`` and
 ``parse_record`` in it. To compare with an older version, run the same command with ``PYTHONPATH`` pointing
 at a checkout of it.
 """
@@ -23,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import pstats
 import subprocess
 import time
@@ -100,9 +100,21 @@ def main(argv: list[str] | None = None) -> int:
 def mine_whole(path: str) -> None:
     """CPU seconds of the whole in-memory mine, then its cProfile (CPU clock) for the labelling functions."""
     _clear_caches()
+    collections = [0, 0.0]  # how many, seconds
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections[1] -= time.perf_counter()
+        else:
+            collections[0] += 1
+            collections[1] += time.perf_counter()
+
+    gc.callbacks.append(on_gc)
     t0 = time.process_time()
     churnlab_mine.mine(path, name="bench", salt="benchmark-salt")
     cpu = time.process_time() - t0
+    gc.callbacks.remove(on_gc)
+    print(f"\ngarbage collector during the mine: {collections[0]} collections, {collections[1]:.2f} s")
     _clear_caches()
     prof = cProfile.Profile(time.process_time)
     prof.enable()

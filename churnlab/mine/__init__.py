@@ -272,7 +272,8 @@ def _few_collections(young: int = 50_000) -> Iterator[None]:
     """Run the cyclic garbage collector less often while mining (restored after).
 
     The line stage allocates millions of short lists and few reference cycles; at Python's default threshold
-    (700) the collector ran about 300 times on flask and took 5% of the mine's CPU time, now about 0.5%.
+    (700) the collector runs hundreds of times on a mid-size history for nothing
+    (``benchmarks/bench_label.py REPO --mine`` prints its count and time).
     """
     before = gc.get_threshold()
     gc.set_threshold(young, before[1], before[2])

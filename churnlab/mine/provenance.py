@@ -409,12 +409,12 @@ class Tracker:
         n = min(len(a), len(b))
         head = _common(a, 0, b, 0, n)
         tail = _common_tail(a, len(a), b, len(b), n - head)
-        key_of = self._key_of
-        # lines of the middle that the old version has too (unchanged lines between two edits) keep their keys
-        held = dict(zip(a[head:len(a) - tail], tree.files[path][head:len(a) - tail]))
-        keys = [key_of.get(h) for h in b[head:len(b) - tail]]
+        middle = b[head:len(b) - tail]
+        keys = list(map(self._key_of.get, middle))
         if None in keys:
-            keys = [k if k is not None else held.get(h) for h, k in zip(b[head:len(b) - tail], keys)]
+            # lines of the middle that the old version has too (unchanged lines between two edits) keep their keys
+            held = dict(zip(a[head:len(a) - tail], tree.files[path][head:len(a) - tail]))
+            keys = [k if k is not None else held.get(h) for h, k in zip(middle, keys)]
             if None in keys:
                 return None
         return head, tail, keys  # type: ignore[return-value]
