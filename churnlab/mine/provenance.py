@@ -934,10 +934,6 @@ class ReadAhead:
 _DONE = object()
 
 
-def _read_ahead(chunks: Iterator[bytes], depth: int = _DEPTH) -> ReadAhead:
-    return ReadAhead(chunks, depth)
-
-
 class _Process:
     """The git process behind a stream, to stop from the consumer's thread (it starts in the reader's)."""
 

@@ -5,11 +5,11 @@ import threading
 import pytest
 
 from churnlab.errors import GitError
-from churnlab.mine.provenance import _read_ahead
+from churnlab.mine.provenance import ReadAhead
 
 
 def test_chunks_arrive_in_order():
-    assert list(_read_ahead(iter([b"a", b"b", b"c"]), depth=1)) == [b"a", b"b", b"c"]
+    assert list(ReadAhead(iter([b"a", b"b", b"c"]), depth=1)) == [b"a", b"b", b"c"]
 
 
 def test_a_git_failure_reaches_the_consumer():
@@ -18,7 +18,7 @@ def test_a_git_failure_reaches_the_consumer():
         raise GitError("git log failed: bad object")
 
     with pytest.raises(GitError, match="bad object"):
-        list(_read_ahead(failing()))
+        list(ReadAhead(failing()))
 
 
 def test_stopping_early_closes_the_stream():
@@ -31,7 +31,7 @@ def test_stopping_early_closes_the_stream():
         finally:
             closed.append(True)
 
-    reader = _read_ahead(endless(), depth=2)
+    reader = ReadAhead(endless(), depth=2)
     assert next(reader) == b"x"
     reader.close()
     assert closed == [True]
