@@ -110,6 +110,11 @@ class Stage:
     a context manager that :func:`mine` always exits (the stage failed, was not reached, or finished). The
     stage pops its key from ``ctx.extras``, and starts the work itself when the key is absent (nothing was
     started: an empty or partial repository, or a stage run on its own).
+
+    ``overlap``: when it is the first wanted stage, it runs in a thread while stage 1 reads, on a commit list of
+    its own and on excluded paths told by path (:mod:`churnlab.mine.overlap`: it may read only the commit
+    columns :data:`churnlab.mine.overlap.COLUMNS` and the ``excluded_paths`` extra, not ``file_changes``); it
+    runs again on stage 1's frames if they turn out to differ from what it read.
     """
 
     name: str
@@ -117,6 +122,7 @@ class Stage:
     run: Callable[[Context], dict[str, pl.DataFrame]]
     prestart: dict[str, Callable[[Repository, Options], contextlib.AbstractContextManager]] = field(
         default_factory=dict)
+    overlap: bool = False
 
 
 BASE_TABLES = ("commits", "file_changes")
@@ -229,9 +235,13 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     with tempfile.TemporaryDirectory(prefix="churnlab-") as scratch, contextlib.ExitStack() as early, \
             _few_collections():
         extras = _prestart(repo, options, wanted, early)
+        ahead = _overlap(repo, options, wanted, previous, salt_value, extras, early)
         read_dir = repo.read_dir
         commits, files, new = _read(repo, options, previous, Path(scratch), salt_value, on_progress)
         if repo.read_dir != read_dir:  # objects turned out missing: the early streams read the wrong git dir
+            if ahead is not None:
+                ahead.cancel()
+                ahead = None
             early.close()
             extras = {}
         ctx = Context(repo, options, commits, files, on_progress=on_progress, extras=extras)
@@ -243,7 +253,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
                   "file_changes": _public_files(files, repo.name)}
         for stage in STAGES:
             if set(stage.tables) & wanted:
-                frames.update(stage.run(ctx))
+                done = ahead.result(ctx) if ahead is not None and ahead.stage is stage else None
+                frames.update(done if done is not None else stage.run(ctx))
         frames = {t: f for t, f in frames.items() if t in wanted}
     provenance = dict(
         base, head=repo.head, mined_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -293,6 +304,20 @@ def _prestart(repo: Repository, options: Options, wanted: set[str], stack: conte
             for key, start in stage.prestart.items():
                 started[key] = stack.enter_context(start(repo, options))
     return started
+
+
+def _overlap(repo: Repository, options: Options, wanted: set[str], previous: dict | None, salt: str,
+             extras: dict[str, Any], stack: contextlib.ExitStack) -> Overlap | None:
+    """Start the first wanted stage now in a thread, beside stage 1, if it can (:attr:`Stage.overlap`).
+
+    It takes its early work out of ``extras``; ``stack`` stops it on every way out, before that work is closed.
+    """
+    first = next((s for s in STAGES if set(s.tables) & wanted), None)
+    if first is None or not first.overlap or repo.head is None or repo.is_partial:
+        return None
+    ahead = Overlap(first, repo, options, previous, salt, {k: extras.pop(k) for k in first.prestart if k in extras})
+    stack.callback(ahead.cancel)
+    return ahead
 
 
 def _check_writable(out: Path) -> None:
@@ -439,10 +464,11 @@ def _write_all(tables: dict[str, pl.DataFrame], out, repo: str, provenance: dict
 # The later stages, in order: line provenance first, since it leaves the patch fingerprints that the
 # revert stage uses (the revert stage streams its own when run alone). Stages import Context lazily.
 from .provenance import MERGE_TREES, PATCH_STREAM, line_provenance, start_merge_trees, start_patch_stream  # noqa: E402
+from .overlap import Overlap  # noqa: E402
 from .reverts import reverts_stage  # noqa: E402
 from .signals import signals_stage  # noqa: E402
 
 STAGES += [Stage("lines", ("line_ops", "churn", "survival"), line_provenance,
-                 prestart={PATCH_STREAM: start_patch_stream, MERGE_TREES: start_merge_trees}),
+                 prestart={PATCH_STREAM: start_patch_stream, MERGE_TREES: start_merge_trees}, overlap=True),
            Stage("reverts", ("reverts", "revert_flags"), reverts_stage),
            Stage("signals", ("signals", "adoption"), signals_stage)]

@@ -23,7 +23,7 @@ import polars as pl
 from ..git import Repository
 from .classify import Attributes, classify
 
-__all__ = ["History", "log_args", "parse_log", "read_history"]
+__all__ = ["History", "commit_list", "log_args", "parse_log", "read_history"]
 
 _FORMAT = "%x1e%H%x1f%P%x1f%aN%x1f%aE%x1f%ad%x1f%cE%x1f%cd%x1f%B%x1f"
 _HEADER = re.compile(rb"^[0-9a-f]{40}(?:[0-9a-f]{24})?\x1f")
@@ -37,6 +37,46 @@ def log_args(head: str, *, exclude: Iterable[str] = (), first_parent: bool = Fal
     if first_parent:
         args += ["--first-parent", "--diff-merges=first-parent"]
     return [*args, head, *(f"^{sha}" for sha in exclude), "--"]
+
+
+_LIST_FORMAT = "%x1e%H%x1f%P%x1f%aE%x1f%ad%x1f%cd"  # the fields of _FORMAT that the line stage needs
+
+
+def commit_list_args(head: str, *, exclude: Iterable[str] = (), first_parent: bool = False) -> list[str]:
+    """The commits of :func:`log_args`, in its order, without diffs or messages (a few ms of git per 1,000)."""
+    args = ["log", "--topo-order", "--reverse", "--no-abbrev", "-z", "--date=raw", f"--format={_LIST_FORMAT}"]
+    if first_parent:
+        args.append("--first-parent")
+    return [*args, head, *(f"^{sha}" for sha in exclude), "--"]
+
+
+def commit_list(repo: Repository, *, exclude: Iterable[str] = (), first_parent: bool = False) -> pl.DataFrame:
+    """The commits stage 1 reads, with the columns it gives them: ``sha``, ``parents``, ``_email``,
+    ``author_time``, ``committer_time`` (no pseudonyms yet), read by a light ``git log`` of their own."""
+    cols: dict[str, list] = {k: [] for k in ("sha", "parents", "_email", "author_epoch", "committer_epoch")}
+    args = commit_list_args(repo.head, exclude=exclude, first_parent=first_parent)
+    pending = b""
+    for chunk in repo.stream([*repo.mailmap_args(), *args]):
+        records = (pending + chunk).split(b"\x1e")
+        pending = records.pop()
+        for record in records:
+            _list_record(record, cols)
+    _list_record(pending, cols)
+    frame = pl.DataFrame(cols, schema={"sha": pl.String, "parents": pl.String, "_email": pl.String,
+                                       "author_epoch": pl.Int64, "committer_epoch": pl.Int64})
+    return _typed_commits(frame)
+
+
+def _list_record(record: bytes, cols: dict[str, list]) -> None:
+    record = record.strip(b"\0\n")
+    if not record:
+        return
+    sha, parents, email, adate, cdate = record.split(b"\x1f")
+    cols["sha"].append(sha.decode())
+    cols["parents"].append(parents.decode())
+    cols["_email"].append(_decode(email))
+    cols["author_epoch"].append(int(adate.split()[0]))
+    cols["committer_epoch"].append(int(cdate.split()[0]))
 
 
 def _decode(raw: bytes) -> str:
@@ -215,15 +255,20 @@ def read_history(repo: Repository, *, exclude: Iterable[str] = (), first_parent:
     return parse_log(repo.stream([*repo.mailmap_args(), *args]), on_commit=on_commit)
 
 
-def frames(hist: History, attributes: Attributes | None, missing: frozenset[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Column lists to polars frames with typed times and file classification (no pseudonyms yet)."""
-    commits, files = _raw_frames(hist)
-    commits = commits.with_columns(
+def _typed_commits(commits: pl.DataFrame) -> pl.DataFrame:
+    """Parents as a list, epochs as UTC times, and ``is_merge`` (for :func:`frames` and :func:`commit_list`)."""
+    return commits.with_columns(
         parents=pl.when(pl.col("parents") == "").then(pl.lit([], dtype=pl.List(pl.String)))
         .otherwise(pl.col("parents").str.split(" ")),
         author_time=pl.from_epoch("author_epoch", time_unit="s").dt.replace_time_zone("UTC").dt.cast_time_unit("us"),
         committer_time=pl.from_epoch("committer_epoch", time_unit="s").dt.replace_time_zone("UTC").dt.cast_time_unit("us"),
     ).drop("author_epoch", "committer_epoch").with_columns(is_merge=pl.col("parents").list.len() > 1)
+
+
+def frames(hist: History, attributes: Attributes | None, missing: frozenset[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Column lists to polars frames with typed times and file classification (no pseudonyms yet)."""
+    commits, files = _raw_frames(hist)
+    commits = _typed_commits(commits)
     # paths repeat from commit to commit: classify each distinct one once
     flags = {p: classify(p, attributes) for p in files["path"].unique(maintain_order=True).to_list()}
 

@@ -44,8 +44,9 @@ from . import patches
 from .duplicates import NO_KEY, TreeWindows, duplicated_lines
 from .normalize import line_key
 
-__all__ = ["MERGE_TREES", "PATCH_STREAM", "WINDOWS", "MergeTrees", "ReadAhead", "Tracker", "churn_columns",
-           "km_median", "line_provenance", "merge_tree_args", "start_merge_trees", "start_patch_stream", "start_stream"]
+__all__ = ["EXCLUDED_PATHS", "MERGE_TREES", "PATCH_STREAM", "WINDOWS", "MergeTrees", "ReadAhead", "Tracker",
+           "churn_columns", "excluded_paths", "km_median", "line_provenance", "merge_tree_args", "start_merge_trees",
+           "start_patch_stream", "start_stream"]
 
 log = logging.getLogger(__name__)
 
@@ -823,8 +824,9 @@ def km_median(events: dict[int, int], censored: dict[int, int]) -> float | None:
 def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     """Pipeline stage: the ``line_ops``, ``churn`` and ``survival`` tables, and patch fingerprints in extras."""
     opts = ctx.options
-    fc = ctx.file_changes
-    excluded = set(fc.filter(pl.col("is_vendored") | pl.col("is_generated") | pl.col("is_lock"))["path"].to_list())
+    excluded = ctx.extras.pop(EXCLUDED_PATHS, None)  # told by path while stage 1 reads (mine()'s overlap)
+    if excluded is None:
+        excluded = excluded_paths(ctx.file_changes)
     tracker = Tracker(ctx.commits, excluded, first_parent=opts.first_parent, moves_churn=opts.moves_churn,
                       bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days,
                       tree_duplicates=opts.duplicate_blocks == "tree", copy_paste_hours=opts.copy_paste_hours)
@@ -858,6 +860,12 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
         schema={"sha": pl.String, "live_lines": pl.Int64})
     return {"line_ops": _ops_frame(tracker, repo.name), "churn": _churn_frame(tracker, repo.name),
             "survival": _survival_frame(tracker, repo.name)}
+
+
+def excluded_paths(file_changes: pl.DataFrame) -> set[str]:
+    """Paths whose changes the line stage leaves out of its counts: vendored, generated or lock files."""
+    flagged = file_changes.filter(pl.col("is_vendored") | pl.col("is_generated") | pl.col("is_lock"))
+    return set(flagged["path"].to_list())
 
 
 class ReadAhead:
@@ -963,6 +971,7 @@ def start_stream(repo, args: list[str]) -> ReadAhead:
 
 PATCH_STREAM = "patch_stream"  # the keys of the early-started streams in Context.extras
 MERGE_TREES = "merge_trees"
+EXCLUDED_PATHS = "excluded_paths"  # a set-like of excluded paths, given when file_changes is not read yet
 
 
 def start_patch_stream(repo, options) -> ReadAhead:

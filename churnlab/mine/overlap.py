@@ -1,0 +1,160 @@
+"""Run the line stage while stage 1 reads (:attr:`churnlab.mine.Stage.overlap`), with the same results.
+
+Stage 1's time is mostly git's (``git log --numstat``); the line stage's is Python's. So :func:`churnlab.mine.mine`
+starts the line stage in a thread before stage 1, on inputs it reads for itself:
+
+- the commits (``sha``, ``parents``, ``author_time``, ``committer_time``, ``author_id``, ``on_first_parent``)
+  from a light ``git log`` of the same commits in the same order (:func:`churnlab.mine.history.commit_list`),
+  pseudonymised and flagged as stage 1 does them, after the stored commits in an incremental run;
+- the excluded paths (vendored, generated, lock) told by path: the classification of a path is a function of the
+  path and the head's ``.gitattributes`` (:func:`churnlab.mine.classify.classify`), plus the paths flagged in
+  the stored rows of an incremental run.
+
+When stage 1 is done, :meth:`Overlap.result` checks that the stage saw what stage 1 gives: the commit columns
+equal, and every path the stage asked about excluded exactly when stage 1's ``file_changes`` flag it (a path
+can differ, e.g. one that only a merge brings, which stage 1 lists no change for). If anything differs, the
+stage runs again on stage 1's frames, as without the overlap; so the tables never depend on the overlap.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import polars as pl
+
+from . import history
+from .classify import Attributes, classify
+from .identity import pseudonymise
+from .provenance import EXCLUDED_PATHS, ReadAhead, excluded_paths
+
+__all__ = ["COLUMNS", "Abandoned", "ExcludedByPath", "Overlap"]
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("sha", "parents", "author_time", "committer_time", "author_id", "on_first_parent")  # what it reads
+
+
+class Abandoned(Exception):
+    """The overlapped stage was stopped: stage 1 failed, or the stage's result will not be used."""
+
+
+class ExcludedByPath:
+    """Set-like answer to ``path in excluded``, as stage 1 will flag the path; every answer is kept for checking."""
+
+    def __init__(self, attributes: Attributes | None, known: set[str]) -> None:
+        self._attributes = attributes
+        self._known = known  # flagged in the stored rows of an incremental run
+        self.answers: dict[str, bool] = {}
+
+    def __contains__(self, path: str) -> bool:
+        hit = self.answers.get(path)
+        if hit is None:
+            _, vendored, generated, lock = classify(path, self._attributes)
+            hit = self.answers[path] = bool(path in self._known or vendored or generated or lock)
+        return hit
+
+    def agrees(self, excluded: set[str]) -> bool:
+        return all((path in excluded) == hit for path, hit in self.answers.items())
+
+
+class _Stoppable:
+    """A started stream that raises :class:`Abandoned` at its next chunk once ``stop`` is set."""
+
+    def __init__(self, stream: ReadAhead, stop: threading.Event) -> None:
+        self._stream = stream
+        self._stop = stop
+
+    def __iter__(self) -> _Stoppable:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._stop.is_set():
+            raise Abandoned
+        return next(self._stream)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self) -> _Stoppable:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Overlap:
+    """One stage running in a thread from now on, on its own commit list and path-told exclusions.
+
+    ``extras`` are the stage's early-started work (:attr:`Stage.prestart`), now the thread's. Call
+    :meth:`cancel` on every way out (it stops the stage at its next chunk and waits for the thread) before the
+    early work is closed, and :meth:`result` once stage 1's frames are in the context.
+    """
+
+    def __init__(self, stage, repo, options, previous: dict | None, salt: str, extras: dict[str, Any]) -> None:
+        self.stage = stage
+        self._stop = threading.Event()
+        self._extras = {k: _Stoppable(v, self._stop) if isinstance(v, ReadAhead) else v for k, v in extras.items()}
+        self._ctx = None  # the context the stage ran on
+        self._excluded: ExcludedByPath | None = None
+        self._frames: dict[str, pl.DataFrame] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(repo, options, previous, salt),
+                                        name="churnlab-overlap", daemon=True)
+        self._thread.start()
+
+    def _run(self, repo, options, previous: dict | None, salt: str) -> None:
+        try:
+            ctx = self._context(repo, options, previous, salt)
+            if self._stop.is_set():
+                raise Abandoned
+            self._ctx = ctx
+            self._frames = self.stage.run(ctx)
+        except BaseException as exc:  # raised in the calling thread by result(), when it stands
+            self._error = exc
+
+    def _context(self, repo, options, previous: dict | None, salt: str):
+        from . import Context, _attributes, _first_parent_flags  # the package imports this module
+
+        commits = history.commit_list(repo, exclude=[previous["head"]] if previous else [],
+                                      first_parent=options.first_parent)
+        ids = {e: pseudonymise(e, salt) for e in commits["_email"].unique().to_list()}
+        commits = commits.with_columns(author_id=pl.col("_email").replace_strict(ids, return_dtype=pl.String))
+        known: set[str] = set()
+        if previous:
+            commits = pl.concat([previous["commits"], commits], how="diagonal_relaxed")
+            known = excluded_paths(previous["file_changes"])
+        commits = _first_parent_flags(commits, repo.head).select(COLUMNS)
+        self._excluded = ExcludedByPath(_attributes(repo), known)
+        extras = {**self._extras, EXCLUDED_PATHS: self._excluded}
+        return Context(repo, options, commits, pl.DataFrame(), extras=extras)
+
+    def cancel(self) -> None:
+        """Stop the stage (if still running) and wait for its thread; its result is not used."""
+        self._stop.set()
+        self._thread.join()
+
+    def result(self, ctx) -> dict[str, pl.DataFrame] | None:
+        """The stage's frames once it is done, with its warnings and extras moved into ``ctx`` (stage 1's);
+        ``None`` when it did not see what stage 1 gives (run it again on ``ctx``). Its error is raised here."""
+        self._thread.join()
+        if self._ctx is None or not self._saw(ctx):
+            if self._error is not None and not isinstance(self._error, Abandoned):
+                log.info("%s: the %s stage failed beside stage 1 (%s); running it again", ctx.repo.name,
+                         self.stage.name, self._error)
+            else:
+                log.info("%s: the %s stage read other inputs than stage 1 gives; running it again",
+                         ctx.repo.name, self.stage.name)
+            return None
+        if self._error is not None:
+            raise self._error
+        ctx.warnings.extend(self._ctx.warnings)
+        ctx.extras.update(self._ctx.extras)
+        return self._frames
+
+    def _saw(self, ctx) -> bool:
+        """Whether the stage's inputs were stage 1's: the commit columns, and every exclusion it asked about."""
+        if not self._ctx.commits.equals(ctx.commits.select(COLUMNS)):
+            return False
+        return self._excluded is not None and self._excluded.agrees(excluded_paths(ctx.file_changes))
