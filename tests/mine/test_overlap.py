@@ -1,0 +1,292 @@
+"""The line stage runs in a thread while stage 1 reads (``Stage.overlap``, :mod:`churnlab.mine.overlap`).
+
+What must hold: it really starts before stage 1 ends; every table is the same as when the stages run one after
+the other (the inputs it reads for itself are checked against stage 1's, and it runs again when they differ);
+an error on either side surfaces as it would without the overlap, with no thread or git process left and
+nothing written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import threading
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_early_stream import git_children
+from test_provenance_properties import SETTINGS, build
+
+from churnlab.errors import GitError
+from churnlab.mine import STAGES, history, mine, provenance
+from tests.test_mine_history import _drop_object
+
+SALT = "scenario-salt"
+WAIT = 10  # seconds a hook waits for the other side before giving up (only reached when the overlap is absent)
+
+
+def leftovers() -> list:
+    threads = [t.name for t in threading.enumerate() if t.name in ("churnlab-patch-stream", "churnlab-overlap")]
+    return threads + git_children()
+
+
+def run(repo, **kw):
+    return mine(repo.path, name="scenario", salt=SALT, **kw)
+
+
+def run_sequentially(repo, **kw):
+    """Mine with the line stage after stage 1, as without the overlap."""
+    at = next(i for i, s in enumerate(STAGES) if s.name == "lines")
+    lines = STAGES[at]
+    STAGES[at] = dataclasses.replace(lines, overlap=False)
+    try:
+        return run(repo, **kw)
+    finally:
+        STAGES[at] = lines
+
+
+@pytest.fixture
+def sequential():
+    return run_sequentially
+
+
+def assert_same_tables(a, b) -> None:
+    assert a.tables.keys() == b.tables.keys()
+    for name in a.tables:
+        assert a.tables[name].equals(b.tables[name]), name
+    for name in ("patch_fingerprints", "live_births"):
+        assert a.extras[name].equals(b.extras[name]), name
+    assert a.provenance["warnings"] == b.provenance["warnings"]
+
+
+@pytest.fixture
+def events(monkeypatch):
+    """Hooks on both sides: ``fed`` is set at the line stage's first commit; ``log`` records the order."""
+    log: list[str] = []
+    fed = threading.Event()
+    feed, read_history = provenance.Tracker.feed, history.read_history
+
+    def spy_feed(self, record):
+        if not fed.is_set():
+            log.append("line stage fed a commit")
+            fed.set()
+        return feed(self, record)
+
+    def spy_read(*args, **kw):
+        log.append("stage 1 started")
+        hist = read_history(*args, **kw)
+        fed.wait(WAIT)  # give the line stage time to start, if it runs beside stage 1
+        log.append("stage 1 read the history")
+        return hist
+
+    monkeypatch.setattr(provenance.Tracker, "feed", spy_feed)
+    monkeypatch.setattr(history, "read_history", spy_read)
+    return log, fed
+
+
+@pytest.fixture
+def branchy(scenario):
+    """Merges, renames into and out of a vendored folder, a lock file, a generated file by .gitattributes,
+    two authors (copy/paste by author, churn by self and others)."""
+    s = scenario
+    s.write(".gitattributes", "gen/** linguist-generated=true\n")
+    s.write("app.py", ["def run():", "    return compute(1)", "value = 2"])
+    s.write("package-lock.json", ['{"a": 1}'])
+    s.commit(0)
+    s.checkout("-b", "feature")
+    s.write("lib.py", ["def helper():", "    return compute(2)", "    total = add(1, 2)"])
+    s.commit(1, "bob")
+    s.move("lib.py", "vendor_lib.py")
+    s.write("gen/schema.py", ["schema = load()", "fields = parse(schema)"])
+    s.commit(2, "bob")
+    s.checkout("main")
+    s.write("app.py", ["def run():", "    return compute(3)", "value = 2", "extra = more()"])
+    s.write("package-lock.json", ['{"a": 2}'])
+    s.commit(3)
+    s.merge("feature", 4)
+    s.write("app.py", ["def run():", "    return compute(3)", "    total = add(1, 2)"])
+    s.git("mv", "gen/schema.py", "schema.py")
+    s.commit(5, "bob")
+    s.write("app.py", ["def run():", "    return compute(4)"])
+    s.commit(20)
+    return s
+
+
+class TestSameTables:
+    @pytest.mark.parametrize("options", [{}, {"first_parent": True}, {"copy_paste_hours": 24},
+                                         {"duplicate_blocks": "commit", "moves_churn": True}])
+    def test_a_branchy_history(self, branchy, sequential, options, caplog):
+        with caplog.at_level(logging.INFO, logger="churnlab.mine.overlap"):
+            overlapped = run(branchy, **options)
+        assert "running it again" not in caplog.text  # the overlap's own inputs were stage 1's
+        assert overlapped.tables["line_ops"]["added"].sum() > 0
+        assert_same_tables(overlapped, sequential(branchy, **options))
+
+    def test_an_incremental_mine(self, branchy, sequential, tmp_path):
+        run(branchy, out=tmp_path / "data")
+        shutil.copytree(tmp_path / "data", tmp_path / "copy")
+        branchy.write("app.py", ["def run():", "    return compute(5)", "later = 1"])
+        branchy.commit(30, "bob")
+        again = run(branchy, out=tmp_path / "data")
+        alone = sequential(branchy, out=tmp_path / "copy")
+        assert again.new_commits == alone.new_commits == 1
+        assert_same_tables(again, alone)
+        assert_same_tables(again, sequential(branchy))  # and as a full mine
+
+    def test_a_vendored_file_only_a_merge_brings_makes_it_run_again(self, scenario, sequential, caplog):
+        # stage 1 lists no change for a merge, so vendor/ never shows in file_changes: the line stage counts it
+        scenario.write("app.py", ["one = 1"])
+        scenario.commit(0)
+        scenario.checkout("-b", "side")
+        scenario.write("side.py", ["two = 2"])
+        scenario.commit(1)
+        scenario.checkout("main")
+        scenario.write("app.py", ["one = 1", "three = 3"])
+        scenario.commit(2)
+        scenario.git("merge", "--no-ff", "--no-commit", "side")
+        scenario.write("vendor/lib.py", ["four = 4", "five = 5"])
+        scenario.commit(3)
+        with caplog.at_level(logging.INFO, logger="churnlab.mine.overlap"):
+            overlapped = run(scenario)
+        assert "other inputs than stage 1 gives; running it again" in caplog.text
+        assert "vendor/lib.py" not in overlapped.tables["file_changes"]["path"].to_list()
+        assert_same_tables(overlapped, sequential(scenario))
+
+    def test_a_commit_list_that_differs_makes_it_run_again(self, branchy, sequential, monkeypatch, caplog):
+        commit_list = history.commit_list
+
+        def later_by_a_second(*args, **kw):
+            frame = commit_list(*args, **kw)
+            return frame.with_columns(author_time=pl.col("author_time") + pl.duration(seconds=1))
+
+        monkeypatch.setattr(history, "commit_list", later_by_a_second)
+        with caplog.at_level(logging.INFO, logger="churnlab.mine.overlap"):
+            overlapped = run(branchy)
+        assert "running it again" in caplog.text
+        assert_same_tables(overlapped, sequential(branchy))
+
+    def test_a_missing_blob_found_by_stage_1(self, scenario, sequential):
+        scenario.write("a.py", ["one = 1"])
+        scenario.write("big.py", ["x = 1", "y = 2"])
+        scenario.commit(0)
+        scenario.write("big.py", ["x = 1", "y = 2", "z = 3"])
+        scenario.commit(1)
+        _drop_object(scenario, scenario.git("rev-parse", "HEAD:big.py").strip())
+        overlapped = run(scenario)
+        assert overlapped.provenance["missing_objects"] and not leftovers()
+        assert_same_tables(overlapped, sequential(scenario))
+
+    def test_a_shallow_clone(self, branchy, sequential, tmp_path):
+        shallow = tmp_path / "shallow"
+        branchy.git("clone", "--quiet", "--depth", "2", f"file://{branchy.path}", str(shallow))
+        repo = type(branchy).__new__(type(branchy))
+        repo.path = shallow
+        overlapped = run(repo)
+        assert overlapped.provenance["shallow"]
+        assert_same_tables(overlapped, sequential(repo))
+
+    def test_an_empty_repository(self, scenario):
+        assert run(scenario).tables["line_ops"].height == 0 and not leftovers()
+
+
+@SETTINGS
+@given(data=st.data(), first_parent=st.booleans())
+def test_random_histories_give_the_same_tables(tmp_path_factory, scenario_repo_class, data, first_parent):
+    repo = scenario_repo_class(tmp_path_factory.mktemp("overlap") / "repo")
+    build(repo, data, unique=False)
+    assert_same_tables(run(repo, first_parent=first_parent), run_sequentially(repo, first_parent=first_parent))
+
+
+def test_the_line_stage_starts_before_stage_1_ends(branchy, events):
+    log, _ = events
+    run(branchy)
+    assert log == ["stage 1 started", "line stage fed a commit", "stage 1 read the history"]
+
+
+class TestFailures:
+    def test_stage_1_failing_while_the_line_stage_runs(self, branchy, monkeypatch, tmp_path, events):
+        _, fed = events
+
+        def broken(*args, **kw):
+            assert fed.wait(WAIT)  # the line stage is running
+            raise GitError("git log failed: bad object")
+
+        monkeypatch.setattr(history, "read_history", broken)
+        with pytest.raises(GitError, match="bad object"):
+            run(branchy, out=tmp_path / "data")
+        assert leftovers() == [] and not list((tmp_path / "data").rglob("*.parquet"))
+
+    def test_the_line_stage_failing_while_stage_1_runs(self, branchy, monkeypatch, tmp_path):
+        failed = threading.Event()
+        read_history = history.read_history
+
+        def broken(self, record):
+            failed.set()
+            raise GitError("git log failed: the patch stream broke")
+
+        def slow_stage_1(*args, **kw):
+            assert failed.wait(WAIT)  # the line stage has failed already
+            return read_history(*args, **kw)
+
+        monkeypatch.setattr(provenance.Tracker, "feed", broken)
+        monkeypatch.setattr(history, "read_history", slow_stage_1)
+        with pytest.raises(GitError, match="patch stream broke"):
+            run(branchy, out=tmp_path / "data")
+        assert leftovers() == [] and not list((tmp_path / "data").rglob("*.parquet"))
+
+    def test_both_failing_raises_stage_1s_error_as_without_the_overlap(self, branchy, monkeypatch):
+        failed = threading.Event()
+
+        def broken_feed(self, record):
+            failed.set()
+            raise ValueError("cannot parse")
+
+        def broken_stage_1(*args, **kw):
+            assert failed.wait(WAIT)
+            raise GitError("git log failed: bad object")
+
+        monkeypatch.setattr(provenance.Tracker, "feed", broken_feed)
+        monkeypatch.setattr(history, "read_history", broken_stage_1)
+        with pytest.raises(GitError, match="bad object"):
+            run(branchy)
+        assert leftovers() == []
+
+    def test_an_interrupt_in_stage_1_stops_the_line_stage(self, branchy, events):
+        _, fed = events
+
+        def interrupt(_):
+            assert fed.wait(WAIT)
+            raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            run(branchy, on_progress=interrupt)
+        assert leftovers() == []
+
+    def test_the_commit_list_failing_makes_it_run_again(self, branchy, sequential, monkeypatch):
+        # the early streams were handed to the thread, which never used them: they are closed all the same
+        def broken(*args, **kw):
+            raise GitError("git log failed: no list")
+
+        monkeypatch.setattr(history, "commit_list", broken)
+        overlapped = run(branchy)  # the stage runs again on stage 1's frames
+        assert leftovers() == []
+        monkeypatch.undo()
+        assert_same_tables(overlapped, sequential(branchy))
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_before():
+    assert leftovers() == []
+    yield
+
+
+def test_git_children_sees_this_process(tmp_path: Path):
+    # the leak checks above are only meaningful if a running git shows up
+    import subprocess
+    with subprocess.Popen(["git", "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE) as proc:
+        assert proc.pid in git_children()
+        proc.stdin.close()
