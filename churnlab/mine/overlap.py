@@ -113,6 +113,9 @@ class Overlap:
             self._frames = self.stage.run(ctx)
         except BaseException as exc:  # raised in the calling thread by result(), when it stands
             self._error = exc
+        finally:  # the stage closes what it used; this closes what it never reached (a second close does nothing)
+            for started in self._extras.values():
+                started.close()
 
     def _context(self, repo, options, previous: dict | None, salt: str):
         from . import Context, _attributes, _first_parent_flags  # the package imports this module

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_early_stream import git_children
 from test_provenance_properties import SETTINGS, build
@@ -193,7 +193,7 @@ class TestSameTables:
         assert run(scenario).tables["line_ops"].height == 0 and not leftovers()
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=8)
 @given(data=st.data(), first_parent=st.booleans())
 def test_random_histories_give_the_same_tables(tmp_path_factory, scenario_repo_class, data, first_parent):
     repo = scenario_repo_class(tmp_path_factory.mktemp("overlap") / "repo")
