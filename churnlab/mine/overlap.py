@@ -115,7 +115,8 @@ class Overlap:
             self._error = exc
         finally:  # the stage closes what it used; this closes what it never reached (a second close does nothing)
             for started in self._extras.values():
-                started.close()
+                if started is not None:  # nothing was started (merges' trees in first-parent mode)
+                    started.close()
 
     def _context(self, repo, options, previous: dict | None, salt: str):
         from . import Context, _attributes, _first_parent_flags  # the package imports this module
