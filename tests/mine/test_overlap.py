@@ -204,7 +204,8 @@ def test_random_histories_give_the_same_tables(tmp_path_factory, scenario_repo_c
 def test_the_line_stage_starts_before_stage_1_ends(branchy, events):
     log, _ = events
     run(branchy)
-    assert log == ["stage 1 started", "line stage fed a commit", "stage 1 read the history"]
+    # without the overlap: stage 1 started, stage 1 read the history (after waiting in vain), line stage fed
+    assert log.index("line stage fed a commit") < log.index("stage 1 read the history")
 
 
 class TestFailures:
