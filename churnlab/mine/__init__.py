@@ -87,9 +87,10 @@ class Context:
     provenance stage puts two there. ``patch_fingerprints``: one row per non-merge commit with ``sha``,
     ``fingerprint`` and ``inverse_fingerprint`` (hashes of its per-file net removed and added lines, positions
     ignored; the inverse swaps the two sides, so ``Y.fingerprint == X.inverse_fingerprint`` means Y exactly
-    undoes X) and ``lines_changed``, exactly as :func:`churnlab.mine.patches.read_fingerprints` gives them. ``live_births``: live lines at the head (files not excluded) by birth
-    commit (``sha``, ``live_lines``), what ``git blame`` is checked against. Before the stages run, ``extras``
-    also holds what :attr:`Stage.prestart` started (the line stage's ``patch_stream``); its stage pops it.
+    undoes X) and ``lines_changed``, exactly as :func:`churnlab.mine.patches.read_fingerprints` gives them
+    (made only when a stage that runs reads them, :meth:`read_later`). ``live_births``: live lines at the head
+    (files not excluded) by birth commit (``sha``, ``live_lines``), what ``git blame`` is checked against.
+    Before the stages run, ``extras`` also holds what :attr:`Stage.prestart` started (the line stage's ``patch_stream``); its stage pops it.
     """
 
     repo: Repository
@@ -99,6 +100,15 @@ class Context:
     warnings: list[str] = field(default_factory=list)
     on_progress: Callable[[int], None] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    tables: frozenset[str] | None = None  # the tables this run produces (None: all, e.g. a stage run alone)
+
+    def wants(self, *tables: str) -> bool:
+        """Whether this run produces any of ``tables``: a stage may skip the work only other tables need."""
+        return self.tables is None or not self.tables.isdisjoint(tables)
+
+    def read_later(self, key: str) -> bool:
+        """Whether a stage that runs in this mine reads ``extras[key]`` (:attr:`Stage.reads`)."""
+        return any(key in stage.reads and self.wants(*stage.tables) for stage in STAGES)
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,9 @@ class Stage:
     a context manager that :func:`mine` always exits (the stage failed, was not reached, or finished). The
     stage pops its key from ``ctx.extras``, and starts the work itself when the key is absent (nothing was
     started: an empty or partial repository, or a stage run on its own).
+
+    ``reads`` names the ``Context.extras`` keys the stage uses when an earlier stage left them, so that the
+    earlier stage makes them only when a stage that runs reads them (:meth:`Context.read_later`).
     """
 
     name: str
@@ -117,6 +130,7 @@ class Stage:
     run: Callable[[Context], dict[str, pl.DataFrame]]
     prestart: dict[str, Callable[[Repository, Options], contextlib.AbstractContextManager]] = field(
         default_factory=dict)
+    reads: tuple[str, ...] = ()
 
 
 BASE_TABLES = ("commits", "file_changes")
@@ -187,7 +201,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
         always reads the whole history again (its live-line state is not stored).
     tables
         Tables to produce (default: all). ``commits`` and ``file_changes`` are always read; a later stage
-        runs only when one of its tables is wanted.
+        runs only when one of its tables is wanted. With ``survival`` the only line table wanted (and no
+        ``reverts`` tables), the line stage replays births and deaths alone: no labels, no churn.
     markers
         AI-marker registry CSV for the signals tables (default: the packaged ``ai_markers.csv``).
     moves_churn
@@ -234,7 +249,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
         if repo.read_dir != read_dir:  # objects turned out missing: the early streams read the wrong git dir
             early.close()
             extras = {}
-        ctx = Context(repo, options, commits, files, on_progress=on_progress, extras=extras)
+        ctx = Context(repo, options, commits, files, on_progress=on_progress, extras=extras,
+                      tables=frozenset(wanted))
         if repo.is_shallow:
             ctx.warnings.append("shallow clone: history is truncated at the shallow boundary")
         if repo.missing:
@@ -444,5 +460,5 @@ from .signals import signals_stage  # noqa: E402
 
 STAGES += [Stage("lines", ("line_ops", "churn", "survival"), line_provenance,
                  prestart={PATCH_STREAM: start_patch_stream, MERGE_TREES: start_merge_trees}),
-           Stage("reverts", ("reverts", "revert_flags"), reverts_stage),
+           Stage("reverts", ("reverts", "revert_flags"), reverts_stage, reads=("patch_fingerprints",)),
            Stage("signals", ("signals", "adoption"), signals_stage)]

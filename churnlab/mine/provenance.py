@@ -61,6 +61,7 @@ _RENAME_CANDIDATES = 4  # a merge deleting at most this many files: any may be a
 _DEPTH = 32  # chunks of the patch stream read ahead of the line stage
 _FLUSH_ROWS = 5000  # output rows kept as Python lists before they become a frame
 _ROW = 4  # per-commit churn-table counters: meaningful, duplicated, authored, is_bulk
+_NOT_NEW = ~2  # clears bit 1 of a birth record (new code: the churn table's, not survival's)
 _REVISED = 2 * len(WINDOWS) + 1  # per-reviser counters: self by window, others by window, all revisions
 
 
@@ -83,11 +84,14 @@ class Tracker:
     branches, not history.
     With ``tree_duplicates`` the chain head's tree is also kept as a window index for duplicate blocks
     (:class:`churnlab.mine.duplicates.TreeWindows`); without it blocks repeat within the commit only.
+    With ``survival_only`` a commit's changed lines are neither labelled nor fingerprinted: only the survival
+    table and the live births come out (give it ``tree_duplicates=False``, ``copy_paste_hours=0``).
     """
 
     def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,
                  moves_churn: bool, bulk_lines: int, sample_days: int, merges: MergeTrees | None = None,
-                 tree_duplicates: bool = True, copy_paste_hours: int = 0) -> None:
+                 tree_duplicates: bool = True, copy_paste_hours: int = 0, survival_only: bool = False) -> None:
+        self.survival_only = survival_only  # births and deaths only: no labels, line operations, churn, fingerprints
         self.shas: list[str] = commits["sha"].to_list()
         self.index = {s: i for i, s in enumerate(self.shas)}
         # per-commit columns as machine integers, not Python objects: memory per commit stays small
@@ -163,7 +167,7 @@ class Tracker:
         if chain:
             self._sample_until(self.ctime[c])
         labels = None
-        if not merge:
+        if not merge and not self.survival_only:
             include = [i for i, fd in enumerate(files) if self._included(fd)]
             labels = L.label_commit(files, include)
             labels.duplicated = duplicated_lines(include, labels, self.trees)  # the tree is still the parent's
@@ -172,7 +176,7 @@ class Tracker:
             if self.recent is not None:
                 self.recent.relabel(labels, include, self.author[c], self.time[c])
             self._record_ops(c, files, include, labels)
-        if not self.is_merge[c]:
+        if not self.is_merge[c] and not self.survival_only:
             fwd, inv, changed = L.patch_fingerprints(files)
             for k, v in zip(self.prints, (sha, fwd, inv, changed)):
                 self.prints[k].append(v)
@@ -245,7 +249,8 @@ class Tracker:
 
     # ---- applying a diff ---------------------------------------------------------------------------------
 
-    def _apply(self, c: int, state: dict, files: list[L.FileDiff], labels: L.CommitLabels, chain: bool) -> None:
+    def _apply(self, c: int, state: dict, files: list[L.FileDiff], labels: L.CommitLabels | None,
+               chain: bool) -> None:
         """Apply one commit's diff (against its first parent) to ``state``: births, deaths, revisions."""
         t = self.time[c]
         # Copy and rename sources are the parent's files, whatever this commit does at their paths first (git
@@ -283,7 +288,7 @@ class Tracker:
                 state[new] = (result[0], result[1], fd.new_blob or (cur[2] if cur else b""))
 
     def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: tuple[list[int], list[int]] | None,
-               labels: L.CommitLabels, path: bytes, chain: bool):
+               labels: L.CommitLabels | None, path: bytes, chain: bool):
         if cur is None:  # content unknown before (binary or missing): positions only
             if not fd.hunks:
                 return None
@@ -291,7 +296,7 @@ class Tracker:
             self.unknown_events += 1
         recs, hashes = cur[0], cur[1]
         counted = chain and not self.excluded(path)
-        metrics = fi in labels.added
+        metrics = labels is not None and fi in labels.added  # no labels: survival only
         out_r: list[int] = []
         out_h: list[int] = []
         pos = 0
@@ -452,7 +457,12 @@ class Tracker:
         return recs, hashes, blob
 
     def _merge_survival(self, m: int, left: list, arrived: list) -> None:
-        """Deaths and new live lines of a merge on the chain: birth records that left minus those that arrived."""
+        """Deaths and new live lines of a merge on the chain: the lines that left minus those that arrived.
+
+        A line is its birth record and content hash, so a line that only moved between paths neither dies nor
+        is born, and another line of its commit never stands in for it. Bit 1 of the record (new code) is the
+        churn table's and left out: survival is the same whether or not the lines were labelled.
+        """
         gone, came, came_excluded, gone_excluded = Counter(), Counter(), Counter(), Counter()
         before = {path: cur for path, cur in left if cur}
         for path, cur in arrived:
@@ -461,29 +471,30 @@ class Tracker:
             old = before.pop(path, None)
             exc = self.excluded(path)
             if old is None:
-                (came_excluded if exc else came).update(cur[0])
+                (came_excluded if exc else came).update(_lines(cur[0], cur[1]))
                 continue
-            # the records both keep at one path cancel out: count only what lies between common ends
-            a, b = old[0], cur[0]
+            # the lines both keep at the common ends (same records, same contents) cancel out: count the middle
+            a, b, ha, hb = old[0], cur[0], old[1], cur[1]
             n = min(len(a), len(b))
-            k = _common(a, 0, b, 0, n)
-            e = _common_tail(a, len(a), b, len(b), n - k)
-            (gone_excluded if exc else gone).update(a[k:len(a) - e])
-            (came_excluded if exc else came).update(b[k:len(b) - e])
+            k = min(_common(a, 0, b, 0, n), _common(ha, 0, hb, 0, n))
+            e = min(_common_tail(a, len(a), b, len(b), n - k), _common_tail(ha, len(a), hb, len(b), n - k))
+            (gone_excluded if exc else gone).update(_lines(a[k:len(a) - e], ha[k:len(a) - e]))
+            (came_excluded if exc else came).update(_lines(b[k:len(b) - e], hb[k:len(b) - e]))
         for path, cur in before.items():
-            (gone_excluded if self.excluded(path) else gone).update(cur[0])
+            (gone_excluded if self.excluded(path) else gone).update(_lines(cur[0], cur[1]))
         gone, came = gone - came, came - gone
         to_excluded = gone & (came_excluded - gone_excluded)  # moved into an excluded file: out of survival only
         live, qid, deaths = self.live, self.qid, self.deaths
         t = self.time[m]
-        for rec, n in gone.items():
+        for line, n in gone.items():
+            rec = line[0]
             if rec < 0:
                 continue
             b = rec >> 2
             live[qid[b] * 2 + (rec & 1)] -= n
-            if n > to_excluded[rec]:
-                deaths[(qid[b], max(t - self.time[b], 0) // _DAY)] += n - to_excluded[rec]
-        for rec, n in came.items():
+            if n > to_excluded[line]:
+                deaths[(qid[b], max(t - self.time[b], 0) // _DAY)] += n - to_excluded[line]
+        for (rec, _), n in came.items():
             if rec >= 0:
                 live[qid[rec >> 2] * 2 + (rec & 1)] += n
 
@@ -557,6 +568,11 @@ class Tracker:
         for b, n in self.live_births().items():
             out[(self.qid[b], max(end - self.time[b], 0) // _DAY)] += n
         return out
+
+
+def _lines(recs: list[int], hashes: list[int]) -> Iterator[tuple[int, int]]:
+    """Lines as ``(birth record without bit 1, content hash)``, what a merge's survival counts (in C)."""
+    return zip(map(_NOT_NEW.__and__, recs), hashes)
 
 
 def _same_blob(others: list[dict], path: bytes, blob: bytes) -> tuple | None:
@@ -821,13 +837,20 @@ def km_median(events: dict[int, int], censored: dict[int, int]) -> float | None:
 
 
 def line_provenance(ctx) -> dict[str, pl.DataFrame]:
-    """Pipeline stage: the ``line_ops``, ``churn`` and ``survival`` tables, and patch fingerprints in extras."""
+    """Pipeline stage: the ``line_ops``, ``churn`` and ``survival`` tables, and patch fingerprints in extras.
+
+    When the run wants neither ``line_ops`` nor ``churn`` and no later stage reads the fingerprints, only
+    the ``survival`` table (and the live births) are made, from births and deaths alone: the same survival
+    rows, without labelling a line (what git-of-theseus computes, compared like for like).
+    """
     opts = ctx.options
     fc = ctx.file_changes
     excluded = set(fc.filter(pl.col("is_vendored") | pl.col("is_generated") | pl.col("is_lock"))["path"].to_list())
+    survival_only = not ctx.wants("line_ops", "churn") and not ctx.read_later("patch_fingerprints")
     tracker = Tracker(ctx.commits, excluded, first_parent=opts.first_parent, moves_churn=opts.moves_churn,
                       bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days,
-                      tree_duplicates=opts.duplicate_blocks == "tree", copy_paste_hours=opts.copy_paste_hours)
+                      tree_duplicates=opts.duplicate_blocks == "tree" and not survival_only,
+                      copy_paste_hours=0 if survival_only else opts.copy_paste_hours, survival_only=survival_only)
     repo = ctx.repo
     early = ctx.extras.pop(PATCH_STREAM, None)  # started with stage 1, when mine() could
     early_merges = ctx.extras.pop(MERGE_TREES, None)
@@ -849,13 +872,15 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     if tracker.missing_merged:
         ctx.warnings.append(f"{tracker.missing_merged} merged files whose content is missing from the repository: "
                             "their lines' births are unknown and left out of survival")
-    # The revert stage's input (churnlab.mine.patches' definition and rows), so it needs no git log of its own.
-    prints = _concat(tracker.print_chunks, patches.fingerprint_frame(tracker.prints))
-    ctx.extras["patch_fingerprints"] = prints.sort("sha")
     births = tracker.live_births()
     ctx.extras["live_births"] = pl.DataFrame(
         {"sha": [tracker.shas[b] for b in sorted(births)], "live_lines": [births[b] for b in sorted(births)]},
         schema={"sha": pl.String, "live_lines": pl.Int64})
+    if survival_only:
+        return {"survival": _survival_frame(tracker, repo.name)}
+    # The revert stage's input (churnlab.mine.patches' definition and rows), so it needs no git log of its own.
+    prints = _concat(tracker.print_chunks, patches.fingerprint_frame(tracker.prints))
+    ctx.extras["patch_fingerprints"] = prints.sort("sha")
     return {"line_ops": _ops_frame(tracker, repo.name), "churn": _churn_frame(tracker, repo.name),
             "survival": _survival_frame(tracker, repo.name)}
 
