@@ -35,7 +35,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
+from itertools import chain
 
+import numpy as np
 import polars as pl
 
 from ..schemas import CHURN_WINDOWS
@@ -459,44 +461,37 @@ class Tracker:
     def _merge_survival(self, m: int, left: list, arrived: list) -> None:
         """Deaths and new live lines of a merge on the chain: the lines that left minus those that arrived.
 
-        A line is its birth record and content hash, so a line that only moved between paths neither dies nor
-        is born, and another line of its commit never stands in for it. Bit 1 of the record (new code) is the
-        churn table's and left out: survival is the same whether or not the lines were labelled.
+        A line is its birth record and content hash: a line that only moved between paths neither dies nor is
+        born, and another line of its commit never stands in for it. Bit 1 of the record (new code) is the
+        churn table's and left out, so survival is the same whether or not the lines were labelled.
         """
-        gone, came, came_excluded, gone_excluded = Counter(), Counter(), Counter(), Counter()
+        runs: tuple[list, list, list, list] = ([], [], [], [])  # (records, hashes): left, arrived; in excluded files
         before = {path: cur for path, cur in left if cur}
         for path, cur in arrived:
             if not cur:
                 continue
             old = before.pop(path, None)
-            exc = self.excluded(path)
+            at = 2 if self.excluded(path) else 0
             if old is None:
-                (came_excluded if exc else came).update(_lines(cur[0], cur[1]))
+                runs[at + 1].append((cur[0], cur[1]))
                 continue
             # the lines both keep at the common ends (same records, same contents) cancel out: count the middle
             a, b, ha, hb = old[0], cur[0], old[1], cur[1]
             n = min(len(a), len(b))
-            k = min(_common(a, 0, b, 0, n), _common(ha, 0, hb, 0, n))
-            e = min(_common_tail(a, len(a), b, len(b), n - k), _common_tail(ha, len(a), hb, len(b), n - k))
-            (gone_excluded if exc else gone).update(_lines(a[k:len(a) - e], ha[k:len(a) - e]))
-            (came_excluded if exc else came).update(_lines(b[k:len(b) - e], hb[k:len(b) - e]))
+            k = _common(ha, 0, hb, 0, _common(a, 0, b, 0, n))
+            e = _common_tail(ha, len(a), hb, len(b), _common_tail(a, len(a), b, len(b), n - k))
+            runs[at].append((a[k:len(a) - e], ha[k:len(a) - e]))
+            runs[at + 1].append((b[k:len(b) - e], hb[k:len(b) - e]))
         for path, cur in before.items():
-            (gone_excluded if self.excluded(path) else gone).update(_lines(cur[0], cur[1]))
-        gone, came = gone - came, came - gone
-        to_excluded = gone & (came_excluded - gone_excluded)  # moved into an excluded file: out of survival only
-        live, qid, deaths = self.live, self.qid, self.deaths
-        t = self.time[m]
-        for line, n in gone.items():
-            rec = line[0]
+            runs[2 if self.excluded(path) else 0].append((cur[0], cur[1]))
+        live, qid, t = self.live, self.qid, self.time[m]
+        for rec, arrived_net, died in _merge_lines(runs):
             if rec < 0:
                 continue
             b = rec >> 2
-            live[qid[b] * 2 + (rec & 1)] -= n
-            if n > to_excluded[line]:
-                deaths[(qid[b], max(t - self.time[b], 0) // _DAY)] += n - to_excluded[line]
-        for (rec, _), n in came.items():
-            if rec >= 0:
-                live[qid[rec >> 2] * 2 + (rec & 1)] += n
+            live[qid[b] * 2 + (rec & 1)] += arrived_net
+            if died:
+                self.deaths[(qid[b], max(t - self.time[b], 0) // _DAY)] += died
 
     def _revise(self, reviser: int, rec: int, t: int) -> None:
         """A meaningful line born as ``rec`` is deleted/updated by ``reviser`` at time ``t``."""
@@ -570,9 +565,33 @@ class Tracker:
         return out
 
 
-def _lines(recs: list[int], hashes: list[int]) -> Iterator[tuple[int, int]]:
-    """Lines as ``(birth record without bit 1, content hash)``, what a merge's survival counts (in C)."""
-    return zip(map(_NOT_NEW.__and__, recs), hashes)
+def _merge_lines(runs: tuple[list, list, list, list]) -> Iterator[tuple[int, int, int]]:
+    """``(birth record without bit 1, lines arrived minus left, lines dead)`` of a merge on the chain, by birth.
+
+    ``runs``: ``(records, hashes)`` that left, arrived, left excluded files, arrived in excluded files. A line is
+    its birth and content hash: the lines that left and did not arrive died, except those that moved into an
+    excluded file (out of survival, not dead). Vectorised: a merge can move thousands of lines.
+    """
+    sizes = [sum(len(recs) for recs, _ in run) for run in runs]
+    total = sum(sizes)
+    if not sizes[0] + sizes[1]:
+        return iter(())
+    recs = np.fromiter(chain.from_iterable(recs for run in runs for recs, _ in run), np.int64, total) & _NOT_NEW
+    hashes = np.fromiter(chain.from_iterable(hashes for run in runs for _, hashes in run), np.int64, total)
+    side = np.repeat(np.arange(4), sizes)
+    order = np.lexsort((hashes, recs))
+    recs, hashes, side = recs[order], hashes[order], side[order]
+    first = np.empty(total, dtype=bool)  # the first of each line (birth, content)
+    first[0] = True
+    first[1:] = (recs[1:] != recs[:-1]) | (hashes[1:] != hashes[:-1])
+    line = np.cumsum(first) - 1
+    counts = np.bincount(line * 4 + side, minlength=4 * (int(line[-1]) + 1)).reshape(-1, 4)
+    died = np.maximum(counts[:, 0] - counts[:, 1], 0)
+    died -= np.minimum(died, np.maximum(counts[:, 3] - counts[:, 2], 0))
+    births = recs[first]
+    starts = np.flatnonzero(np.concatenate(([True], births[1:] != births[:-1])))  # lines are sorted by birth
+    return zip(births[starts].tolist(), np.add.reduceat(counts[:, 1] - counts[:, 0], starts).tolist(),
+               np.add.reduceat(died, starts).tolist())
 
 
 def _same_blob(others: list[dict], path: bytes, blob: bytes) -> tuple | None:
