@@ -478,8 +478,12 @@ class Tracker:
             # the lines both keep at the common ends (same records, same contents) cancel out: count the middle
             a, b, ha, hb = old[0], cur[0], old[1], cur[1]
             n = min(len(a), len(b))
-            k = _common(ha, 0, hb, 0, _common(a, 0, b, 0, n))
-            e = _common_tail(ha, len(a), hb, len(b), _common_tail(a, len(a), b, len(b), n - k))
+            k = _common(a, 0, b, 0, n)
+            if ha[:k] != hb[:k]:  # rarely: the same births hold other contents
+                k = _common(ha, 0, hb, 0, k)
+            e = _common_tail(a, len(a), b, len(b), n - k)
+            if e and ha[len(a) - e:] != hb[len(b) - e:]:
+                e = _common_tail(ha, len(a), hb, len(b), e)
             runs[at].append((a[k:len(a) - e], ha[k:len(a) - e]))
             runs[at + 1].append((b[k:len(b) - e], hb[k:len(b) - e]))
         for path, cur in before.items():
