@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parts = run(repo, "survival", breakdown=True)
     print(f"\nSurvival table alone, one run with timers: {parts['cpu']:.2f} s CPU in the process (the timers'"
-          f" own cost included: it inflates the parts called most, line_key above all), {parts['git_cpu']:.2f} s in git\n")
+          " own cost included: it inflates the parts called most, line_key above all),"
+          f" {parts['git_cpu']:.2f} s in git\n")
     print("| part (CPU, nested parts counted in their callers too) | seconds | share of the process | calls |")
     print("|---|---|---|---|")
     for label, seconds, n in parts["parts"]:

@@ -90,7 +90,8 @@ class Context:
     undoes X) and ``lines_changed``, exactly as :func:`churnlab.mine.patches.read_fingerprints` gives them
     (made only when a stage that runs reads them, :meth:`read_later`). ``live_births``: live lines at the head
     (files not excluded) by birth commit (``sha``, ``live_lines``), what ``git blame`` is checked against.
-    Before the stages run, ``extras`` also holds what :attr:`Stage.prestart` started (the line stage's ``patch_stream``); its stage pops it.
+    Before the stages run, ``extras`` also holds what :attr:`Stage.prestart` started (the line stage's
+    ``patch_stream``); its stage pops it.
     """
 
     repo: Repository
