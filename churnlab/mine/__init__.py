@@ -88,9 +88,11 @@ class Context:
     provenance stage puts two there. ``patch_fingerprints``: one row per non-merge commit with ``sha``,
     ``fingerprint`` and ``inverse_fingerprint`` (hashes of its per-file net removed and added lines, positions
     ignored; the inverse swaps the two sides, so ``Y.fingerprint == X.inverse_fingerprint`` means Y exactly
-    undoes X) and ``lines_changed``, exactly as :func:`churnlab.mine.patches.read_fingerprints` gives them. ``live_births``: live lines at the head (files not excluded) by birth
-    commit (``sha``, ``live_lines``), what ``git blame`` is checked against. Before the stages run, ``extras``
-    also holds what :attr:`Stage.prestart` started (the line stage's ``patch_stream``); its stage pops it.
+    undoes X) and ``lines_changed``, exactly as :func:`churnlab.mine.patches.read_fingerprints` gives them
+    (made only when a stage that runs reads them, :meth:`read_later`). ``live_births``: live lines at the head
+    (files not excluded) by birth commit (``sha``, ``live_lines``), what ``git blame`` is checked against.
+    Before the stages run, ``extras`` also holds what :attr:`Stage.prestart` started (the line stage's
+    ``patch_stream``); its stage pops it.
     """
 
     repo: Repository
@@ -100,6 +102,15 @@ class Context:
     warnings: list[str] = field(default_factory=list)
     on_progress: Callable[[int], None] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    tables: frozenset[str] | None = None  # the tables this run produces (None: all, e.g. a stage run alone)
+
+    def wants(self, *tables: str) -> bool:
+        """Whether this run produces any of ``tables``: a stage may skip the work only other tables need."""
+        return self.tables is None or not self.tables.isdisjoint(tables)
+
+    def read_later(self, key: str) -> bool:
+        """Whether a stage that runs in this mine reads ``extras[key]`` (:attr:`Stage.reads`)."""
+        return any(key in stage.reads and self.wants(*stage.tables) for stage in STAGES)
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,8 @@ class Stage:
     its own and on excluded paths told by path (:mod:`churnlab.mine.overlap`: it may read only the commit
     columns :data:`churnlab.mine.overlap.COLUMNS` and the ``excluded_paths`` extra, not ``file_changes``); it
     runs again on stage 1's frames if they turn out to differ from what it read.
+    ``reads`` names the ``Context.extras`` keys the stage uses when an earlier stage left them, so that the
+    earlier stage makes them only when a stage that runs reads them (:meth:`Context.read_later`).
     """
 
     name: str
@@ -124,6 +137,7 @@ class Stage:
     prestart: dict[str, Callable[[Repository, Options], contextlib.AbstractContextManager]] = field(
         default_factory=dict)
     overlap: bool = False
+    reads: tuple[str, ...] = ()
 
 
 BASE_TABLES = ("commits", "file_changes")
@@ -194,7 +208,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
         always reads the whole history again (its live-line state is not stored).
     tables
         Tables to produce (default: all). ``commits`` and ``file_changes`` are always read; a later stage
-        runs only when one of its tables is wanted.
+        runs only when one of its tables is wanted. With ``survival`` the only line table wanted (and no
+        ``reverts`` tables), the line stage replays births and deaths alone: no labels, no churn.
     markers
         AI-marker registry CSV for the signals tables (default: the packaged ``ai_markers.csv``).
     moves_churn
@@ -245,7 +260,8 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
                 ahead = None
             early.close()
             extras = {}
-        ctx = Context(repo, options, commits, files, on_progress=on_progress, extras=extras)
+        ctx = Context(repo, options, commits, files, on_progress=on_progress, extras=extras,
+                      tables=frozenset(wanted))
         if repo.is_shallow:
             ctx.warnings.append("shallow clone: history is truncated at the shallow boundary")
         if repo.missing:
@@ -316,7 +332,8 @@ def _overlap(repo: Repository, options: Options, wanted: set[str], previous: dic
     first = next((s for s in STAGES if set(s.tables) & wanted), None)
     if first is None or not first.overlap or repo.head is None or repo.is_partial:
         return None
-    ahead = Overlap(first, repo, options, previous, salt, {k: extras.pop(k) for k in first.prestart if k in extras})
+    ahead = Overlap(first, repo, options, previous, salt, {k: extras.pop(k) for k in first.prestart if k in extras},
+                    frozenset(wanted))
     stack.callback(ahead.cancel)
     return ahead
 
@@ -471,5 +488,5 @@ from .signals import signals_stage  # noqa: E402
 
 STAGES += [Stage("lines", ("line_ops", "churn", "survival"), line_provenance,
                  prestart={PATCH_STREAM: start_patch_stream, MERGE_TREES: start_merge_trees}, overlap=True),
-           Stage("reverts", ("reverts", "revert_flags"), reverts_stage),
+           Stage("reverts", ("reverts", "revert_flags"), reverts_stage, reads=("patch_fingerprints",)),
            Stage("signals", ("signals", "adoption"), signals_stage)]

@@ -92,8 +92,10 @@ class Overlap:
     early work is closed, and :meth:`result` once stage 1's frames are in the context.
     """
 
-    def __init__(self, stage, repo, options, previous: dict | None, salt: str, extras: dict[str, Any]) -> None:
+    def __init__(self, stage, repo, options, previous: dict | None, salt: str, extras: dict[str, Any],
+                 tables: frozenset[str] | None = None) -> None:
         self.stage = stage
+        self._tables = tables  # the run's wanted tables (Context.tables)
         self._stop = threading.Event()
         self._extras = {k: _Stoppable(v, self._stop) if isinstance(v, ReadAhead) else v for k, v in extras.items()}
         self._ctx = None  # the context the stage ran on
@@ -132,7 +134,7 @@ class Overlap:
         commits = _first_parent_flags(commits, repo.head).select(COLUMNS)
         self._excluded = ExcludedByPath(_attributes(repo), known)
         extras = {**self._extras, EXCLUDED_PATHS: self._excluded}
-        return Context(repo, options, commits, pl.DataFrame(), extras=extras)
+        return Context(repo, options, commits, pl.DataFrame(), extras=extras, tables=self._tables)
 
     def cancel(self) -> None:
         """Stop the stage (if still running) and wait for its thread; its result is not used."""

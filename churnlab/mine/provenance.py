@@ -35,7 +35,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
+from itertools import chain
 
+import numpy as np
 import polars as pl
 
 from ..schemas import CHURN_WINDOWS
@@ -62,6 +64,7 @@ _RENAME_CANDIDATES = 4  # a merge deleting at most this many files: any may be a
 _DEPTH = 32  # chunks of the patch stream read ahead of the line stage
 _FLUSH_ROWS = 5000  # output rows kept as Python lists before they become a frame
 _ROW = 4  # per-commit churn-table counters: meaningful, duplicated, authored, is_bulk
+_NOT_NEW = ~2  # clears bit 1 of a birth record (new code: the churn table's, not survival's)
 _REVISED = 2 * len(WINDOWS) + 1  # per-reviser counters: self by window, others by window, all revisions
 
 
@@ -84,11 +87,14 @@ class Tracker:
     branches, not history.
     With ``tree_duplicates`` the chain head's tree is also kept as a window index for duplicate blocks
     (:class:`churnlab.mine.duplicates.TreeWindows`); without it blocks repeat within the commit only.
+    With ``survival_only`` a commit's changed lines are neither labelled nor fingerprinted: only the survival
+    table and the live births come out (give it ``tree_duplicates=False``, ``copy_paste_hours=0``).
     """
 
     def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,
                  moves_churn: bool, bulk_lines: int, sample_days: int, merges: MergeTrees | None = None,
-                 tree_duplicates: bool = True, copy_paste_hours: int = 0) -> None:
+                 tree_duplicates: bool = True, copy_paste_hours: int = 0, survival_only: bool = False) -> None:
+        self.survival_only = survival_only  # births and deaths only: no labels, line operations, churn, fingerprints
         self.shas: list[str] = commits["sha"].to_list()
         self.index = {s: i for i, s in enumerate(self.shas)}
         # per-commit columns as machine integers, not Python objects: memory per commit stays small
@@ -164,7 +170,7 @@ class Tracker:
         if chain:
             self._sample_until(self.ctime[c])
         labels = None
-        if not merge:
+        if not merge and not self.survival_only:
             include = [i for i, fd in enumerate(files) if self._included(fd)]
             labels = L.label_commit(files, include)
             labels.duplicated = duplicated_lines(include, labels, self.trees)  # the tree is still the parent's
@@ -173,7 +179,7 @@ class Tracker:
             if self.recent is not None:
                 self.recent.relabel(labels, include, self.author[c], self.time[c])
             self._record_ops(c, files, include, labels)
-        if not self.is_merge[c]:
+        if not self.is_merge[c] and not self.survival_only:
             fwd, inv, changed = L.patch_fingerprints(files)
             for k, v in zip(self.prints, (sha, fwd, inv, changed)):
                 self.prints[k].append(v)
@@ -246,7 +252,8 @@ class Tracker:
 
     # ---- applying a diff ---------------------------------------------------------------------------------
 
-    def _apply(self, c: int, state: dict, files: list[L.FileDiff], labels: L.CommitLabels, chain: bool) -> None:
+    def _apply(self, c: int, state: dict, files: list[L.FileDiff], labels: L.CommitLabels | None,
+               chain: bool) -> None:
         """Apply one commit's diff (against its first parent) to ``state``: births, deaths, revisions."""
         t = self.time[c]
         # Copy and rename sources are the parent's files, whatever this commit does at their paths first (git
@@ -284,7 +291,7 @@ class Tracker:
                 state[new] = (result[0], result[1], fd.new_blob or (cur[2] if cur else b""))
 
     def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: tuple[list[int], list[int]] | None,
-               labels: L.CommitLabels, path: bytes, chain: bool):
+               labels: L.CommitLabels | None, path: bytes, chain: bool):
         if cur is None:  # content unknown before (binary or missing): positions only
             if not fd.hunks:
                 return None
@@ -292,7 +299,7 @@ class Tracker:
             self.unknown_events += 1
         recs, hashes = cur[0], cur[1]
         counted = chain and not self.excluded(path)
-        metrics = fi in labels.added
+        metrics = labels is not None and fi in labels.added  # no labels: survival only
         out_r: list[int] = []
         out_h: list[int] = []
         pos = 0
@@ -453,40 +460,43 @@ class Tracker:
         return recs, hashes, blob
 
     def _merge_survival(self, m: int, left: list, arrived: list) -> None:
-        """Deaths and new live lines of a merge on the chain: birth records that left minus those that arrived."""
-        gone, came, came_excluded, gone_excluded = Counter(), Counter(), Counter(), Counter()
+        """Deaths and new live lines of a merge on the chain: the lines that left minus those that arrived.
+
+        A line is its birth record and content hash: a line that only moved between paths neither dies nor is
+        born, and another line of its commit never stands in for it. Bit 1 of the record (new code) is the
+        churn table's and left out, so survival is the same whether or not the lines were labelled.
+        """
+        runs: tuple[list, list, list, list] = ([], [], [], [])  # (records, hashes): left, arrived; in excluded files
         before = {path: cur for path, cur in left if cur}
         for path, cur in arrived:
             if not cur:
                 continue
             old = before.pop(path, None)
-            exc = self.excluded(path)
+            at = 2 if self.excluded(path) else 0
             if old is None:
-                (came_excluded if exc else came).update(cur[0])
+                runs[at + 1].append((cur[0], cur[1]))
                 continue
-            # the records both keep at one path cancel out: count only what lies between common ends
-            a, b = old[0], cur[0]
+            # the lines both keep at the common ends (same records, same contents) cancel out: count the middle
+            a, b, ha, hb = old[0], cur[0], old[1], cur[1]
             n = min(len(a), len(b))
             k = _common(a, 0, b, 0, n)
+            if ha[:k] != hb[:k]:  # rarely: the same births hold other contents
+                k = _common(ha, 0, hb, 0, k)
             e = _common_tail(a, len(a), b, len(b), n - k)
-            (gone_excluded if exc else gone).update(a[k:len(a) - e])
-            (came_excluded if exc else came).update(b[k:len(b) - e])
+            if e and ha[len(a) - e:] != hb[len(b) - e:]:
+                e = _common_tail(ha, len(a), hb, len(b), e)
+            runs[at].append((a[k:len(a) - e], ha[k:len(a) - e]))
+            runs[at + 1].append((b[k:len(b) - e], hb[k:len(b) - e]))
         for path, cur in before.items():
-            (gone_excluded if self.excluded(path) else gone).update(cur[0])
-        gone, came = gone - came, came - gone
-        to_excluded = gone & (came_excluded - gone_excluded)  # moved into an excluded file: out of survival only
-        live, qid, deaths = self.live, self.qid, self.deaths
-        t = self.time[m]
-        for rec, n in gone.items():
+            runs[2 if self.excluded(path) else 0].append((cur[0], cur[1]))
+        live, qid, t = self.live, self.qid, self.time[m]
+        for rec, arrived_net, died in _merge_lines(runs):
             if rec < 0:
                 continue
             b = rec >> 2
-            live[qid[b] * 2 + (rec & 1)] -= n
-            if n > to_excluded[rec]:
-                deaths[(qid[b], max(t - self.time[b], 0) // _DAY)] += n - to_excluded[rec]
-        for rec, n in came.items():
-            if rec >= 0:
-                live[qid[rec >> 2] * 2 + (rec & 1)] += n
+            live[qid[b] * 2 + (rec & 1)] += arrived_net
+            if died:
+                self.deaths[(qid[b], max(t - self.time[b], 0) // _DAY)] += died
 
     def _revise(self, reviser: int, rec: int, t: int) -> None:
         """A meaningful line born as ``rec`` is deleted/updated by ``reviser`` at time ``t``."""
@@ -558,6 +568,35 @@ class Tracker:
         for b, n in self.live_births().items():
             out[(self.qid[b], max(end - self.time[b], 0) // _DAY)] += n
         return out
+
+
+def _merge_lines(runs: tuple[list, list, list, list]) -> Iterator[tuple[int, int, int]]:
+    """``(birth record without bit 1, lines arrived minus left, lines dead)`` of a merge on the chain, by birth.
+
+    ``runs``: ``(records, hashes)`` that left, arrived, left excluded files, arrived in excluded files. A line is
+    its birth and content hash: the lines that left and did not arrive died, except those that moved into an
+    excluded file (out of survival, not dead). Vectorised: a merge can move thousands of lines.
+    """
+    sizes = [sum(len(recs) for recs, _ in run) for run in runs]
+    total = sum(sizes)
+    if not sizes[0] + sizes[1]:
+        return iter(())
+    recs = np.fromiter(chain.from_iterable(recs for run in runs for recs, _ in run), np.int64, total) & _NOT_NEW
+    hashes = np.fromiter(chain.from_iterable(hashes for run in runs for _, hashes in run), np.int64, total)
+    side = np.repeat(np.arange(4), sizes)
+    order = np.lexsort((hashes, recs))
+    recs, hashes, side = recs[order], hashes[order], side[order]
+    first = np.empty(total, dtype=bool)  # the first of each line (birth, content)
+    first[0] = True
+    first[1:] = (recs[1:] != recs[:-1]) | (hashes[1:] != hashes[:-1])
+    line = np.cumsum(first) - 1
+    counts = np.bincount(line * 4 + side, minlength=4 * (int(line[-1]) + 1)).reshape(-1, 4)
+    died = np.maximum(counts[:, 0] - counts[:, 1], 0)
+    died -= np.minimum(died, np.maximum(counts[:, 3] - counts[:, 2], 0))
+    births = recs[first]
+    starts = np.flatnonzero(np.concatenate(([True], births[1:] != births[:-1])))  # lines are sorted by birth
+    return zip(births[starts].tolist(), np.add.reduceat(counts[:, 1] - counts[:, 0], starts).tolist(),
+               np.add.reduceat(died, starts).tolist())
 
 
 def _same_blob(others: list[dict], path: bytes, blob: bytes) -> tuple | None:
@@ -822,14 +861,21 @@ def km_median(events: dict[int, int], censored: dict[int, int]) -> float | None:
 
 
 def line_provenance(ctx) -> dict[str, pl.DataFrame]:
-    """Pipeline stage: the ``line_ops``, ``churn`` and ``survival`` tables, and patch fingerprints in extras."""
+    """Pipeline stage: the ``line_ops``, ``churn`` and ``survival`` tables, and patch fingerprints in extras.
+
+    When the run wants neither ``line_ops`` nor ``churn`` and no later stage reads the fingerprints, only
+    the ``survival`` table (and the live births) are made, from births and deaths alone: the same survival
+    rows, without labelling a line (what git-of-theseus computes, compared like for like).
+    """
     opts = ctx.options
     excluded = ctx.extras.pop(EXCLUDED_PATHS, None)  # told by path while stage 1 reads (mine()'s overlap)
     if excluded is None:
         excluded = excluded_paths(ctx.file_changes)
+    survival_only = not ctx.wants("line_ops", "churn") and not ctx.read_later("patch_fingerprints")
     tracker = Tracker(ctx.commits, excluded, first_parent=opts.first_parent, moves_churn=opts.moves_churn,
                       bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days,
-                      tree_duplicates=opts.duplicate_blocks == "tree", copy_paste_hours=opts.copy_paste_hours)
+                      tree_duplicates=opts.duplicate_blocks == "tree" and not survival_only,
+                      copy_paste_hours=0 if survival_only else opts.copy_paste_hours, survival_only=survival_only)
     repo = ctx.repo
     early = ctx.extras.pop(PATCH_STREAM, None)  # started with stage 1, when mine() could
     early_merges = ctx.extras.pop(MERGE_TREES, None)
@@ -851,13 +897,15 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     if tracker.missing_merged:
         ctx.warnings.append(f"{tracker.missing_merged} merged files whose content is missing from the repository: "
                             "their lines' births are unknown and left out of survival")
-    # The revert stage's input (churnlab.mine.patches' definition and rows), so it needs no git log of its own.
-    prints = _concat(tracker.print_chunks, patches.fingerprint_frame(tracker.prints))
-    ctx.extras["patch_fingerprints"] = prints.sort("sha")
     births = tracker.live_births()
     ctx.extras["live_births"] = pl.DataFrame(
         {"sha": [tracker.shas[b] for b in sorted(births)], "live_lines": [births[b] for b in sorted(births)]},
         schema={"sha": pl.String, "live_lines": pl.Int64})
+    if survival_only:
+        return {"survival": _survival_frame(tracker, repo.name)}
+    # The revert stage's input (churnlab.mine.patches' definition and rows), so it needs no git log of its own.
+    prints = _concat(tracker.print_chunks, patches.fingerprint_frame(tracker.prints))
+    ctx.extras["patch_fingerprints"] = prints.sort("sha")
     return {"line_ops": _ops_frame(tracker, repo.name), "churn": _churn_frame(tracker, repo.name),
             "survival": _survival_frame(tracker, repo.name)}
 
