@@ -1,0 +1,750 @@
+/* churnlab.mine._kernels: compiled per-line kernels of the miner.
+ *
+ * Each function returns exactly what its pure-Python reference returns (the reference is named in its
+ * docstring; tests/mine/test_kernels.py checks parity on random inputs). Files are lists of line hashes:
+ * Python ints that fit in a signed 64-bit integer (hash() values); anything else raises TypeError or
+ * OverflowError. Selection between this module and the references: churnlab/mine/_accel.py.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Unanchored ranges larger than this (lines x lines) are left unaligned: churnlab.mine.align.ALIGN_MAX_CELLS */
+#define ALIGN_MAX_CELLS 250000LL
+
+/* ---- growable vectors ------------------------------------------------------------------------------ */
+
+typedef struct { Py_ssize_t i, j, k; } Block;
+typedef struct { Block *v; Py_ssize_t n, cap; } Blocks;
+typedef struct { Py_ssize_t alo, ahi, blo, bhi; } Range;
+typedef struct { Range *v; Py_ssize_t n, cap; } Ranges;
+
+static int
+grow(void **v, Py_ssize_t *cap, Py_ssize_t need, size_t item)
+{
+    if (need <= *cap)
+        return 0;
+    Py_ssize_t cap2 = *cap ? *cap : 16;
+    while (cap2 < need)
+        cap2 *= 2;
+    void *p = PyMem_Realloc(*v, (size_t)cap2 * item);
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *v = p;
+    *cap = cap2;
+    return 0;
+}
+
+static int
+blocks_push(Blocks *bs, Py_ssize_t i, Py_ssize_t j, Py_ssize_t k)
+{
+    if (grow((void **)&bs->v, &bs->cap, bs->n + 1, sizeof(Block)) < 0)
+        return -1;
+    bs->v[bs->n].i = i;
+    bs->v[bs->n].j = j;
+    bs->v[bs->n].k = k;
+    bs->n++;
+    return 0;
+}
+
+static int
+ranges_push(Ranges *rs, Py_ssize_t alo, Py_ssize_t ahi, Py_ssize_t blo, Py_ssize_t bhi)
+{
+    if (grow((void **)&rs->v, &rs->cap, rs->n + 1, sizeof(Range)) < 0)
+        return -1;
+    Range *r = &rs->v[rs->n++];
+    r->alo = alo;
+    r->ahi = ahi;
+    r->blo = blo;
+    r->bhi = bhi;
+    return 0;
+}
+
+/* ---- conversions ----------------------------------------------------------------------------------- */
+
+/* A new array of the int64 values of a sequence of ints (PyMem_Free it), or NULL with an exception set. */
+static int64_t *
+to_int64(PyObject *seq, Py_ssize_t *n, const char *what)
+{
+    PyObject *fast = PySequence_Fast(seq, what);
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(fast);
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    int64_t *out = PyMem_Malloc((size_t)(len ? len : 1) * sizeof(int64_t));
+    if (out == NULL) {
+        Py_DECREF(fast);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t x = 0; x < len; x++) {
+        long long v = PyLong_AsLongLong(items[x]);
+        if (v == -1 && PyErr_Occurred()) {
+            PyMem_Free(out);
+            Py_DECREF(fast);
+            return NULL;
+        }
+        out[x] = (int64_t)v;
+    }
+    Py_DECREF(fast);
+    *n = len;
+    return out;
+}
+
+static PyObject *
+blocks_to_list(const Blocks *bs)
+{
+    PyObject *out = PyList_New(bs->n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t x = 0; x < bs->n; x++) {
+        PyObject *t = Py_BuildValue("(nnn)", bs->v[x].i, bs->v[x].j, bs->v[x].k);
+        if (t == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, x, t);
+    }
+    return out;
+}
+
+static int
+check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t want)
+{
+    if (nargs != want) {
+        PyErr_Format(PyExc_TypeError, "%s() takes exactly %zd arguments (%zd given)", name, want, nargs);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- common runs ----------------------------------------------------------------------------------- */
+
+static Py_ssize_t
+common64(const int64_t *a, Py_ssize_t alo, const int64_t *b, Py_ssize_t blo, Py_ssize_t n)
+{
+    Py_ssize_t k = 0;
+    while (k < n && a[alo + k] == b[blo + k])
+        k++;
+    return k;
+}
+
+static Py_ssize_t
+common_tail64(const int64_t *a, Py_ssize_t ahi, const int64_t *b, Py_ssize_t bhi, Py_ssize_t n)
+{
+    Py_ssize_t k = 0;
+    while (k < n && a[ahi - 1 - k] == b[bhi - 1 - k])
+        k++;
+    return k;
+}
+
+/* common(a, alo, b, blo, n) and common_tail(a, ahi, b, bhi, n): items compared as Python compares list
+ * items (identity, then ==), so any lists work; no conversion, the cost is the length of the run. */
+static PyObject *
+run_length(const char *name, PyObject *const *args, Py_ssize_t nargs, int tail)
+{
+    if (check_nargs(name, nargs, 5) < 0)
+        return NULL;
+    Py_ssize_t lo_a = PyLong_AsSsize_t(args[1]);
+    if (lo_a == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t lo_b = PyLong_AsSsize_t(args[3]);
+    if (lo_b == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t n = PyLong_AsSsize_t(args[4]);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *fa = PySequence_Fast(args[0], "a must be a list");
+    if (fa == NULL)
+        return NULL;
+    PyObject *fb = PySequence_Fast(args[2], "b must be a list");
+    if (fb == NULL) {
+        Py_DECREF(fa);
+        return NULL;
+    }
+    Py_ssize_t la = PySequence_Fast_GET_SIZE(fa), lb = PySequence_Fast_GET_SIZE(fb);
+    PyObject **ia = PySequence_Fast_ITEMS(fa), **ib = PySequence_Fast_ITEMS(fb);
+    Py_ssize_t k = 0;
+    if (lo_a < 0 || lo_b < 0 || (tail && (lo_a > la || lo_b > lb))) {
+        PyErr_Format(PyExc_ValueError, "%s(): index out of range", name);
+        k = -1;
+        goto done;
+    }
+    /* the references' slices never reach past the ends: nor does this */
+    if (tail) {
+        n = Py_MIN(n, Py_MIN(lo_a, lo_b));
+    }
+    else {
+        n = Py_MIN(n, Py_MIN(la - lo_a, lb - lo_b));
+    }
+    while (k < n) {
+        PyObject *x = tail ? ia[lo_a - 1 - k] : ia[lo_a + k];
+        PyObject *y = tail ? ib[lo_b - 1 - k] : ib[lo_b + k];
+        int eq = (x == y) ? 1 : PyObject_RichCompareBool(x, y, Py_EQ);
+        if (eq < 0) {
+            k = -1;
+            goto done;
+        }
+        if (!eq)
+            break;
+        k++;
+    }
+done:
+    Py_DECREF(fa);
+    Py_DECREF(fb);
+    return k < 0 ? NULL : PyLong_FromSsize_t(k);
+}
+
+static PyObject *
+kernels_common(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return run_length("common", args, nargs, 0);
+}
+
+static PyObject *
+kernels_common_tail(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return run_length("common_tail", args, nargs, 1);
+}
+
+/* ---- unique anchors -------------------------------------------------------------------------------- */
+
+typedef struct { int64_t h; Py_ssize_t pos; int side; } Entry;
+
+static int
+entry_cmp(const void *x, const void *y)
+{
+    const Entry *p = x, *q = y;
+    if (p->h != q->h)
+        return p->h < q->h ? -1 : 1;
+    if (p->side != q->side)
+        return p->side - q->side;
+    return (p->pos > q->pos) - (p->pos < q->pos);
+}
+
+typedef struct { Py_ssize_t j, i; } Pair;
+
+static int
+pair_cmp(const void *x, const void *y)
+{
+    const Pair *p = x, *q = y;
+    if (p->j != q->j)
+        return p->j < q->j ? -1 : 1;
+    return (p->i > q->i) - (p->i < q->i);
+}
+
+/* Lines occurring once in each range, as (i, j) pairs forming the longest run increasing in both, appended
+ * to out as blocks (i, j, 1) in order. Returns the number of anchors, or -1 with an exception set. */
+static Py_ssize_t
+unique_anchors64(const int64_t *a, Py_ssize_t alo, Py_ssize_t ahi, const int64_t *b, Py_ssize_t blo,
+                 Py_ssize_t bhi, Blocks *out)
+{
+    Py_ssize_t na = ahi - alo, nb = bhi - blo, n = na + nb, npairs = 0, found = -1;
+    Entry *e = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Entry));
+    Pair *pairs = NULL;
+    Py_ssize_t *tails = NULL, *tail_idx = NULL, *back = NULL;
+    if (e == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t x = 0; x < na; x++) {
+        e[x].h = a[alo + x];
+        e[x].pos = alo + x;
+        e[x].side = 0;
+    }
+    for (Py_ssize_t x = 0; x < nb; x++) {
+        e[na + x].h = b[blo + x];
+        e[na + x].pos = blo + x;
+        e[na + x].side = 1;
+    }
+    qsort(e, (size_t)n, sizeof(Entry), entry_cmp);
+    pairs = PyMem_Malloc((size_t)(Py_MIN(na, nb) + 1) * sizeof(Pair));
+    if (pairs == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t x = 0; x < n;) {
+        Py_ssize_t y = x, in_a = 0;
+        while (y < n && e[y].h == e[x].h) {
+            in_a += e[y].side == 0;
+            y++;
+        }
+        if (in_a == 1 && y - x == 2) {  /* once in a and (sorted after it) once in b */
+            pairs[npairs].i = e[x].pos;
+            pairs[npairs].j = e[x + 1].pos;
+            npairs++;
+        }
+        x = y;
+    }
+    if (npairs == 0) {
+        found = 0;
+        goto done;
+    }
+    qsort(pairs, (size_t)npairs, sizeof(Pair), pair_cmp);
+    /* longest increasing subsequence of i over pairs sorted by j (patience sorting, as the reference) */
+    tails = PyMem_Malloc((size_t)npairs * sizeof(Py_ssize_t));
+    tail_idx = PyMem_Malloc((size_t)npairs * sizeof(Py_ssize_t));
+    back = PyMem_Malloc((size_t)npairs * sizeof(Py_ssize_t));
+    if (tails == NULL || tail_idx == NULL || back == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t len = 0;
+    for (Py_ssize_t k = 0; k < npairs; k++) {
+        Py_ssize_t i = pairs[k].i, lo = 0, hi = len;
+        while (lo < hi) {  /* bisect_left(tails, i) */
+            Py_ssize_t mid = (lo + hi) / 2;
+            if (tails[mid] < i)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        tails[lo] = i;
+        tail_idx[lo] = k;
+        if (lo == len)
+            len++;
+        back[k] = lo ? tail_idx[lo - 1] : -1;
+    }
+    /* the chain from the last tail, written in order */
+    Py_ssize_t start = out->n;
+    if (grow((void **)&out->v, &out->cap, start + len, sizeof(Block)) < 0)
+        goto done;
+    Py_ssize_t at = start + len;
+    for (Py_ssize_t k = tail_idx[len - 1]; k >= 0; k = back[k]) {
+        at--;
+        out->v[at].i = pairs[k].i;
+        out->v[at].j = pairs[k].j;
+        out->v[at].k = 1;
+    }
+    out->n = start + len;
+    found = len;
+done:
+    PyMem_Free(e);
+    PyMem_Free(pairs);
+    PyMem_Free(tails);
+    PyMem_Free(tail_idx);
+    PyMem_Free(back);
+    return found;
+}
+
+/* ---- difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks() ---------------------- */
+
+typedef struct { int64_t h; Py_ssize_t pos; } Slot;
+
+static int
+slot_cmp(const void *x, const void *y)
+{
+    const Slot *p = x, *q = y;
+    if (p->h != q->h)
+        return p->h < q->h ? -1 : 1;
+    return (p->pos > q->pos) - (p->pos < q->pos);
+}
+
+static int
+block_cmp(const void *x, const void *y)
+{
+    const Block *p = x, *q = y;
+    if (p->i != q->i)
+        return p->i < q->i ? -1 : 1;
+    if (p->j != q->j)
+        return p->j < q->j ? -1 : 1;
+    return (p->k > q->k) - (p->k < q->k);
+}
+
+typedef struct {
+    const int64_t *a, *b;
+    Py_ssize_t *pos;              /* b's indices sorted by (hash, index): b2j's lists laid end to end */
+    Py_ssize_t *gstart, *gend;    /* per line of a: its b2j list, pos[gstart:gend] (empty when absent) */
+    Py_ssize_t *len0, *len1;      /* j2len and newj2len, valid where their stamp is the row's */
+    Py_ssize_t *stamp0, *stamp1;
+    Py_ssize_t tick;
+} Matcher;
+
+/* difflib's find_longest_match with no junk: the longest match, lowest i then lowest j on ties. */
+static void
+longest_match(Matcher *m, Py_ssize_t alo, Py_ssize_t ahi, Py_ssize_t blo, Py_ssize_t bhi, Block *best)
+{
+    const int64_t *a = m->a, *b = m->b;
+    Py_ssize_t besti = alo, bestj = blo, bestsize = 0;
+    Py_ssize_t *prev_len = m->len0, *prev_stamp = m->stamp0, *cur_len = m->len1, *cur_stamp = m->stamp1;
+    m->tick++;  /* a stamp no entry has: the first row sees an empty j2len */
+    for (Py_ssize_t i = alo; i < ahi; i++) {
+        Py_ssize_t t = ++m->tick, p = m->gstart[i], end = m->gend[i], hi = end;
+        while (p < hi) {  /* skip j < blo */
+            Py_ssize_t mid = (p + hi) / 2;
+            if (m->pos[mid] < blo)
+                p = mid + 1;
+            else
+                hi = mid;
+        }
+        for (; p < end; p++) {
+            Py_ssize_t j = m->pos[p];
+            if (j >= bhi)
+                break;
+            Py_ssize_t k = (j > 0 && prev_stamp[j - 1] == t - 1) ? prev_len[j - 1] + 1 : 1;
+            cur_len[j] = k;
+            cur_stamp[j] = t;
+            if (k > bestsize) {
+                besti = i - k + 1;
+                bestj = j - k + 1;
+                bestsize = k;
+            }
+        }
+        Py_ssize_t *s = prev_len; prev_len = cur_len; cur_len = s;
+        s = prev_stamp; prev_stamp = cur_stamp; cur_stamp = s;
+    }
+    m->len0 = prev_len; m->stamp0 = prev_stamp; m->len1 = cur_len; m->stamp1 = cur_stamp;
+    while (besti > alo && bestj > blo && a[besti - 1] == b[bestj - 1]) {
+        besti--;
+        bestj--;
+        bestsize++;
+    }
+    while (besti + bestsize < ahi && bestj + bestsize < bhi && a[besti + bestsize] == b[bestj + bestsize])
+        bestsize++;
+    best->i = besti;
+    best->j = bestj;
+    best->k = bestsize;
+}
+
+/* The matching blocks of a[0:na] and b[0:nb] (sizes > 0), shifted by (di, dj), appended to out. */
+static int
+matching_blocks(const int64_t *a, Py_ssize_t na, const int64_t *b, Py_ssize_t nb, Py_ssize_t di,
+                Py_ssize_t dj, Blocks *out)
+{
+    int rc = -1;
+    Matcher m = {a, b, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0};
+    Slot *slots = PyMem_Malloc((size_t)(nb ? nb : 1) * sizeof(Slot));
+    Blocks found = {NULL, 0, 0};
+    Ranges queue = {NULL, 0, 0};
+    size_t nb1 = (size_t)(nb ? nb : 1), na1 = (size_t)(na ? na : 1);
+    m.pos = PyMem_Malloc(nb1 * sizeof(Py_ssize_t));
+    m.gstart = PyMem_Malloc(na1 * sizeof(Py_ssize_t));
+    m.gend = PyMem_Malloc(na1 * sizeof(Py_ssize_t));
+    m.len0 = PyMem_Malloc(nb1 * sizeof(Py_ssize_t));
+    m.len1 = PyMem_Malloc(nb1 * sizeof(Py_ssize_t));
+    m.stamp0 = PyMem_Malloc(nb1 * sizeof(Py_ssize_t));
+    m.stamp1 = PyMem_Malloc(nb1 * sizeof(Py_ssize_t));
+    if (slots == NULL || m.pos == NULL || m.gstart == NULL || m.gend == NULL || m.len0 == NULL ||
+        m.len1 == NULL || m.stamp0 == NULL || m.stamp1 == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < nb; j++) {
+        slots[j].h = b[j];
+        slots[j].pos = j;
+        m.stamp0[j] = m.stamp1[j] = -1;
+    }
+    qsort(slots, (size_t)nb, sizeof(Slot), slot_cmp);
+    for (Py_ssize_t j = 0; j < nb; j++)
+        m.pos[j] = slots[j].pos;
+    for (Py_ssize_t i = 0; i < na; i++) {  /* b2j.get(a[i]): the run of slots with a[i]'s hash */
+        Py_ssize_t lo = 0, hi = nb;
+        while (lo < hi) {
+            Py_ssize_t mid = (lo + hi) / 2;
+            if (slots[mid].h < a[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        Py_ssize_t end = lo;
+        while (end < nb && slots[end].h == a[i])
+            end++;
+        m.gstart[i] = lo;
+        m.gend[i] = end;
+    }
+    if (ranges_push(&queue, 0, na, 0, nb) < 0)
+        goto done;
+    while (queue.n) {
+        Range r = queue.v[--queue.n];
+        Block x;
+        longest_match(&m, r.alo, r.ahi, r.blo, r.bhi, &x);
+        if (x.k) {
+            if (blocks_push(&found, x.i, x.j, x.k) < 0)
+                goto done;
+            if (r.alo < x.i && r.blo < x.j && ranges_push(&queue, r.alo, x.i, r.blo, x.j) < 0)
+                goto done;
+            if (x.i + x.k < r.ahi && x.j + x.k < r.bhi &&
+                ranges_push(&queue, x.i + x.k, r.ahi, x.j + x.k, r.bhi) < 0)
+                goto done;
+        }
+    }
+    qsort(found.v, (size_t)found.n, sizeof(Block), block_cmp);
+    Py_ssize_t i1 = 0, j1 = 0, k1 = 0;  /* adjacent blocks merged */
+    for (Py_ssize_t x = 0; x < found.n; x++) {
+        Block *blk = &found.v[x];
+        if (i1 + k1 == blk->i && j1 + k1 == blk->j) {
+            k1 += blk->k;
+        }
+        else {
+            if (k1 && blocks_push(out, di + i1, dj + j1, k1) < 0)
+                goto done;
+            i1 = blk->i;
+            j1 = blk->j;
+            k1 = blk->k;
+        }
+    }
+    if (k1 && blocks_push(out, di + i1, dj + j1, k1) < 0)
+        goto done;
+    rc = 0;
+done:
+    PyMem_Free(slots);
+    PyMem_Free(m.pos);
+    PyMem_Free(m.gstart);
+    PyMem_Free(m.gend);
+    PyMem_Free(m.len0);
+    PyMem_Free(m.len1);
+    PyMem_Free(m.stamp0);
+    PyMem_Free(m.stamp1);
+    PyMem_Free(found.v);
+    PyMem_Free(queue.v);
+    return rc;
+}
+
+/* ---- align ----------------------------------------------------------------------------------------- */
+
+/* The reference's align, block for block, appended to out. */
+static int
+align64(const int64_t *a, Py_ssize_t la, const int64_t *b, Py_ssize_t lb, Blocks *out)
+{
+    int rc = -1;
+    Ranges stack = {NULL, 0, 0};
+    if (ranges_push(&stack, 0, la, 0, lb) < 0)
+        goto done;
+    while (stack.n) {
+        Range r = stack.v[--stack.n];
+        Py_ssize_t alo = r.alo, ahi = r.ahi, blo = r.blo, bhi = r.bhi;
+        Py_ssize_t k = common64(a, alo, b, blo, Py_MIN(ahi - alo, bhi - blo));
+        if (k) {
+            if (blocks_push(out, alo, blo, k) < 0)
+                goto done;
+            alo += k;
+            blo += k;
+        }
+        k = common_tail64(a, ahi, b, bhi, Py_MIN(ahi - alo, bhi - blo));
+        if (k) {
+            ahi -= k;
+            bhi -= k;
+            if (blocks_push(out, ahi, bhi, k) < 0)
+                goto done;
+        }
+        if (alo >= ahi || blo >= bhi)
+            continue;
+        Py_ssize_t first = out->n;
+        Py_ssize_t n = unique_anchors64(a, alo, ahi, b, blo, bhi, out);
+        if (n < 0)
+            goto done;
+        if (n == 0) {
+            if ((long long)(ahi - alo) * (long long)(bhi - blo) <= ALIGN_MAX_CELLS &&
+                matching_blocks(a + alo, ahi - alo, b + blo, bhi - blo, alo, blo, out) < 0)
+                goto done;
+            continue;
+        }
+        Py_ssize_t prev_a = alo, prev_b = blo;
+        for (Py_ssize_t x = first; x < first + n; x++) {  /* the anchors, already in out as (i, j, 1) */
+            Py_ssize_t i = out->v[x].i, j = out->v[x].j;
+            if (prev_a < i && prev_b < j && ranges_push(&stack, prev_a, i, prev_b, j) < 0)
+                goto done;
+            prev_a = i + 1;
+            prev_b = j + 1;
+        }
+        if (ranges_push(&stack, prev_a, ahi, prev_b, bhi) < 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    PyMem_Free(stack.v);
+    return rc;
+}
+
+static PyObject *
+kernels_align(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("align", nargs, 2) < 0)
+        return NULL;
+    Py_ssize_t la = 0, lb = 0;
+    PyObject *res = NULL;
+    Blocks out = {NULL, 0, 0};
+    int64_t *a = to_int64(args[0], &la, "a must be a list of ints");
+    int64_t *b = a ? to_int64(args[1], &lb, "b must be a list of ints") : NULL;
+    if (b != NULL && align64(a, la, b, lb, &out) == 0)
+        res = blocks_to_list(&out);
+    PyMem_Free(a);
+    PyMem_Free(b);
+    PyMem_Free(out.v);
+    return res;
+}
+
+/* unique_anchors(a, alo, ahi, b, blo, bhi): for parity tests of the step itself. */
+static PyObject *
+kernels_unique_anchors(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("unique_anchors", nargs, 6) < 0)
+        return NULL;
+    Py_ssize_t bounds[4];
+    for (int x = 0; x < 4; x++) {
+        bounds[x] = PyLong_AsSsize_t(args[x < 2 ? x + 1 : x + 2]);
+        if (bounds[x] == -1 && PyErr_Occurred())
+            return NULL;
+    }
+    Py_ssize_t la = 0, lb = 0;
+    PyObject *res = NULL;
+    Blocks out = {NULL, 0, 0};
+    int64_t *a = to_int64(args[0], &la, "a must be a list of ints");
+    int64_t *b = a ? to_int64(args[3], &lb, "b must be a list of ints") : NULL;
+    if (b == NULL)
+        goto done;
+    if (bounds[0] < 0 || bounds[0] > bounds[1] || bounds[1] > la || bounds[2] < 0 || bounds[2] > bounds[3] ||
+        bounds[3] > lb) {
+        PyErr_SetString(PyExc_ValueError, "unique_anchors(): ranges out of bounds");
+        goto done;
+    }
+    if (unique_anchors64(a, bounds[0], bounds[1], b, bounds[2], bounds[3], &out) < 0)
+        goto done;
+    res = PyList_New(out.n);
+    if (res == NULL)
+        goto done;
+    for (Py_ssize_t x = 0; x < out.n; x++) {
+        PyObject *t = Py_BuildValue("(nn)", out.v[x].i, out.v[x].j);
+        if (t == NULL) {
+            Py_CLEAR(res);
+            goto done;
+        }
+        PyList_SET_ITEM(res, x, t);
+    }
+done:
+    PyMem_Free(a);
+    PyMem_Free(b);
+    PyMem_Free(out.v);
+    return res;
+}
+
+/* ---- credit ---------------------------------------------------------------------------------------- */
+
+static int
+block_j_cmp(const void *x, const void *y)
+{
+    const Block *p = x, *q = y;
+    return (p->j > q->j) - (p->j < q->j);
+}
+
+/* credit(recs, hashes, born_at, other): churnlab.mine.align.credit, recs (a list) changed in place. */
+static PyObject *
+kernels_credit(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("credit", nargs, 4) < 0)
+        return NULL;
+    PyObject *recs = args[0], *other = args[3];
+    if (!PyList_Check(recs)) {
+        PyErr_SetString(PyExc_TypeError, "credit(): recs must be a list");
+        return NULL;
+    }
+    int truth = PyObject_IsTrue(other);
+    if (truth < 0)
+        return NULL;
+    if (!truth)
+        Py_RETURN_NONE;
+    PyObject *res = NULL, *o_recs = NULL, *o_fast = NULL, *o_hashes = NULL, *born = NULL;
+    int64_t *oh = NULL, *h = NULL;
+    Py_ssize_t lo = 0, lh = 0;
+    Blocks blocks = {NULL, 0, 0};
+    if ((o_recs = PySequence_GetItem(other, 0)) == NULL || (o_hashes = PySequence_GetItem(other, 1)) == NULL)
+        goto done;
+    if ((o_fast = PySequence_Fast(o_recs, "credit(): other[0] must be a list")) == NULL)
+        goto done;
+    if ((born = PySequence_Fast(args[2], "credit(): born_at must be a list")) == NULL)
+        goto done;
+    if ((oh = to_int64(o_hashes, &lo, "credit(): other[1] must be a list of ints")) == NULL)
+        goto done;
+    if ((h = to_int64(args[1], &lh, "credit(): hashes must be a list of ints")) == NULL)
+        goto done;
+    if (align64(oh, lo, h, lh, &blocks) < 0)
+        goto done;
+    qsort(blocks.v, (size_t)blocks.n, sizeof(Block), block_j_cmp);  /* the j of blocks are distinct */
+    Py_ssize_t nborn = PySequence_Fast_GET_SIZE(born), n_orecs = PySequence_Fast_GET_SIZE(o_fast);
+    PyObject **born_items = PySequence_Fast_ITEMS(born);
+    for (Py_ssize_t x = 0; x < nborn; x++) {
+        Py_ssize_t j = PyLong_AsSsize_t(born_items[x]);
+        if (j == -1 && PyErr_Occurred())
+            goto done;
+        Py_ssize_t lo_k = 0, hi_k = blocks.n;
+        while (lo_k < hi_k) {  /* bisect_right(starts, j) */
+            Py_ssize_t mid = (lo_k + hi_k) / 2;
+            if (j < blocks.v[mid].j)
+                hi_k = mid;
+            else
+                lo_k = mid + 1;
+        }
+        if (lo_k == 0)
+            continue;
+        Block *blk = &blocks.v[lo_k - 1];
+        if (j >= blk->j + blk->k)
+            continue;
+        Py_ssize_t oi = blk->i + j - blk->j;
+        if (oi >= n_orecs || j >= PyList_GET_SIZE(recs)) {
+            PyErr_SetString(PyExc_IndexError, "credit(): list index out of range");
+            goto done;
+        }
+        PyObject *rec = PySequence_Fast_GET_ITEM(o_fast, oi);
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(rec, &overflow);
+        if (v == -1 && PyErr_Occurred())
+            goto done;
+        if (overflow > 0 || (overflow == 0 && v >= 0)) {
+            Py_INCREF(rec);
+            if (PyList_SetItem(recs, j, rec) < 0)  /* steals the new reference, even on failure */
+                goto done;
+        }
+    }
+    res = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(o_recs);
+    Py_XDECREF(o_fast);
+    Py_XDECREF(o_hashes);
+    Py_XDECREF(born);
+    PyMem_Free(oh);
+    PyMem_Free(h);
+    PyMem_Free(blocks.v);
+    return res;
+}
+
+/* ---- module ---------------------------------------------------------------------------------------- */
+
+static PyMethodDef kernels_methods[] = {
+    {"common", (PyCFunction)(void (*)(void))kernels_common, METH_FASTCALL,
+     "common(a, alo, b, blo, n) -> int\n--\n\nLength of the common run of a[alo:] and b[blo:] (at most n): "
+     "churnlab.mine.align.common."},
+    {"common_tail", (PyCFunction)(void (*)(void))kernels_common_tail, METH_FASTCALL,
+     "common_tail(a, ahi, b, bhi, n) -> int\n--\n\nLength of the common run ending at a[ahi - 1] and "
+     "b[bhi - 1] (at most n): churnlab.mine.align.common_tail."},
+    {"align", (PyCFunction)(void (*)(void))kernels_align, METH_FASTCALL,
+     "align(a, b) -> list[tuple[int, int, int]]\n--\n\nMatched blocks (i, j, size) of two lists of line "
+     "hashes: churnlab.mine.align.align."},
+    {"unique_anchors", (PyCFunction)(void (*)(void))kernels_unique_anchors, METH_FASTCALL,
+     "unique_anchors(a, alo, ahi, b, blo, bhi) -> list[tuple[int, int]]\n--\n\n"
+     "churnlab.mine.align.unique_anchors."},
+    {"credit", (PyCFunction)(void (*)(void))kernels_credit, METH_FASTCALL,
+     "credit(recs, hashes, born_at, other) -> None\n--\n\nchurnlab.mine.align.credit: recs changed in place."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef kernels_module = {
+    PyModuleDef_HEAD_INIT, "churnlab.mine._kernels",
+    "Compiled per-line kernels of the miner; each mirrors a pure-Python reference exactly.", -1, kernels_methods,
+};
+
+PyMODINIT_FUNC
+PyInit__kernels(void)
+{
+    PyObject *m = PyModule_Create(&kernels_module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddIntConstant(m, "ALIGN_MAX_CELLS", (long)ALIGN_MAX_CELLS) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

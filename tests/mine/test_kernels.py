@@ -1,0 +1,205 @@
+"""The compiled kernels (``churnlab.mine._kernels``) against their pure-Python reference (``churnlab.mine.align``).
+
+Both are called directly, whatever ``CHURNLAB_PURE_PYTHON`` says, so the suite checks both paths: random line
+hashes (small alphabets, so lines repeat; long common ends; empty files), the unaligned-range limit at its
+boundary, and a whole mine with merges giving identical tables either way. With ``CHURNLAB_REQUIRE_KERNELS=1``
+(CI sets it) a missing extension fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections import Counter
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from churnlab.mine import _accel, mine
+from churnlab.mine import align as ref
+from churnlab.mine import provenance
+
+try:
+    from churnlab.mine import _kernels as compiled
+except ImportError:  # not built: the parity tests skip; test_kernels_built_when_required fails in CI
+    compiled = None
+
+needs_kernels = pytest.mark.skipif(compiled is None, reason="churnlab.mine._kernels not built (setup.py build_ext)")
+SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
+
+# Hashes: a small alphabet (lines repeat, few are unique) or full 64-bit values (extremes included).
+small = st.integers(-3, 3)
+wide = st.integers(-2**63, 2**63 - 1)
+hashes = st.lists(st.one_of(small, small, wide), max_size=40)
+
+
+@st.composite
+def file_pairs(draw) -> tuple[list[int], list[int]]:
+    """Two versions of a file: shared ends (sometimes long) around independently drawn middles."""
+    head, tail = draw(hashes), draw(hashes)
+    if draw(st.booleans()):
+        head = head * draw(st.integers(1, 20))
+    return head + draw(hashes) + tail, head + draw(hashes) + tail
+
+
+@pytest.mark.skipif(os.environ.get("CHURNLAB_REQUIRE_KERNELS") != "1",
+                    reason="CHURNLAB_REQUIRE_KERNELS=1 not set (CI sets it)")
+def test_kernels_built_when_required():
+    kernels = importlib.import_module("churnlab.mine._kernels")  # ImportError: the extension did not build
+    assert kernels.ALIGN_MAX_CELLS == ref.ALIGN_MAX_CELLS
+
+
+def test_pure_python_forced_by_environment(monkeypatch):
+    monkeypatch.setenv("CHURNLAB_PURE_PYTHON", "1")
+    assert _accel.compiled_kernels() is None
+    monkeypatch.delenv("CHURNLAB_PURE_PYTHON")
+    assert _accel.compiled_kernels() is compiled
+
+
+def test_accel_exports_the_kernels_in_use():
+    impl = compiled if _accel.COMPILED else ref
+    assert (_accel.align, _accel.common, _accel.common_tail, _accel.credit) == (
+        impl.align, impl.common, impl.common_tail, impl.credit)
+    assert provenance._align is _accel.align and provenance._credit is _accel.credit
+
+
+@needs_kernels
+def test_limit_is_the_reference_limit():
+    assert compiled.ALIGN_MAX_CELLS == ref.ALIGN_MAX_CELLS == 250_000
+
+
+@needs_kernels
+@SETTINGS
+@given(file_pairs())
+def test_align_parity(pair):
+    a, b = pair
+    assert compiled.align(a, b) == ref.align(a, b)
+    assert compiled.align(b, a) == ref.align(b, a)
+
+
+@needs_kernels
+@SETTINGS
+@given(hashes, hashes)
+def test_align_parity_unrelated_files(a, b):
+    assert compiled.align(a, b) == ref.align(a, b)
+
+
+@needs_kernels
+@SETTINGS
+@given(file_pairs(), st.data())
+def test_unique_anchors_parity(pair, data):
+    a, b = pair
+    alo = data.draw(st.integers(0, len(a)))
+    ahi = data.draw(st.integers(alo, len(a)))
+    blo = data.draw(st.integers(0, len(b)))
+    bhi = data.draw(st.integers(blo, len(b)))
+    assert compiled.unique_anchors(a, alo, ahi, b, blo, bhi) == ref.unique_anchors(a, alo, ahi, b, blo, bhi)
+
+
+@needs_kernels
+@SETTINGS
+@given(file_pairs(), st.data())
+def test_common_parity(pair, data):
+    a, b = pair
+    alo, blo = data.draw(st.integers(0, len(a))), data.draw(st.integers(0, len(b)))
+    n = data.draw(st.integers(0, min(len(a) - alo, len(b) - blo)))
+    assert compiled.common(a, alo, b, blo, n) == ref.common(a, alo, b, blo, n)
+    ahi, bhi = data.draw(st.integers(0, len(a))), data.draw(st.integers(0, len(b)))
+    n = data.draw(st.integers(0, min(ahi, bhi)))
+    assert compiled.common_tail(a, ahi, b, bhi, n) == ref.common_tail(a, ahi, b, bhi, n)
+
+
+@needs_kernels
+@SETTINGS
+@given(file_pairs(), st.data())
+def test_credit_parity(pair, data):
+    theirs, ours = pair
+    births = st.integers(-4, 50)  # -4: a birth unknown (never credited)
+    o_recs = data.draw(st.lists(births, min_size=len(theirs), max_size=len(theirs)))
+    recs = data.draw(st.lists(births, min_size=len(ours), max_size=len(ours)))
+    born_at = sorted(data.draw(st.sets(st.integers(0, len(ours) - 1))) if ours else [])
+    other = data.draw(st.sampled_from([(o_recs, theirs, b"blob"), None, ()]))
+    want, got = list(recs), list(recs)
+    ref.credit(want, ours, born_at, other)
+    compiled.credit(got, ours, born_at, other)
+    assert got == want
+
+
+@needs_kernels
+@pytest.mark.parametrize(("rows", "cols", "aligned"), [(1, 250_000, True), (1, 250_001, False),
+                                                       (2, 125_000, True), (2, 125_001, False)])
+def test_unanchored_range_limit(rows, cols, aligned):
+    # no common ends and no line unique to both: only the difflib step can align, within the limit
+    a, b = [0] * rows, [1, *[0] * (cols - 2), 1]
+    want = [(0, 1, rows)] if aligned else []
+    assert ref.align(a, b) == want
+    assert compiled.align(a, b) == want
+
+
+@needs_kernels
+def test_credit_keeps_reference_counts_right():
+    birth = 10**30 // 7  # a fresh int object, so its reference count is this test's alone
+    o_recs, recs = [birth, birth], [0, 0, 0]
+    before = sys.getrefcount(birth)
+    compiled.credit(recs, [5, 6, 7], [0, 1, 2], (o_recs, [6, 7], b"x"))
+    assert recs == [0, birth, birth]
+    assert sys.getrefcount(birth) == before + 2
+    recs[1:] = [0, 0]
+    assert sys.getrefcount(birth) == before
+
+
+@needs_kernels
+@pytest.mark.parametrize(("args", "error"), [
+    (([2**64], [1]), OverflowError),
+    ((["x"], [1]), TypeError),
+    ((None, [1]), TypeError),
+])
+def test_align_rejects_what_is_not_a_list_of_64_bit_ints(args, error):
+    with pytest.raises(error):
+        compiled.align(*args)
+
+
+@needs_kernels
+def test_whole_mine_identical_with_either_kernel(scenario, monkeypatch):
+    """Merges whose merged files need every alignment step: common ends, unique anchors, repeated lines."""
+    base = [f"line_{i} = {i % 3}" for i in range(30)] + ["pass"] * 6 + ["x = 1", "}", "}", "x = 1"]
+    scenario.write("a.py", base)
+    scenario.commit(0, "alice")
+    scenario.checkout("-b", "feature")
+    scenario.write("a.py", base[:5] + ["pass", "new_side = 1", "}"] + base[5:30] + ["}"] + base[30:])
+    scenario.commit(1, "bob")
+    scenario.checkout("main")
+    scenario.write("a.py", base[:20] + ["main_edit = 2", "pass", "pass"] + base[22:])
+    scenario.commit(2, "carol")
+    scenario.merge("feature", 3)
+    assert "new_side = 1" in scenario.read("a.py") and "main_edit = 2" in scenario.read("a.py")
+
+    def run():
+        result = mine(scenario.path, name="scenario", salt="scenario-salt")
+        assert result.provenance["compiled_kernels"] is _accel.COMPILED
+        frames = {**result.tables, **result.extras}
+        return {name: frame for name, frame in frames.items() if isinstance(frame, pl.DataFrame)}
+
+    steps: Counter = Counter()  # the reference's steps that ran: each must have, for the parity to mean much
+    anchors = ref.unique_anchors
+
+    def counted_anchors(*args):
+        found = anchors(*args)
+        steps["anchored" if found else "unanchored"] += 1
+        return found
+
+    monkeypatch.setattr(ref, "unique_anchors", counted_anchors)
+
+    for name in ("align", "common", "common_tail", "credit"):
+        monkeypatch.setattr(provenance, f"_{name}", getattr(ref, name))
+    slow = run()
+    assert steps["anchored"] and steps["unanchored"]
+    for name in ("align", "common", "common_tail", "credit"):
+        monkeypatch.setattr(provenance, f"_{name}", getattr(compiled, name))
+    fast = run()
+    assert fast.keys() == slow.keys()
+    for table in fast:
+        assert fast[table].equals(slow[table]), table
