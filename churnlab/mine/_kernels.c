@@ -213,28 +213,32 @@ kernels_common_tail(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 
 /* ---- unique anchors -------------------------------------------------------------------------------- */
 
-typedef struct { int64_t h; Py_ssize_t pos; int side; } Entry;
+/* Counts and last positions of the hashes of a range of a and of b: an open-addressing table. */
+typedef struct { int64_t h; Py_ssize_t count_a, count_b, pos_a; } Cell;
 
-static int
-entry_cmp(const void *x, const void *y)
+static inline size_t
+mix(int64_t h)  /* splitmix64's finalizer: small ints (as in tests) spread over the table too */
 {
-    const Entry *p = x, *q = y;
-    if (p->h != q->h)
-        return p->h < q->h ? -1 : 1;
-    if (p->side != q->side)
-        return p->side - q->side;
-    return (p->pos > q->pos) - (p->pos < q->pos);
+    uint64_t x = (uint64_t)h;
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return (size_t)x;
 }
 
-typedef struct { Py_ssize_t j, i; } Pair;
-
-static int
-pair_cmp(const void *x, const void *y)
+static inline Cell *
+cell_of(Cell *cells, size_t mask, int64_t h)
 {
-    const Pair *p = x, *q = y;
-    if (p->j != q->j)
-        return p->j < q->j ? -1 : 1;
-    return (p->i > q->i) - (p->i < q->i);
+    size_t at = mix(h) & mask;
+    while (cells[at].count_a | cells[at].count_b) {
+        if (cells[at].h == h)
+            return &cells[at];
+        at = (at + 1) & mask;
+    }
+    cells[at].h = h;
+    return &cells[at];
 }
 
 /* Lines occurring once in each range, as (i, j) pairs forming the longest run increasing in both, appended
@@ -243,48 +247,42 @@ static Py_ssize_t
 unique_anchors64(const int64_t *a, Py_ssize_t alo, Py_ssize_t ahi, const int64_t *b, Py_ssize_t blo,
                  Py_ssize_t bhi, Blocks *out)
 {
-    Py_ssize_t na = ahi - alo, nb = bhi - blo, n = na + nb, npairs = 0, found = -1;
-    Entry *e = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Entry));
-    Pair *pairs = NULL;
-    Py_ssize_t *tails = NULL, *tail_idx = NULL, *back = NULL;
-    if (e == NULL) {
+    Py_ssize_t npairs = 0, found = -1;
+    size_t size = 16;
+    while (size < 2 * (size_t)(ahi - alo + bhi - blo))
+        size *= 2;
+    Cell *cells = PyMem_Calloc(size, sizeof(Cell));
+    Py_ssize_t *pair_i = NULL, *pair_j = NULL, *tails = NULL, *tail_idx = NULL, *back = NULL;
+    if (cells == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    for (Py_ssize_t x = 0; x < na; x++) {
-        e[x].h = a[alo + x];
-        e[x].pos = alo + x;
-        e[x].side = 0;
+    for (Py_ssize_t i = alo; i < ahi; i++) {
+        Cell *c = cell_of(cells, size - 1, a[i]);
+        c->count_a++;
+        c->pos_a = i;
     }
-    for (Py_ssize_t x = 0; x < nb; x++) {
-        e[na + x].h = b[blo + x];
-        e[na + x].pos = blo + x;
-        e[na + x].side = 1;
-    }
-    qsort(e, (size_t)n, sizeof(Entry), entry_cmp);
-    pairs = PyMem_Malloc((size_t)(Py_MIN(na, nb) + 1) * sizeof(Pair));
-    if (pairs == NULL) {
+    for (Py_ssize_t j = blo; j < bhi; j++)
+        cell_of(cells, size - 1, b[j])->count_b++;
+    Py_ssize_t most = Py_MIN(ahi - alo, bhi - blo) + 1;
+    pair_i = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
+    pair_j = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
+    if (pair_i == NULL || pair_j == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    for (Py_ssize_t x = 0; x < n;) {
-        Py_ssize_t y = x, in_a = 0;
-        while (y < n && e[y].h == e[x].h) {
-            in_a += e[y].side == 0;
-            y++;
-        }
-        if (in_a == 1 && y - x == 2) {  /* once in a and (sorted after it) once in b */
-            pairs[npairs].i = e[x].pos;
-            pairs[npairs].j = e[x + 1].pos;
+    for (Py_ssize_t j = blo; j < bhi; j++) {  /* the pairs in order of j, as the reference sorts them */
+        Cell *c = cell_of(cells, size - 1, b[j]);
+        if (c->count_a == 1 && c->count_b == 1) {
+            pair_i[npairs] = c->pos_a;
+            pair_j[npairs] = j;
             npairs++;
         }
-        x = y;
     }
     if (npairs == 0) {
         found = 0;
         goto done;
     }
-    qsort(pairs, (size_t)npairs, sizeof(Pair), pair_cmp);
     /* longest increasing subsequence of i over pairs sorted by j (patience sorting, as the reference) */
     tails = PyMem_Malloc((size_t)npairs * sizeof(Py_ssize_t));
     tail_idx = PyMem_Malloc((size_t)npairs * sizeof(Py_ssize_t));
@@ -295,7 +293,7 @@ unique_anchors64(const int64_t *a, Py_ssize_t alo, Py_ssize_t ahi, const int64_t
     }
     Py_ssize_t len = 0;
     for (Py_ssize_t k = 0; k < npairs; k++) {
-        Py_ssize_t i = pairs[k].i, lo = 0, hi = len;
+        Py_ssize_t i = pair_i[k], lo = 0, hi = len;
         while (lo < hi) {  /* bisect_left(tails, i) */
             Py_ssize_t mid = (lo + hi) / 2;
             if (tails[mid] < i)
@@ -316,15 +314,16 @@ unique_anchors64(const int64_t *a, Py_ssize_t alo, Py_ssize_t ahi, const int64_t
     Py_ssize_t at = start + len;
     for (Py_ssize_t k = tail_idx[len - 1]; k >= 0; k = back[k]) {
         at--;
-        out->v[at].i = pairs[k].i;
-        out->v[at].j = pairs[k].j;
+        out->v[at].i = pair_i[k];
+        out->v[at].j = pair_j[k];
         out->v[at].k = 1;
     }
     out->n = start + len;
     found = len;
 done:
-    PyMem_Free(e);
-    PyMem_Free(pairs);
+    PyMem_Free(cells);
+    PyMem_Free(pair_i);
+    PyMem_Free(pair_j);
     PyMem_Free(tails);
     PyMem_Free(tail_idx);
     PyMem_Free(back);
