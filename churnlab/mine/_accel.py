@@ -11,7 +11,7 @@ import os
 
 from . import align as reference
 
-__all__ = ["COMPILED", "align", "common", "common_tail", "compiled_kernels", "credit", "reference"]
+__all__ = ["COMPILED", "align", "common", "common_tail", "compiled_kernels", "credit", "pick", "reference"]
 
 
 def compiled_kernels():
@@ -25,8 +25,17 @@ def compiled_kernels():
     return _kernels
 
 
-_impl = compiled_kernels() or reference
-COMPILED: bool = _impl is not reference
+_kernels = compiled_kernels()
+COMPILED: bool = _kernels is not None
+_impl = _kernels or reference
+
+
+def pick(name: str, reference_fn):
+    """The compiled kernel ``name`` when the extension is in use, else ``reference_fn`` (its pure-Python twin).
+
+    For modules that :mod:`churnlab.mine.align`-style imports from here would make circular.
+    """
+    return reference_fn if _kernels is None else getattr(_kernels, name)
 
 align = _impl.align
 common = _impl.common

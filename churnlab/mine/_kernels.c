@@ -710,6 +710,83 @@ done:
     return res;
 }
 
+/* ---- duplicate-block windows ----------------------------------------------------------------------- */
+
+/* CPython's tuple hash (Objects/tupleobject.c, xxHash-based since 3.8): hash(tuple(items)) from the items'
+ * hashes, so a window's hash is the reference's hash(keys[s:s + size]) exactly. */
+#if SIZEOF_PY_UHASH_T > 4
+#define TUPLE_PRIME_1 ((Py_uhash_t)11400714785074694791ULL)
+#define TUPLE_PRIME_2 ((Py_uhash_t)14029467366897019727ULL)
+#define TUPLE_PRIME_5 ((Py_uhash_t)2870177450012600261ULL)
+#define TUPLE_ROTATE(x) (((x) << 31) | ((x) >> 33))
+#else
+#define TUPLE_PRIME_1 ((Py_uhash_t)2654435761UL)
+#define TUPLE_PRIME_2 ((Py_uhash_t)2246822519UL)
+#define TUPLE_PRIME_5 ((Py_uhash_t)374761393UL)
+#define TUPLE_ROTATE(x) (((x) << 13) | ((x) >> 19))
+#endif
+
+static Py_hash_t
+tuple_hash(const Py_uhash_t *lanes, Py_ssize_t len)
+{
+    Py_uhash_t acc = TUPLE_PRIME_5;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        acc += lanes[i] * TUPLE_PRIME_2;
+        acc = TUPLE_ROTATE(acc);
+        acc *= TUPLE_PRIME_1;
+    }
+    acc += (Py_uhash_t)len ^ (TUPLE_PRIME_5 ^ 3527539UL);
+    if (acc == (Py_uhash_t)-1)
+        return 1546275796;
+    return (Py_hash_t)acc;
+}
+
+/* windows(keys, size): churnlab.mine.duplicates' reference, [hash(tuple(keys[s:s + size])) for every s]. */
+static PyObject *
+kernels_windows(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("windows", nargs, 2) < 0)
+        return NULL;
+    Py_ssize_t size = PyLong_AsSsize_t(args[1]);
+    if (size == -1 && PyErr_Occurred())
+        return NULL;
+    if (size < 1) {
+        PyErr_SetString(PyExc_ValueError, "windows(): size must be at least 1");
+        return NULL;
+    }
+    PyObject *fast = PySequence_Fast(args[0], "windows(): keys must be a list");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast), count = n >= size ? n - size + 1 : 0;
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    PyObject *out = NULL;
+    Py_uhash_t *lanes = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Py_uhash_t));
+    if (lanes == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_hash_t h = PyObject_Hash(items[i]);
+        if (h == -1)
+            goto done;
+        lanes[i] = (Py_uhash_t)h;
+    }
+    if ((out = PyList_New(count)) == NULL)
+        goto done;
+    for (Py_ssize_t s = 0; s < count; s++) {
+        PyObject *h = PyLong_FromSsize_t(tuple_hash(lanes + s, size));
+        if (h == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, s, h);
+    }
+done:
+    PyMem_Free(lanes);
+    Py_DECREF(fast);
+    return out;
+}
+
 /* ---- module ---------------------------------------------------------------------------------------- */
 
 static PyMethodDef kernels_methods[] = {
@@ -727,6 +804,9 @@ static PyMethodDef kernels_methods[] = {
      "churnlab.mine.align.unique_anchors."},
     {"credit", (PyCFunction)(void (*)(void))kernels_credit, METH_FASTCALL,
      "credit(recs, hashes, born_at, other) -> None\n--\n\nchurnlab.mine.align.credit: recs changed in place."},
+    {"windows", (PyCFunction)(void (*)(void))kernels_windows, METH_FASTCALL,
+     "windows(keys, size) -> list[int]\n--\n\nhash(tuple(keys[s:s + size])) for every s: "
+     "churnlab.mine.duplicates' reference."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 
+from . import _accel
 from . import lines as L
 from .normalize import line_key
 
@@ -47,8 +48,16 @@ def key_hash(raw: bytes) -> int:
 
 def windows(keys: Sequence[int]) -> list[int]:
     """Hashes of every run of ``BLOCK`` consecutive items of ``keys`` (key hashes of meaningful lines)."""
+    return _windows(keys, BLOCK)
+
+
+def _windows_reference(keys: Sequence[int], size: int) -> list[int]:
+    """``hash(tuple(run))`` of every run of ``size`` items: the pure-Python twin of the compiled kernel."""
     t = tuple(keys)
-    return [hash(t[s:s + BLOCK]) for s in range(len(t) - BLOCK + 1)]
+    return [hash(t[s:s + size]) for s in range(len(t) - size + 1)]
+
+
+_windows = _accel.pick("windows", _windows_reference)
 
 
 def _file_windows(keys: list[int]) -> list[int]:

@@ -20,13 +20,21 @@ from hypothesis import strategies as st
 
 from churnlab.mine import _accel, mine
 from churnlab.mine import align as ref
-from churnlab.mine import provenance
+from churnlab.mine import duplicates, provenance
 
 try:
     from churnlab.mine import _kernels as compiled
 except ImportError:  # not built: the parity tests skip; test_kernels_built_when_required fails in CI
     compiled = None
 
+# Where the miner calls each kernel: (module, attribute, kernel name, pure-Python reference).
+BINDINGS = [
+    (provenance, "_align", "align", ref.align),
+    (provenance, "_common", "common", ref.common),
+    (provenance, "_common_tail", "common_tail", ref.common_tail),
+    (provenance, "_credit", "credit", ref.credit),
+    (duplicates, "_windows", "windows", duplicates._windows_reference),
+]
 needs_kernels = pytest.mark.skipif(compiled is None, reason="churnlab.mine._kernels not built (setup.py build_ext)")
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
 
@@ -59,11 +67,9 @@ def test_pure_python_forced_by_environment(monkeypatch):
     assert _accel.compiled_kernels() is compiled
 
 
-def test_accel_exports_the_kernels_in_use():
-    impl = compiled if _accel.COMPILED else ref
-    assert (_accel.align, _accel.common, _accel.common_tail, _accel.credit) == (
-        impl.align, impl.common, impl.common_tail, impl.credit)
-    assert provenance._align is _accel.align and provenance._credit is _accel.credit
+def test_the_miner_calls_the_kernels_in_use():
+    for module, attr, name, reference in BINDINGS:
+        assert getattr(module, attr) is (getattr(compiled, name) if _accel.COMPILED else reference), attr
 
 
 @needs_kernels
@@ -129,6 +135,15 @@ def test_credit_parity(pair, data):
 
 
 @needs_kernels
+@SETTINGS
+@given(st.lists(st.one_of(small, wide, st.sampled_from([-1, -2, 2**61 - 1, 2**61, -2**61])), max_size=30),
+       st.integers(1, 7))
+def test_windows_parity(keys, size):
+    # the compiled kernel recomputes CPython's tuple hash: equal values (hash(-1) is -2; ints wrap mod 2**61 - 1)
+    assert compiled.windows(keys, size) == duplicates._windows_reference(keys, size)
+
+
+@needs_kernels
 @pytest.mark.parametrize(("rows", "cols", "aligned"), [(1, 250_000, True), (1, 250_001, False),
                                                        (2, 125_000, True), (2, 125_001, False)])
 def test_unanchored_range_limit(rows, cols, aligned):
@@ -164,7 +179,8 @@ def test_align_rejects_what_is_not_a_list_of_64_bit_ints(args, error):
 
 @needs_kernels
 def test_whole_mine_identical_with_either_kernel(scenario, monkeypatch):
-    """Merges whose merged files need every alignment step: common ends, unique anchors, repeated lines."""
+    """Merges whose merged files need every alignment step (common ends, unique anchors, repeated lines) and a
+    duplicated block: every kernel runs, and the tables are the same with the references in their place."""
     base = [f"line_{i} = {i % 3}" for i in range(30)] + ["pass"] * 6 + ["x = 1", "}", "}", "x = 1"]
     scenario.write("a.py", base)
     scenario.commit(0, "alice")
@@ -173,11 +189,14 @@ def test_whole_mine_identical_with_either_kernel(scenario, monkeypatch):
     scenario.commit(1, "bob")
     scenario.checkout("main")
     scenario.write("a.py", base[:20] + ["main_edit = 2", "pass", "pass"] + base[22:])
+    scenario.write("b.py", ["import a", *base[10:16]])  # a copy of 6 lines of a.py: a duplicated block
     scenario.commit(2, "carol")
     scenario.merge("feature", 3)
     assert "new_side = 1" in scenario.read("a.py") and "main_edit = 2" in scenario.read("a.py")
 
-    def run():
+    def run(kernels):
+        for module, attr, name, reference in BINDINGS:
+            monkeypatch.setattr(module, attr, reference if kernels is None else getattr(kernels, name))
         result = mine(scenario.path, name="scenario", salt="scenario-salt")
         assert result.provenance["compiled_kernels"] is _accel.COMPILED
         frames = {**result.tables, **result.extras}
@@ -192,14 +211,10 @@ def test_whole_mine_identical_with_either_kernel(scenario, monkeypatch):
         return found
 
     monkeypatch.setattr(ref, "unique_anchors", counted_anchors)
-
-    for name in ("align", "common", "common_tail", "credit"):
-        monkeypatch.setattr(provenance, f"_{name}", getattr(ref, name))
-    slow = run()
+    slow = run(None)
     assert steps["anchored"] and steps["unanchored"]
-    for name in ("align", "common", "common_tail", "credit"):
-        monkeypatch.setattr(provenance, f"_{name}", getattr(compiled, name))
-    fast = run()
+    assert slow["churn"]["duplicated_lines"].sum() == 6
+    fast = run(compiled)
     assert fast.keys() == slow.keys()
     for table in fast:
         assert fast[table].equals(slow[table]), table
