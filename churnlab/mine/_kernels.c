@@ -787,6 +787,80 @@ done:
     return out;
 }
 
+/* ---- line keys ------------------------------------------------------------------------------------ */
+
+static inline int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }  /* bytes.split() */
+static inline int is_alnum(unsigned char c) { return (unsigned)((c | 32) - 'a') < 26u || (unsigned)(c - '0') < 10u; }
+static inline int is_word(unsigned char c) { return is_alnum(c) || c == '_'; }
+
+/* ascii_key(raw, keywords): churnlab.mine.normalize's reference. The line with ASCII whitespace stripped and
+ * runs of it collapsed to one space, as a str, when it has an ASCII alphanumeric and a word (a run of
+ * [A-Za-z0-9_]) whose lower case is not in keywords (a set of lower-case bytes); else None. NotImplemented
+ * when the line is not ASCII (the caller's Unicode rules apply). */
+static PyObject *
+kernels_ascii_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("ascii_key", nargs, 2) < 0)
+        return NULL;
+    if (!PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "ascii_key(): raw must be bytes");
+        return NULL;
+    }
+    if (!PyAnySet_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "ascii_key(): keywords must be a set of lower-case bytes");
+        return NULL;
+    }
+    const unsigned char *raw = (const unsigned char *)PyBytes_AS_STRING(args[0]);
+    Py_ssize_t n = PyBytes_GET_SIZE(args[0]);
+    for (Py_ssize_t x = 0; x < n; x++) {
+        if (raw[x] >= 0x80)
+            Py_RETURN_NOTIMPLEMENTED;
+    }
+    char stack[512], *out = n <= (Py_ssize_t)sizeof(stack) ? stack : PyMem_Malloc((size_t)n);  /* the key */
+    PyObject *key = NULL;
+    if (out == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t len = 0;
+    int has_alnum = 0, other_word = 0;
+    for (Py_ssize_t x = 0; x < n;) {
+        if (is_space(raw[x])) {
+            x++;
+            continue;
+        }
+        if (len)
+            out[len++] = ' ';
+        while (x < n && !is_space(raw[x])) {
+            if (!is_word(raw[x])) {
+                out[len++] = raw[x++];
+                continue;
+            }
+            Py_ssize_t w = len;  /* a word: copy it, then ask whether it is a keyword */
+            while (x < n && is_word(raw[x])) {
+                has_alnum |= is_alnum(raw[x]);
+                out[len++] = raw[x++];
+            }
+            if (other_word)
+                continue;
+            PyObject *word = PyBytes_FromStringAndSize(NULL, len - w);  /* its lower case */
+            if (word == NULL)
+                goto done;
+            char *lower = PyBytes_AS_STRING(word);
+            for (Py_ssize_t y = w; y < len; y++)
+                lower[y - w] = (char)((out[y] >= 'A' && out[y] <= 'Z') ? out[y] | 32 : out[y]);
+            int found = PySet_Contains(args[1], word);
+            Py_DECREF(word);
+            if (found < 0)
+                goto done;
+            other_word = !found;
+        }
+    }
+    key = (has_alnum && other_word) ? PyUnicode_DecodeASCII(out, len, NULL) : Py_NewRef(Py_None);
+done:
+    if (out != stack)
+        PyMem_Free(out);
+    return key;
+}
+
 /* ---- module ---------------------------------------------------------------------------------------- */
 
 static PyMethodDef kernels_methods[] = {
@@ -807,6 +881,9 @@ static PyMethodDef kernels_methods[] = {
     {"windows", (PyCFunction)(void (*)(void))kernels_windows, METH_FASTCALL,
      "windows(keys, size) -> list[int]\n--\n\nhash(tuple(keys[s:s + size])) for every s: "
      "churnlab.mine.duplicates' reference."},
+    {"ascii_key", (PyCFunction)(void (*)(void))kernels_ascii_key, METH_FASTCALL,
+     "ascii_key(raw, keywords) -> str | None | NotImplemented\n--\n\n"
+     "The key of an ASCII line (NotImplemented if not ASCII): churnlab.mine.normalize's reference."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from churnlab.mine import _accel, mine
 from churnlab.mine import align as ref
-from churnlab.mine import duplicates, provenance
+from churnlab.mine import duplicates, normalize, provenance
 
 try:
     from churnlab.mine import _kernels as compiled
@@ -34,6 +34,7 @@ BINDINGS = [
     (provenance, "_common_tail", "common_tail", ref.common_tail),
     (provenance, "_credit", "credit", ref.credit),
     (duplicates, "_windows", "windows", duplicates._windows_reference),
+    (normalize, "_ascii_key", "ascii_key", normalize._ascii_key_reference),
 ]
 needs_kernels = pytest.mark.skipif(compiled is None, reason="churnlab.mine._kernels not built (setup.py build_ext)")
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
@@ -143,6 +144,26 @@ def test_windows_parity(keys, size):
     assert compiled.windows(keys, size) == duplicates._windows_reference(keys, size)
 
 
+# Line pieces: every kind of ASCII whitespace, word and punctuation characters, keywords in three cases,
+# words that only start like a keyword, non-ASCII and control bytes.
+PIECES = st.one_of(
+    st.sampled_from([b" ", b"  ", b"\t", b"\r", b"\n", b"\x0b", b"\x0c", b"_", b"x", b"Z", b"7", b"{", b"}", b";",
+                     b"(", b"else_", b"if2", b"\xc3\xa9", b"\xff", b"\x00", b"\x7f"]),
+    st.sampled_from(sorted(normalize.KEYWORDS)).flatmap(
+        lambda k: st.sampled_from([k.encode(), k.lower().encode(), k.upper().encode()])),
+    st.binary(max_size=3),
+)
+
+
+@needs_kernels
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.lists(PIECES, max_size=10).map(b"".join))
+def test_ascii_key_parity(raw):
+    want = normalize._ascii_key_reference(raw, normalize._LOWER_KEYWORDS)
+    got = compiled.ascii_key(raw, normalize._LOWER_KEYWORDS)
+    assert got == want and type(got) is type(want)
+
+
 @needs_kernels
 @pytest.mark.parametrize(("rows", "cols", "aligned"), [(1, 250_000, True), (1, 250_001, False),
                                                        (2, 125_000, True), (2, 125_001, False)])
@@ -197,6 +218,7 @@ def test_whole_mine_identical_with_either_kernel(scenario, monkeypatch):
     def run(kernels):
         for module, attr, name, reference in BINDINGS:
             monkeypatch.setattr(module, attr, reference if kernels is None else getattr(kernels, name))
+        normalize.line_key.cache_clear()  # keys cached by the other run would hide the kernel
         result = mine(scenario.path, name="scenario", salt="scenario-salt")
         assert result.provenance["compiled_kernels"] is _accel.COMPILED
         frames = {**result.tables, **result.extras}
