@@ -2,9 +2,10 @@
 
     python benchmarks/bench_kernels.py PATH_TO_REPO [--repeat 3] [--kernels-only]
 
-1. Kernels: the calls one mine of the repository makes to each kernel (the merge alignments of its merged
-   files, with their real line hashes) are recorded, then replayed through the reference and the compiled
-   kernel; CPU time (``process_time``) of each, and the ratio. Results are checked equal call by call.
+1. Kernels: the calls one mine of the repository makes to each kernel (e.g. the merge alignments of its
+   merged files, with their real line hashes; the line keys not found in the cache) are recorded, then
+   replayed through the reference and the compiled kernel; CPU time (``process_time``) of each, and the
+   ratio. Results are checked equal call by call.
 2. Whole mine (unless ``--kernels-only``): ``churnlab.mine.mine`` in a child process, with and without
    ``CHURNLAB_PURE_PYTHON=1``, alternating, ``--repeat`` times each. Reported: the child's own CPU time (git's
    excluded), medians and their ratio; every table of every run must equal the first run's (``DataFrame.equals``).
@@ -28,10 +29,18 @@ from pathlib import Path
 
 import polars as pl
 
-from churnlab.mine import _accel, mine, provenance
-from churnlab.mine import align as reference
+from churnlab.mine import _accel, duplicates, mine, normalize, provenance
+from churnlab.mine import align as alignment
 
-KERNELS = ("align", "common", "common_tail", "credit")
+# Where the miner calls each kernel: (module, attribute, kernel name, pure-Python reference).
+SITES = [
+    (provenance, "_align", "align", alignment.align),
+    (provenance, "_common", "common", alignment.common),
+    (provenance, "_common_tail", "common_tail", alignment.common_tail),
+    (provenance, "_credit", "credit", alignment.credit),
+    (duplicates, "_windows", "windows", duplicates._windows_reference),
+    (normalize, "_ascii_key", "ascii_key", normalize._ascii_key_reference),
+]
 
 CHILD = """
 import json, sys, time
@@ -47,26 +56,27 @@ print(json.dumps({"cpu": seconds, "compiled": _accel.COMPILED}))
 
 
 def record_calls(repo: str) -> dict[str, list[tuple]]:
-    """The arguments of every kernel call one mine of ``repo`` makes (through the reference)."""
-    calls: dict[str, list[tuple]] = {name: [] for name in KERNELS}
-    saved = {name: getattr(provenance, f"_{name}") for name in KERNELS}
+    """The arguments of every kernel call one mine of ``repo`` makes (through the references)."""
+    calls: dict[str, list[tuple]] = {name: [] for _, _, name, _ in SITES}
+    saved = [(module, attr, getattr(module, attr)) for module, attr, _, _ in SITES]
 
-    def recorder(name):
+    def recorder(name, reference):
         def call(*args):
             if name == "credit":  # recs is changed in place: keep the input
                 calls[name].append((list(args[0]), *args[1:]))
             else:
                 calls[name].append(args)
-            return getattr(reference, name)(*args)
+            return reference(*args)
         return call
 
     try:
-        for name in KERNELS:
-            setattr(provenance, f"_{name}", recorder(name))
+        for module, attr, name, reference in SITES:
+            setattr(module, attr, recorder(name, reference))
+        normalize.line_key.cache_clear()
         mine(repo, name="bench/kernels", salt="benchmark-salt", incremental=False)
     finally:
-        for name, fn in saved.items():
-            setattr(provenance, f"_{name}", fn)
+        for module, attr, fn in saved:
+            setattr(module, attr, fn)
     return calls
 
 
@@ -93,8 +103,8 @@ def bench_kernels(repo: str) -> list[str]:
         raise SystemExit("churnlab.mine._kernels is not built (or CHURNLAB_PURE_PYTHON=1): nothing to compare")
     calls = record_calls(repo)
     rows = []
-    for name in KERNELS:
-        py_s, want = replay(getattr(reference, name), name, calls[name])
+    for _, _, name, reference in SITES:
+        py_s, want = replay(reference, name, calls[name])
         c_s, got = replay(getattr(compiled, name), name, calls[name])
         if got != want:
             raise SystemExit(f"{name}: compiled and reference results differ")

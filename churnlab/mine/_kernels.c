@@ -787,6 +787,68 @@ done:
     return out;
 }
 
+/* net_counts(plus, minus): churnlab.mine.duplicates' reference, the Counter that plus.subtract(minus) then
+ * +plus give: keys of plus (in order) then keys of minus only, with their positive differences. A copy of
+ * plus (one bulk dict copy) is changed at the keys of minus; then any count left below 1 goes. */
+static PyObject *
+kernels_net_counts(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("net_counts", nargs, 2) < 0)
+        return NULL;
+    PyObject *plus = args[0], *minus = args[1], *key, *value, *drop = NULL;
+    if (!PyDict_Check(plus) || !PyDict_Check(minus)) {
+        PyErr_SetString(PyExc_TypeError, "net_counts(): plus and minus must be Counters");
+        return NULL;
+    }
+    PyObject *out = PyObject_CallOneArg((PyObject *)Py_TYPE(plus), plus), *zero = PyLong_FromLong(0);
+    if (out == NULL || zero == NULL)
+        goto fail;
+    if (!PyDict_Check(out)) {
+        PyErr_SetString(PyExc_TypeError, "net_counts(): plus's type must copy into a dict");
+        goto fail;
+    }
+    Py_ssize_t at = 0;
+    while (PyDict_Next(minus, &at, &key, &value)) {
+        Py_INCREF(key);  /* borrowed from the dict: held while other calls run */
+        Py_INCREF(value);
+        PyObject *cur = PyDict_GetItemWithError(out, key), *diff = NULL;
+        int keep = -1;
+        if (cur != NULL || !PyErr_Occurred())
+            diff = PyNumber_Subtract(cur != NULL ? cur : zero, value);
+        if (diff != NULL)
+            keep = PyObject_RichCompareBool(diff, zero, Py_GT);
+        if (keep > 0)
+            keep = PyDict_SetItem(out, key, diff) < 0 ? -1 : 1;
+        else if (keep == 0 && cur != NULL)
+            keep = PyDict_DelItem(out, key) < 0 ? -1 : 0;
+        Py_XDECREF(diff);
+        Py_DECREF(key);
+        Py_DECREF(value);
+        if (keep < 0)
+            goto fail;
+    }
+    if ((drop = PyList_New(0)) == NULL)  /* counts of plus below 1 that minus did not touch: none, usually */
+        goto fail;
+    at = 0;
+    while (PyDict_Next(out, &at, &key, &value)) {
+        int positive = PyObject_RichCompareBool(value, zero, Py_GT);
+        if (positive < 0 || (!positive && PyList_Append(drop, key) < 0))
+            goto fail;
+    }
+    for (Py_ssize_t x = 0; x < PyList_GET_SIZE(drop); x++) {
+        if (PyDict_DelItem(out, PyList_GET_ITEM(drop, x)) < 0)
+            goto fail;
+    }
+    Py_DECREF(drop);
+    Py_DECREF(zero);
+    return out;
+fail:
+    Py_XDECREF(drop);
+    Py_XDECREF(out);
+    Py_XDECREF(zero);
+    return NULL;
+}
+
 /* ---- line keys ------------------------------------------------------------------------------------ */
 
 static inline int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }  /* bytes.split() */
@@ -884,6 +946,9 @@ static PyMethodDef kernels_methods[] = {
     {"ascii_key", (PyCFunction)(void (*)(void))kernels_ascii_key, METH_FASTCALL,
      "ascii_key(raw, keywords) -> str | None | NotImplemented\n--\n\n"
      "The key of an ASCII line (NotImplemented if not ASCII): churnlab.mine.normalize's reference."},
+    {"net_counts", (PyCFunction)(void (*)(void))kernels_net_counts, METH_FASTCALL,
+     "net_counts(plus, minus) -> Counter\n--\n\nThe positive counts of plus - minus, in order: "
+     "churnlab.mine.duplicates' reference."},
     {NULL, NULL, 0, NULL},
 };
 

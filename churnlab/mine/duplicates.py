@@ -57,7 +57,14 @@ def _windows_reference(keys: Sequence[int], size: int) -> list[int]:
     return [hash(t[s:s + size]) for s in range(len(t) - size + 1)]
 
 
+def _net_counts_reference(plus: Counter[int], minus: Counter[int]) -> Counter[int]:
+    """The positive counts of ``plus - minus`` (keys of ``plus`` first, in order); ``plus`` is changed."""
+    plus.subtract(minus)
+    return +plus
+
+
 _windows = _accel.pick("windows", _windows_reference)
+_net_counts = _accel.pick("net_counts", _net_counts_reference)
 
 
 def _file_windows(keys: list[int]) -> list[int]:
@@ -191,8 +198,7 @@ class TreeWindows:
     def _prune(self) -> None:
         """Net the removed windows out once they are as many as the added ones (so memory follows the tree)."""
         if len(self._minus) > len(self._plus) // 2 + 1000:
-            self._plus.subtract(self._minus)
-            self._plus = +self._plus
+            self._plus = _net_counts(self._plus, self._minus)
             self._minus = Counter()
 
 

@@ -35,6 +35,7 @@ BINDINGS = [
     (provenance, "_credit", "credit", ref.credit),
     (duplicates, "_windows", "windows", duplicates._windows_reference),
     (normalize, "_ascii_key", "ascii_key", normalize._ascii_key_reference),
+    (duplicates, "_net_counts", "net_counts", duplicates._net_counts_reference),
 ]
 needs_kernels = pytest.mark.skipif(compiled is None, reason="churnlab.mine._kernels not built (setup.py build_ext)")
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
@@ -58,7 +59,12 @@ def file_pairs(draw) -> tuple[list[int], list[int]]:
                     reason="CHURNLAB_REQUIRE_KERNELS=1 not set (CI sets it)")
 def test_kernels_built_when_required():
     kernels = importlib.import_module("churnlab.mine._kernels")  # ImportError: the extension did not build
-    assert kernels.ALIGN_MAX_CELLS == ref.ALIGN_MAX_CELLS
+    assert [name for name in _accel.KERNELS if not hasattr(kernels, name)] == []  # a stale build
+    assert _accel.COMPILED or os.environ.get("CHURNLAB_PURE_PYTHON") == "1"
+
+
+def test_every_kernel_has_a_call_site_and_a_reference():
+    assert sorted(name for _, _, name, _ in BINDINGS) == sorted(_accel.KERNELS)
 
 
 def test_pure_python_forced_by_environment(monkeypatch):
@@ -142,6 +148,18 @@ def test_credit_parity(pair, data):
 def test_windows_parity(keys, size):
     # the compiled kernel recomputes CPython's tuple hash: equal values (hash(-1) is -2; ints wrap mod 2**61 - 1)
     assert compiled.windows(keys, size) == duplicates._windows_reference(keys, size)
+
+
+counters = st.dictionaries(st.one_of(small, wide), st.integers(-2, 3), max_size=30).map(Counter)
+
+
+@needs_kernels
+@SETTINGS
+@given(counters, counters)
+def test_net_counts_parity(plus, minus):
+    want = duplicates._net_counts_reference(Counter(plus), minus)  # the reference changes its first argument
+    got = compiled.net_counts(plus, minus)
+    assert list(got.items()) == list(want.items()) and type(got) is Counter
 
 
 # Line pieces: every kind of ASCII whitespace, word and punctuation characters, keywords in three cases,
