@@ -40,6 +40,7 @@ SITES = [
     (provenance, "_credit", "credit", alignment.credit),
     (duplicates, "_windows", "windows", duplicates._windows_reference),
     (normalize, "_ascii_key", "ascii_key", normalize._ascii_key_reference),
+    (duplicates, "_net_counts", "net_counts", duplicates._net_counts_reference),
 ]
 
 CHILD = """
@@ -62,8 +63,8 @@ def record_calls(repo: str) -> dict[str, list[tuple]]:
 
     def recorder(name, reference):
         def call(*args):
-            if name == "credit":  # recs is changed in place: keep the input
-                calls[name].append((list(args[0]), *args[1:]))
+            if name in ("credit", "net_counts"):  # the first argument is changed in place: keep the input
+                calls[name].append((args[0].copy(), *args[1:]))
             else:
                 calls[name].append(args)
             return reference(*args)
@@ -85,11 +86,13 @@ def replay(fn, name: str, calls: list[tuple]) -> tuple[float, list]:
     gc.collect()
     gc.disable()  # the recorded calls are many objects: collections would scan them (the mine collects rarely)
     t0 = time.process_time()
-    if name == "credit":
+    if name == "credit":  # results: the changed births
         for recs, *rest in calls:
             recs = list(recs)
             fn(recs, *rest)
             out.append(recs)
+    elif name == "net_counts":  # the reference changes its first argument: each run gets a copy
+        out = [list(fn(plus.copy(), minus).items()) for plus, minus in calls]
     else:
         out = [fn(*args) for args in calls]
     seconds = time.process_time() - t0
