@@ -955,6 +955,7 @@ static PyMethodDef kernels_methods[] = {
 static struct PyModuleDef kernels_module = {
     PyModuleDef_HEAD_INIT, "churnlab.mine._kernels",
     "Compiled per-line kernels of the miner; each mirrors a pure-Python reference exactly.", -1, kernels_methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC
