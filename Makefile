@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.churnlab-installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py churnlab/mine/_kernels.c  # the C kernels are built by the install
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,notebooks]'

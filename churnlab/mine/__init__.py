@@ -31,6 +31,7 @@ import polars as pl
 from .. import __version__, io, schemas
 from ..errors import ChurnlabError, InputError
 from ..git import Repository, git_version, is_ancestor, open_repository
+from . import _accel
 from . import history
 from .classify import Attributes, parse_gitattributes
 from .identity import is_bot, pseudonymise, resolve_salt, salt_fingerprint
@@ -277,6 +278,7 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
         base, head=repo.head, mined_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         shallow=repo.is_shallow, partial_clone=repo.is_partial, missing_objects=sorted(repo.missing),
         warnings=ctx.warnings, incremental_from=previous["head"] if previous else None,
+        compiled_kernels=_accel.COMPILED,  # identical results either way; recorded for timing comparisons
     )
     for w in ctx.warnings:
         log.warning("%s: %s", repo.name, w)

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 
+from . import _accel
 from . import lines as L
 from .normalize import line_key
 
@@ -47,8 +48,23 @@ def key_hash(raw: bytes) -> int:
 
 def windows(keys: Sequence[int]) -> list[int]:
     """Hashes of every run of ``BLOCK`` consecutive items of ``keys`` (key hashes of meaningful lines)."""
+    return _windows(keys, BLOCK)
+
+
+def _windows_reference(keys: Sequence[int], size: int) -> list[int]:
+    """``hash(tuple(run))`` of every run of ``size`` items: the pure-Python twin of the compiled kernel."""
     t = tuple(keys)
-    return [hash(t[s:s + BLOCK]) for s in range(len(t) - BLOCK + 1)]
+    return [hash(t[s:s + size]) for s in range(len(t) - size + 1)]
+
+
+def _net_counts_reference(plus: Counter[int], minus: Counter[int]) -> Counter[int]:
+    """The positive counts of ``plus - minus`` (keys of ``plus`` first, in order); ``plus`` is changed."""
+    plus.subtract(minus)
+    return +plus
+
+
+_windows = _accel.pick("windows", _windows_reference)
+_net_counts = _accel.pick("net_counts", _net_counts_reference)
 
 
 def _file_windows(keys: list[int]) -> list[int]:
@@ -182,8 +198,7 @@ class TreeWindows:
     def _prune(self) -> None:
         """Net the removed windows out once they are as many as the added ones (so memory follows the tree)."""
         if len(self._minus) > len(self._plus) // 2 + 1000:
-            self._plus.subtract(self._minus)
-            self._plus = +self._plus
+            self._plus = _net_counts(self._plus, self._minus)
             self._minus = Counter()
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import re
 
+from . import _accel
+
 __all__ = ["KEYWORDS", "MINIFIED_LINE_CHARS", "alnum_chars", "line_key", "tokens"]
 
 # Structural keywords and literals of common languages. A line made only of these (and punctuation) carries no
@@ -35,8 +37,8 @@ _ALNUM = re.compile(r"[^\W_]", re.UNICODE)
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 # ASCII fast path: the start of a word that is not a keyword (bytes patterns are ASCII-only, and a word is a
 # keyword exactly when its lower case is one, so IGNORECASE against the lower-case keywords is the same test)
-_ASCII_OTHER_WORD = re.compile(
-    rb"\b(?!(?:" + b"|".join(sorted({k.lower().encode() for k in KEYWORDS})) + rb")\b)\w", re.IGNORECASE)
+_LOWER_KEYWORDS = frozenset(k.lower().encode() for k in KEYWORDS)
+_ASCII_OTHER_WORD = re.compile(rb"\b(?!(?:" + b"|".join(sorted(_LOWER_KEYWORDS)) + rb")\b)\w", re.IGNORECASE)
 _ASCII_ALNUM = re.compile(rb"[A-Za-z0-9]")
 
 
@@ -50,13 +52,10 @@ def line_key(raw: bytes) -> str | None:
     one space, decoded as UTF-8 (undecodable bytes replaced). It is meaningful when it has an alphanumeric
     character and a word that is not a keyword.
     """
-    # bytes.split() splits on runs of ASCII whitespace and drops them at both ends: strip and collapse at once
-    joined = b" ".join(raw.split())
-    if joined.isascii():  # most lines: two searches in C, no Python loop over words
-        if _ASCII_ALNUM.search(joined) and _ASCII_OTHER_WORD.search(joined):
-            return joined.decode("ascii")
-        return None
-    text = joined.decode("utf-8", "replace")
+    key = _ascii_key(raw, _LOWER_KEYWORDS)  # most lines: compiled, or two regex searches
+    if key is not NotImplemented:
+        return key
+    text = b" ".join(raw.split()).decode("utf-8", "replace")
     has_alnum = other_word = False
     for word in _WORD.findall(text):  # alphanumerics are the word characters other than "_"
         if not other_word and word not in KEYWORDS and word.lower() not in KEYWORDS:
@@ -66,6 +65,21 @@ def line_key(raw: bytes) -> str | None:
         if other_word and has_alnum:
             return text
     return None
+
+
+def _ascii_key_reference(raw: bytes, keywords: frozenset[bytes]) -> str | None:
+    """:func:`line_key` of an ASCII line, ``NotImplemented`` for other lines (the pure-Python twin of the
+    compiled kernel; ``keywords``, the lower-case keywords, are built into the regular expression here)."""
+    # bytes.split() splits on runs of ASCII whitespace and drops them at both ends: strip and collapse at once
+    joined = b" ".join(raw.split())
+    if not joined.isascii():
+        return NotImplemented
+    if _ASCII_ALNUM.search(joined) and _ASCII_OTHER_WORD.search(joined):  # two searches in C, no loop over words
+        return joined.decode("ascii")
+    return None
+
+
+_ascii_key = _accel.pick("ascii_key", _ascii_key_reference)
 
 
 @functools.lru_cache(maxsize=1 << 14)

@@ -30,11 +30,9 @@ import queue
 import subprocess
 import threading
 from array import array
-from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
-from difflib import SequenceMatcher
 from itertools import chain
 
 import numpy as np
@@ -43,6 +41,10 @@ import polars as pl
 from ..schemas import CHURN_WINDOWS
 from . import lines as L
 from . import patches
+from ._accel import align as _align  # merge alignment: compiled when built, else churnlab.mine.align
+from ._accel import common as _common
+from ._accel import common_tail as _common_tail
+from ._accel import credit as _credit
 from .duplicates import NO_KEY, TreeWindows, duplicated_lines
 from .normalize import line_key
 
@@ -55,7 +57,6 @@ log = logging.getLogger(__name__)
 WINDOWS = CHURN_WINDOWS  # churn windows in days (7, 14, 21, 30); 14 is the headline
 _DAY = 86400
 _UNKNOWN = -4  # a line whose birth is unknown (its file was binary or missing before)
-_ALIGN_MAX_CELLS = 250_000  # unanchored ranges larger than this (lines x lines) are left unaligned
 _CHURNING = frozenset({L.DELETED, L.UPDATED, L.FIND_REPLACED})
 _NO_MODE, _GITLINK = b"000000", b"160000"  # raw diff modes: path absent; submodule
 _BINARY_PROBE = 8000  # git calls content binary when a NUL byte occurs in its first 8,000 bytes
@@ -623,119 +624,6 @@ def _take_source(state: dict, old: bytes, sources: dict):
     if state.get(old) is src:
         state.pop(old, None)
     return src
-
-
-def _credit(recs: list[int], hashes: list[int], born_at, other) -> None:
-    """Give a merge's new lines the births of the same lines in another parent, aligned as git blame does.
-
-    The other parent's file and the merge's file are aligned by :func:`_align`; a new line aligned with a line
-    of the other parent takes that line's birth.
-    """
-    if not other:
-        return
-    o_recs, o_hashes = other[0], other[1]
-    blocks = sorted(_align(o_hashes, hashes), key=lambda blk: blk[1])
-    starts = [blk[1] for blk in blocks]
-    for j in born_at:
-        k = bisect_right(starts, j) - 1
-        if k < 0:
-            continue
-        i0, j0, size = blocks[k]
-        if j < j0 + size:
-            rec = o_recs[i0 + j - j0]
-            if rec >= 0:
-                recs[j] = rec
-
-
-def _common(a: list[int], alo: int, b: list[int], blo: int, n: int) -> int:
-    """Length of the common run of ``a[alo:]`` and ``b[blo:]`` (at most ``n``), by slice comparisons."""
-    lo, hi = 0, n
-    while lo < hi:  # largest k with a[alo:alo+k] == b[blo:blo+k]
-        mid = (lo + hi + 1) // 2
-        if a[alo:alo + mid] == b[blo:blo + mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_tail(a: list[int], ahi: int, b: list[int], bhi: int, n: int) -> int:
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[ahi - mid:ahi] == b[bhi - mid:bhi]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _align(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
-    """Matched blocks ``(i, j, size)`` of two files given as line hashes (a patience diff).
-
-    Common prefix and suffix; then lines unique in both ranges, kept in order (longest increasing run), as
-    anchors to split the rest; small unanchored ranges are aligned by difflib. Close to linear in the file
-    for the usual merge, where the two sides differ in a few places.
-    """
-    blocks: list[tuple[int, int, int]] = []
-    stack = [(0, len(a), 0, len(b))]
-    while stack:
-        alo, ahi, blo, bhi = stack.pop()
-        k = _common(a, alo, b, blo, min(ahi - alo, bhi - blo))
-        if k:
-            blocks.append((alo, blo, k))
-            alo, blo = alo + k, blo + k
-        k = _common_tail(a, ahi, b, bhi, min(ahi - alo, bhi - blo))
-        if k:
-            ahi, bhi = ahi - k, bhi - k
-            blocks.append((ahi, bhi, k))
-        if alo >= ahi or blo >= bhi:
-            continue
-        anchors = _unique_anchors(a, alo, ahi, b, blo, bhi)
-        if not anchors:
-            if (ahi - alo) * (bhi - blo) <= _ALIGN_MAX_CELLS:
-                sm = SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
-                blocks.extend((alo + i, blo + j, size) for i, j, size in sm.get_matching_blocks() if size)
-            continue
-        prev_a, prev_b = alo, blo
-        for i, j in anchors:
-            blocks.append((i, j, 1))
-            if prev_a < i and prev_b < j:  # a gap with lines on one side only matches nothing
-                stack.append((prev_a, i, prev_b, j))
-            prev_a, prev_b = i + 1, j + 1
-        stack.append((prev_a, ahi, prev_b, bhi))
-    return blocks
-
-
-def _unique_anchors(a, alo, ahi, b, blo, bhi) -> list[tuple[int, int]]:
-    """Lines occurring once in each range, as (i, j) pairs forming the longest run increasing in both."""
-    sa, sb = a[alo:ahi], b[blo:bhi]
-    count_a, count_b = Counter(sa), Counter(sb)  # counting and indexing run in C
-    unique = [h for h, n in count_b.items() if n == 1 and count_a.get(h) == 1]
-    if not unique:
-        return []
-    at_a, at_b = dict(zip(sa, range(alo, ahi))), dict(zip(sb, range(blo, bhi)))
-    pairs = sorted((at_b[h], at_a[h]) for h in unique)
-    # longest increasing subsequence of i over pairs sorted by j (patience sorting)
-    tails: list[int] = []
-    tail_idx: list[int] = []
-    back = [-1] * len(pairs)
-    for k, (_, i) in enumerate(pairs):
-        pos = bisect_left(tails, i)
-        if pos == len(tails):
-            tails.append(i)
-            tail_idx.append(k)
-        else:
-            tails[pos] = i
-            tail_idx[pos] = k
-        back[k] = tail_idx[pos - 1] if pos else -1
-    out = []
-    k = tail_idx[-1] if tail_idx else -1
-    while k >= 0:
-        out.append((pairs[k][1], pairs[k][0]))
-        k = back[k]
-    out.reverse()
-    return out
 
 
 def merge_tree_args(head: str) -> list[str]:

@@ -1,0 +1,47 @@
+"""The per-line kernels in use: compiled (``churnlab.mine._kernels``) when built, else the pure-Python reference.
+
+The extension is optional (a machine without a C compiler installs and runs the reference); both return
+identical results. ``CHURNLAB_PURE_PYTHON=1`` forces the reference, e.g. to compare the two in a benchmark.
+:data:`COMPILED` says which is in use: benchmarks print it and the mine records it in its provenance.
+
+Each kernel's reference lives beside its call site (:mod:`churnlab.mine.align` for the merge alignment,
+``_windows_reference`` and ``_net_counts_reference`` in :mod:`churnlab.mine.duplicates`,
+``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`), which binds the one in use with :func:`pick`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import align as reference
+
+__all__ = ["COMPILED", "KERNELS", "align", "common", "common_tail", "compiled_kernels", "credit", "pick"]
+
+# Every kernel the miner calls: a build older than the source (missing some of them) is not used.
+KERNELS = ("align", "ascii_key", "common", "common_tail", "credit", "net_counts", "windows")
+
+
+def compiled_kernels():
+    """The compiled module, or ``None`` when it was not built, is stale, or the reference is forced."""
+    if os.environ.get("CHURNLAB_PURE_PYTHON") == "1":
+        return None
+    try:
+        from . import _kernels
+    except ImportError:
+        return None
+    return _kernels if all(hasattr(_kernels, name) for name in KERNELS) else None
+
+
+_kernels = compiled_kernels()
+COMPILED: bool = _kernels is not None
+
+
+def pick(name: str, reference_fn):
+    """The compiled kernel ``name`` when the extension is in use, else ``reference_fn``, its pure-Python twin."""
+    return reference_fn if _kernels is None else getattr(_kernels, name)
+
+
+align = pick("align", reference.align)
+common = pick("common", reference.common)
+common_tail = pick("common_tail", reference.common_tail)
+credit = pick("credit", reference.credit)

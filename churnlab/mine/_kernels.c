@@ -1,0 +1,972 @@
+/* churnlab.mine._kernels: compiled per-line kernels of the miner.
+ *
+ * Each function returns exactly what its pure-Python reference returns (the reference is named in its
+ * docstring; tests/mine/test_kernels.py checks parity on random inputs). Files are lists of line hashes:
+ * Python ints that fit in a signed 64-bit integer (hash() values); anything else raises TypeError or
+ * OverflowError. Selection between this module and the references: churnlab/mine/_accel.py.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Unanchored ranges larger than this (lines x lines) are left unaligned: churnlab.mine.align.ALIGN_MAX_CELLS */
+#define ALIGN_MAX_CELLS 250000LL
+
+/* ---- growable vectors ------------------------------------------------------------------------------ */
+
+typedef struct { Py_ssize_t i, j, k; } Block;
+typedef struct { Block *v; Py_ssize_t n, cap; } Blocks;
+typedef struct { Py_ssize_t alo, ahi, blo, bhi; } Range;
+typedef struct { Range *v; Py_ssize_t n, cap; } Ranges;
+
+static int
+grow(void **v, Py_ssize_t *cap, Py_ssize_t need, size_t item)
+{
+    if (need <= *cap)
+        return 0;
+    Py_ssize_t cap2 = *cap ? *cap : 16;
+    while (cap2 < need)
+        cap2 *= 2;
+    void *p = PyMem_Realloc(*v, (size_t)cap2 * item);
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *v = p;
+    *cap = cap2;
+    return 0;
+}
+
+static int
+blocks_push(Blocks *bs, Py_ssize_t i, Py_ssize_t j, Py_ssize_t k)
+{
+    if (grow((void **)&bs->v, &bs->cap, bs->n + 1, sizeof(Block)) < 0)
+        return -1;
+    bs->v[bs->n].i = i;
+    bs->v[bs->n].j = j;
+    bs->v[bs->n].k = k;
+    bs->n++;
+    return 0;
+}
+
+static int
+ranges_push(Ranges *rs, Py_ssize_t alo, Py_ssize_t ahi, Py_ssize_t blo, Py_ssize_t bhi)
+{
+    if (grow((void **)&rs->v, &rs->cap, rs->n + 1, sizeof(Range)) < 0)
+        return -1;
+    Range *r = &rs->v[rs->n++];
+    r->alo = alo;
+    r->ahi = ahi;
+    r->blo = blo;
+    r->bhi = bhi;
+    return 0;
+}
+
+/* ---- conversions ----------------------------------------------------------------------------------- */
+
+/* A new array of the int64 values of a sequence of ints (PyMem_Free it), or NULL with an exception set. */
+static int64_t *
+to_int64(PyObject *seq, Py_ssize_t *n, const char *what)
+{
+    PyObject *fast = PySequence_Fast(seq, what);
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(fast);
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    int64_t *out = PyMem_Malloc((size_t)(len ? len : 1) * sizeof(int64_t));
+    if (out == NULL) {
+        Py_DECREF(fast);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t x = 0; x < len; x++) {
+        long long v = PyLong_AsLongLong(items[x]);
+        if (v == -1 && PyErr_Occurred()) {
+            PyMem_Free(out);
+            Py_DECREF(fast);
+            return NULL;
+        }
+        out[x] = (int64_t)v;
+    }
+    Py_DECREF(fast);
+    *n = len;
+    return out;
+}
+
+static PyObject *
+blocks_to_list(const Blocks *bs)
+{
+    PyObject *out = PyList_New(bs->n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t x = 0; x < bs->n; x++) {
+        PyObject *t = Py_BuildValue("(nnn)", bs->v[x].i, bs->v[x].j, bs->v[x].k);
+        if (t == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, x, t);
+    }
+    return out;
+}
+
+static int
+check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t want)
+{
+    if (nargs != want) {
+        PyErr_Format(PyExc_TypeError, "%s() takes exactly %zd arguments (%zd given)", name, want, nargs);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- common runs ----------------------------------------------------------------------------------- */
+
+static Py_ssize_t
+common64(const int64_t *a, Py_ssize_t alo, const int64_t *b, Py_ssize_t blo, Py_ssize_t n)
+{
+    Py_ssize_t k = 0;
+    while (k < n && a[alo + k] == b[blo + k])
+        k++;
+    return k;
+}
+
+static Py_ssize_t
+common_tail64(const int64_t *a, Py_ssize_t ahi, const int64_t *b, Py_ssize_t bhi, Py_ssize_t n)
+{
+    Py_ssize_t k = 0;
+    while (k < n && a[ahi - 1 - k] == b[bhi - 1 - k])
+        k++;
+    return k;
+}
+
+/* common(a, alo, b, blo, n) and common_tail(a, ahi, b, bhi, n): items compared as Python compares list
+ * items (identity, then ==), so any lists work; no conversion, the cost is the length of the run. */
+static PyObject *
+run_length(const char *name, PyObject *const *args, Py_ssize_t nargs, int tail)
+{
+    if (check_nargs(name, nargs, 5) < 0)
+        return NULL;
+    Py_ssize_t lo_a = PyLong_AsSsize_t(args[1]);
+    if (lo_a == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t lo_b = PyLong_AsSsize_t(args[3]);
+    if (lo_b == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t n = PyLong_AsSsize_t(args[4]);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *fa = PySequence_Fast(args[0], "a must be a list");
+    if (fa == NULL)
+        return NULL;
+    PyObject *fb = PySequence_Fast(args[2], "b must be a list");
+    if (fb == NULL) {
+        Py_DECREF(fa);
+        return NULL;
+    }
+    Py_ssize_t la = PySequence_Fast_GET_SIZE(fa), lb = PySequence_Fast_GET_SIZE(fb);
+    PyObject **ia = PySequence_Fast_ITEMS(fa), **ib = PySequence_Fast_ITEMS(fb);
+    Py_ssize_t k = 0;
+    if (lo_a < 0 || lo_b < 0 || (tail && (lo_a > la || lo_b > lb))) {
+        PyErr_Format(PyExc_ValueError, "%s(): index out of range", name);
+        k = -1;
+        goto done;
+    }
+    /* the references' slices never reach past the ends: nor does this */
+    if (tail) {
+        n = Py_MIN(n, Py_MIN(lo_a, lo_b));
+    }
+    else {
+        n = Py_MIN(n, Py_MIN(la - lo_a, lb - lo_b));
+    }
+    while (k < n) {
+        PyObject *x = tail ? ia[lo_a - 1 - k] : ia[lo_a + k];
+        PyObject *y = tail ? ib[lo_b - 1 - k] : ib[lo_b + k];
+        int eq = (x == y) ? 1 : PyObject_RichCompareBool(x, y, Py_EQ);
+        if (eq < 0) {
+            k = -1;
+            goto done;
+        }
+        if (!eq)
+            break;
+        k++;
+    }
+done:
+    Py_DECREF(fa);
+    Py_DECREF(fb);
+    return k < 0 ? NULL : PyLong_FromSsize_t(k);
+}
+
+static PyObject *
+kernels_common(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return run_length("common", args, nargs, 0);
+}
+
+static PyObject *
+kernels_common_tail(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return run_length("common_tail", args, nargs, 1);
+}
+
+/* ---- unique anchors -------------------------------------------------------------------------------- */
+
+/* Counts and last positions of the hashes of a range of a and of b: an open-addressing table. */
+typedef struct { int64_t h; Py_ssize_t count_a, count_b, pos_a; } Cell;
+
+static inline size_t
+mix(int64_t h)  /* splitmix64's finalizer: small ints (as in tests) spread over the table too */
+{
+    uint64_t x = (uint64_t)h;
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return (size_t)x;
+}
+
+static inline Cell *
+cell_of(Cell *cells, size_t mask, int64_t h)
+{
+    size_t at = mix(h) & mask;
+    while (cells[at].count_a | cells[at].count_b) {
+        if (cells[at].h == h)
+            return &cells[at];
+        at = (at + 1) & mask;
+    }
+    cells[at].h = h;
+    return &cells[at];
+}
+
+/* Lines occurring once in each range, as (i, j) pairs forming the longest run increasing in both, appended
+ * to out as blocks (i, j, 1) in order. Returns the number of anchors, or -1 with an exception set. */
+static Py_ssize_t
+unique_anchors64(const int64_t *a, Py_ssize_t alo, Py_ssize_t ahi, const int64_t *b, Py_ssize_t blo,
+                 Py_ssize_t bhi, Blocks *out)
+{
+    Py_ssize_t npairs = 0, found = -1;
+    size_t size = 16;
+    while (size < 2 * (size_t)(ahi - alo + bhi - blo))
+        size *= 2;
+    Cell *cells = PyMem_Calloc(size, sizeof(Cell));
+    Py_ssize_t *pair_i = NULL, *pair_j = NULL, *tails = NULL, *tail_idx = NULL, *back = NULL;
+    if (cells == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = alo; i < ahi; i++) {
+        Cell *c = cell_of(cells, size - 1, a[i]);
+        c->count_a++;
+        c->pos_a = i;
+    }
+    for (Py_ssize_t j = blo; j < bhi; j++)
+        cell_of(cells, size - 1, b[j])->count_b++;
+    Py_ssize_t most = Py_MIN(ahi - alo, bhi - blo) + 1;
+    pair_i = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
+    pair_j = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
+    if (pair_i == NULL || pair_j == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t j = blo; j < bhi; j++) {  /* the pairs in order of j, as the reference sorts them */
+        Cell *c = cell_of(cells, size - 1, b[j]);
+        if (c->count_a == 1 && c->count_b == 1) {
+            pair_i[npairs] = c->pos_a;
+            pair_j[npairs] = j;
+            npairs++;
+        }
+    }
+    if (npairs == 0) {
+        found = 0;
+        goto done;
+    }
+    /* longest increasing subsequence of i over pairs sorted by j (patience sorting, as the reference) */
+    tails = PyMem_Malloc((size_t)npairs * sizeof(Py_ssize_t));
+    tail_idx = PyMem_Malloc((size_t)npairs * sizeof(Py_ssize_t));
+    back = PyMem_Malloc((size_t)npairs * sizeof(Py_ssize_t));
+    if (tails == NULL || tail_idx == NULL || back == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t len = 0;
+    for (Py_ssize_t k = 0; k < npairs; k++) {
+        Py_ssize_t i = pair_i[k], lo = 0, hi = len;
+        while (lo < hi) {  /* bisect_left(tails, i) */
+            Py_ssize_t mid = (lo + hi) / 2;
+            if (tails[mid] < i)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        tails[lo] = i;
+        tail_idx[lo] = k;
+        if (lo == len)
+            len++;
+        back[k] = lo ? tail_idx[lo - 1] : -1;
+    }
+    /* the chain from the last tail, written in order */
+    Py_ssize_t start = out->n;
+    if (grow((void **)&out->v, &out->cap, start + len, sizeof(Block)) < 0)
+        goto done;
+    Py_ssize_t at = start + len;
+    for (Py_ssize_t k = tail_idx[len - 1]; k >= 0; k = back[k]) {
+        at--;
+        out->v[at].i = pair_i[k];
+        out->v[at].j = pair_j[k];
+        out->v[at].k = 1;
+    }
+    out->n = start + len;
+    found = len;
+done:
+    PyMem_Free(cells);
+    PyMem_Free(pair_i);
+    PyMem_Free(pair_j);
+    PyMem_Free(tails);
+    PyMem_Free(tail_idx);
+    PyMem_Free(back);
+    return found;
+}
+
+/* ---- difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks() ---------------------- */
+
+typedef struct { int64_t h; Py_ssize_t pos; } Slot;
+
+static int
+slot_cmp(const void *x, const void *y)
+{
+    const Slot *p = x, *q = y;
+    if (p->h != q->h)
+        return p->h < q->h ? -1 : 1;
+    return (p->pos > q->pos) - (p->pos < q->pos);
+}
+
+static int
+block_cmp(const void *x, const void *y)
+{
+    const Block *p = x, *q = y;
+    if (p->i != q->i)
+        return p->i < q->i ? -1 : 1;
+    if (p->j != q->j)
+        return p->j < q->j ? -1 : 1;
+    return (p->k > q->k) - (p->k < q->k);
+}
+
+typedef struct {
+    const int64_t *a, *b;
+    Py_ssize_t *pos;              /* b's indices sorted by (hash, index): b2j's lists laid end to end */
+    Py_ssize_t *gstart, *gend;    /* per line of a: its b2j list, pos[gstart:gend] (empty when absent) */
+    Py_ssize_t *len0, *len1;      /* j2len and newj2len, valid where their stamp is the row's */
+    Py_ssize_t *stamp0, *stamp1;
+    Py_ssize_t tick;
+} Matcher;
+
+/* difflib's find_longest_match with no junk: the longest match, lowest i then lowest j on ties. */
+static void
+longest_match(Matcher *m, Py_ssize_t alo, Py_ssize_t ahi, Py_ssize_t blo, Py_ssize_t bhi, Block *best)
+{
+    const int64_t *a = m->a, *b = m->b;
+    Py_ssize_t besti = alo, bestj = blo, bestsize = 0;
+    Py_ssize_t *prev_len = m->len0, *prev_stamp = m->stamp0, *cur_len = m->len1, *cur_stamp = m->stamp1;
+    m->tick++;  /* a stamp no entry has: the first row sees an empty j2len */
+    for (Py_ssize_t i = alo; i < ahi; i++) {
+        Py_ssize_t t = ++m->tick, p = m->gstart[i], end = m->gend[i], hi = end;
+        while (p < hi) {  /* skip j < blo */
+            Py_ssize_t mid = (p + hi) / 2;
+            if (m->pos[mid] < blo)
+                p = mid + 1;
+            else
+                hi = mid;
+        }
+        for (; p < end; p++) {
+            Py_ssize_t j = m->pos[p];
+            if (j >= bhi)
+                break;
+            Py_ssize_t k = (j > 0 && prev_stamp[j - 1] == t - 1) ? prev_len[j - 1] + 1 : 1;
+            cur_len[j] = k;
+            cur_stamp[j] = t;
+            if (k > bestsize) {
+                besti = i - k + 1;
+                bestj = j - k + 1;
+                bestsize = k;
+            }
+        }
+        Py_ssize_t *s = prev_len; prev_len = cur_len; cur_len = s;
+        s = prev_stamp; prev_stamp = cur_stamp; cur_stamp = s;
+    }
+    m->len0 = prev_len; m->stamp0 = prev_stamp; m->len1 = cur_len; m->stamp1 = cur_stamp;
+    while (besti > alo && bestj > blo && a[besti - 1] == b[bestj - 1]) {
+        besti--;
+        bestj--;
+        bestsize++;
+    }
+    while (besti + bestsize < ahi && bestj + bestsize < bhi && a[besti + bestsize] == b[bestj + bestsize])
+        bestsize++;
+    best->i = besti;
+    best->j = bestj;
+    best->k = bestsize;
+}
+
+/* The matching blocks of a[0:na] and b[0:nb] (sizes > 0), shifted by (di, dj), appended to out. */
+static int
+matching_blocks(const int64_t *a, Py_ssize_t na, const int64_t *b, Py_ssize_t nb, Py_ssize_t di,
+                Py_ssize_t dj, Blocks *out)
+{
+    int rc = -1;
+    Matcher m = {a, b, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0};
+    Slot *slots = PyMem_Malloc((size_t)(nb ? nb : 1) * sizeof(Slot));
+    Blocks found = {NULL, 0, 0};
+    Ranges queue = {NULL, 0, 0};
+    size_t nb1 = (size_t)(nb ? nb : 1), na1 = (size_t)(na ? na : 1);
+    m.pos = PyMem_Malloc(nb1 * sizeof(Py_ssize_t));
+    m.gstart = PyMem_Malloc(na1 * sizeof(Py_ssize_t));
+    m.gend = PyMem_Malloc(na1 * sizeof(Py_ssize_t));
+    m.len0 = PyMem_Malloc(nb1 * sizeof(Py_ssize_t));
+    m.len1 = PyMem_Malloc(nb1 * sizeof(Py_ssize_t));
+    m.stamp0 = PyMem_Malloc(nb1 * sizeof(Py_ssize_t));
+    m.stamp1 = PyMem_Malloc(nb1 * sizeof(Py_ssize_t));
+    if (slots == NULL || m.pos == NULL || m.gstart == NULL || m.gend == NULL || m.len0 == NULL ||
+        m.len1 == NULL || m.stamp0 == NULL || m.stamp1 == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < nb; j++) {
+        slots[j].h = b[j];
+        slots[j].pos = j;
+        m.stamp0[j] = m.stamp1[j] = -1;
+    }
+    qsort(slots, (size_t)nb, sizeof(Slot), slot_cmp);
+    for (Py_ssize_t j = 0; j < nb; j++)
+        m.pos[j] = slots[j].pos;
+    for (Py_ssize_t i = 0; i < na; i++) {  /* b2j.get(a[i]): the run of slots with a[i]'s hash */
+        Py_ssize_t lo = 0, hi = nb;
+        while (lo < hi) {
+            Py_ssize_t mid = (lo + hi) / 2;
+            if (slots[mid].h < a[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        Py_ssize_t end = lo;
+        while (end < nb && slots[end].h == a[i])
+            end++;
+        m.gstart[i] = lo;
+        m.gend[i] = end;
+    }
+    if (ranges_push(&queue, 0, na, 0, nb) < 0)
+        goto done;
+    while (queue.n) {
+        Range r = queue.v[--queue.n];
+        Block x;
+        longest_match(&m, r.alo, r.ahi, r.blo, r.bhi, &x);
+        if (x.k) {
+            if (blocks_push(&found, x.i, x.j, x.k) < 0)
+                goto done;
+            if (r.alo < x.i && r.blo < x.j && ranges_push(&queue, r.alo, x.i, r.blo, x.j) < 0)
+                goto done;
+            if (x.i + x.k < r.ahi && x.j + x.k < r.bhi &&
+                ranges_push(&queue, x.i + x.k, r.ahi, x.j + x.k, r.bhi) < 0)
+                goto done;
+        }
+    }
+    qsort(found.v, (size_t)found.n, sizeof(Block), block_cmp);
+    Py_ssize_t i1 = 0, j1 = 0, k1 = 0;  /* adjacent blocks merged */
+    for (Py_ssize_t x = 0; x < found.n; x++) {
+        Block *blk = &found.v[x];
+        if (i1 + k1 == blk->i && j1 + k1 == blk->j) {
+            k1 += blk->k;
+        }
+        else {
+            if (k1 && blocks_push(out, di + i1, dj + j1, k1) < 0)
+                goto done;
+            i1 = blk->i;
+            j1 = blk->j;
+            k1 = blk->k;
+        }
+    }
+    if (k1 && blocks_push(out, di + i1, dj + j1, k1) < 0)
+        goto done;
+    rc = 0;
+done:
+    PyMem_Free(slots);
+    PyMem_Free(m.pos);
+    PyMem_Free(m.gstart);
+    PyMem_Free(m.gend);
+    PyMem_Free(m.len0);
+    PyMem_Free(m.len1);
+    PyMem_Free(m.stamp0);
+    PyMem_Free(m.stamp1);
+    PyMem_Free(found.v);
+    PyMem_Free(queue.v);
+    return rc;
+}
+
+/* ---- align ----------------------------------------------------------------------------------------- */
+
+/* The reference's align, block for block, appended to out. */
+static int
+align64(const int64_t *a, Py_ssize_t la, const int64_t *b, Py_ssize_t lb, Blocks *out)
+{
+    int rc = -1;
+    Ranges stack = {NULL, 0, 0};
+    if (ranges_push(&stack, 0, la, 0, lb) < 0)
+        goto done;
+    while (stack.n) {
+        Range r = stack.v[--stack.n];
+        Py_ssize_t alo = r.alo, ahi = r.ahi, blo = r.blo, bhi = r.bhi;
+        Py_ssize_t k = common64(a, alo, b, blo, Py_MIN(ahi - alo, bhi - blo));
+        if (k) {
+            if (blocks_push(out, alo, blo, k) < 0)
+                goto done;
+            alo += k;
+            blo += k;
+        }
+        k = common_tail64(a, ahi, b, bhi, Py_MIN(ahi - alo, bhi - blo));
+        if (k) {
+            ahi -= k;
+            bhi -= k;
+            if (blocks_push(out, ahi, bhi, k) < 0)
+                goto done;
+        }
+        if (alo >= ahi || blo >= bhi)
+            continue;
+        Py_ssize_t first = out->n;
+        Py_ssize_t n = unique_anchors64(a, alo, ahi, b, blo, bhi, out);
+        if (n < 0)
+            goto done;
+        if (n == 0) {
+            if ((long long)(ahi - alo) * (long long)(bhi - blo) <= ALIGN_MAX_CELLS &&
+                matching_blocks(a + alo, ahi - alo, b + blo, bhi - blo, alo, blo, out) < 0)
+                goto done;
+            continue;
+        }
+        Py_ssize_t prev_a = alo, prev_b = blo;
+        for (Py_ssize_t x = first; x < first + n; x++) {  /* the anchors, already in out as (i, j, 1) */
+            Py_ssize_t i = out->v[x].i, j = out->v[x].j;
+            if (prev_a < i && prev_b < j && ranges_push(&stack, prev_a, i, prev_b, j) < 0)
+                goto done;
+            prev_a = i + 1;
+            prev_b = j + 1;
+        }
+        if (ranges_push(&stack, prev_a, ahi, prev_b, bhi) < 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    PyMem_Free(stack.v);
+    return rc;
+}
+
+static PyObject *
+kernels_align(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("align", nargs, 2) < 0)
+        return NULL;
+    Py_ssize_t la = 0, lb = 0;
+    PyObject *res = NULL;
+    Blocks out = {NULL, 0, 0};
+    int64_t *a = to_int64(args[0], &la, "a must be a list of ints");
+    int64_t *b = a ? to_int64(args[1], &lb, "b must be a list of ints") : NULL;
+    if (b != NULL && align64(a, la, b, lb, &out) == 0)
+        res = blocks_to_list(&out);
+    PyMem_Free(a);
+    PyMem_Free(b);
+    PyMem_Free(out.v);
+    return res;
+}
+
+/* unique_anchors(a, alo, ahi, b, blo, bhi): for parity tests of the step itself. */
+static PyObject *
+kernels_unique_anchors(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("unique_anchors", nargs, 6) < 0)
+        return NULL;
+    Py_ssize_t bounds[4];
+    for (int x = 0; x < 4; x++) {
+        bounds[x] = PyLong_AsSsize_t(args[x < 2 ? x + 1 : x + 2]);
+        if (bounds[x] == -1 && PyErr_Occurred())
+            return NULL;
+    }
+    Py_ssize_t la = 0, lb = 0;
+    PyObject *res = NULL;
+    Blocks out = {NULL, 0, 0};
+    int64_t *a = to_int64(args[0], &la, "a must be a list of ints");
+    int64_t *b = a ? to_int64(args[3], &lb, "b must be a list of ints") : NULL;
+    if (b == NULL)
+        goto done;
+    if (bounds[0] < 0 || bounds[0] > bounds[1] || bounds[1] > la || bounds[2] < 0 || bounds[2] > bounds[3] ||
+        bounds[3] > lb) {
+        PyErr_SetString(PyExc_ValueError, "unique_anchors(): ranges out of bounds");
+        goto done;
+    }
+    if (unique_anchors64(a, bounds[0], bounds[1], b, bounds[2], bounds[3], &out) < 0)
+        goto done;
+    res = PyList_New(out.n);
+    if (res == NULL)
+        goto done;
+    for (Py_ssize_t x = 0; x < out.n; x++) {
+        PyObject *t = Py_BuildValue("(nn)", out.v[x].i, out.v[x].j);
+        if (t == NULL) {
+            Py_CLEAR(res);
+            goto done;
+        }
+        PyList_SET_ITEM(res, x, t);
+    }
+done:
+    PyMem_Free(a);
+    PyMem_Free(b);
+    PyMem_Free(out.v);
+    return res;
+}
+
+/* ---- credit ---------------------------------------------------------------------------------------- */
+
+static int
+block_j_cmp(const void *x, const void *y)
+{
+    const Block *p = x, *q = y;
+    return (p->j > q->j) - (p->j < q->j);
+}
+
+/* credit(recs, hashes, born_at, other): churnlab.mine.align.credit, recs (a list) changed in place. */
+static PyObject *
+kernels_credit(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("credit", nargs, 4) < 0)
+        return NULL;
+    PyObject *recs = args[0], *other = args[3];
+    if (!PyList_Check(recs)) {
+        PyErr_SetString(PyExc_TypeError, "credit(): recs must be a list");
+        return NULL;
+    }
+    int truth = PyObject_IsTrue(other);
+    if (truth < 0)
+        return NULL;
+    if (!truth)
+        Py_RETURN_NONE;
+    PyObject *res = NULL, *o_recs = NULL, *o_fast = NULL, *o_hashes = NULL, *born = NULL;
+    int64_t *oh = NULL, *h = NULL;
+    Py_ssize_t lo = 0, lh = 0;
+    Blocks blocks = {NULL, 0, 0};
+    if ((o_recs = PySequence_GetItem(other, 0)) == NULL || (o_hashes = PySequence_GetItem(other, 1)) == NULL)
+        goto done;
+    if ((o_fast = PySequence_Fast(o_recs, "credit(): other[0] must be a list")) == NULL)
+        goto done;
+    if ((born = PySequence_Fast(args[2], "credit(): born_at must be a list")) == NULL)
+        goto done;
+    if ((oh = to_int64(o_hashes, &lo, "credit(): other[1] must be a list of ints")) == NULL)
+        goto done;
+    if ((h = to_int64(args[1], &lh, "credit(): hashes must be a list of ints")) == NULL)
+        goto done;
+    if (align64(oh, lo, h, lh, &blocks) < 0)
+        goto done;
+    qsort(blocks.v, (size_t)blocks.n, sizeof(Block), block_j_cmp);  /* the j of blocks are distinct */
+    Py_ssize_t nborn = PySequence_Fast_GET_SIZE(born), n_orecs = PySequence_Fast_GET_SIZE(o_fast);
+    PyObject **born_items = PySequence_Fast_ITEMS(born);
+    for (Py_ssize_t x = 0; x < nborn; x++) {
+        Py_ssize_t j = PyLong_AsSsize_t(born_items[x]);
+        if (j == -1 && PyErr_Occurred())
+            goto done;
+        Py_ssize_t lo_k = 0, hi_k = blocks.n;
+        while (lo_k < hi_k) {  /* bisect_right(starts, j) */
+            Py_ssize_t mid = (lo_k + hi_k) / 2;
+            if (j < blocks.v[mid].j)
+                hi_k = mid;
+            else
+                lo_k = mid + 1;
+        }
+        if (lo_k == 0)
+            continue;
+        Block *blk = &blocks.v[lo_k - 1];
+        if (j >= blk->j + blk->k)
+            continue;
+        Py_ssize_t oi = blk->i + j - blk->j;
+        if (oi >= n_orecs || j >= PyList_GET_SIZE(recs)) {
+            PyErr_SetString(PyExc_IndexError, "credit(): list index out of range");
+            goto done;
+        }
+        PyObject *rec = PySequence_Fast_GET_ITEM(o_fast, oi);
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(rec, &overflow);
+        if (v == -1 && PyErr_Occurred())
+            goto done;
+        if (overflow > 0 || (overflow == 0 && v >= 0)) {
+            Py_INCREF(rec);
+            if (PyList_SetItem(recs, j, rec) < 0)  /* steals the new reference, even on failure */
+                goto done;
+        }
+    }
+    res = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(o_recs);
+    Py_XDECREF(o_fast);
+    Py_XDECREF(o_hashes);
+    Py_XDECREF(born);
+    PyMem_Free(oh);
+    PyMem_Free(h);
+    PyMem_Free(blocks.v);
+    return res;
+}
+
+/* ---- duplicate-block windows ----------------------------------------------------------------------- */
+
+/* CPython's tuple hash (Objects/tupleobject.c, xxHash-based since 3.8): hash(tuple(items)) from the items'
+ * hashes, so a window's hash is the reference's hash(keys[s:s + size]) exactly. */
+#if SIZEOF_PY_UHASH_T > 4
+#define TUPLE_PRIME_1 ((Py_uhash_t)11400714785074694791ULL)
+#define TUPLE_PRIME_2 ((Py_uhash_t)14029467366897019727ULL)
+#define TUPLE_PRIME_5 ((Py_uhash_t)2870177450012600261ULL)
+#define TUPLE_ROTATE(x) (((x) << 31) | ((x) >> 33))
+#else
+#define TUPLE_PRIME_1 ((Py_uhash_t)2654435761UL)
+#define TUPLE_PRIME_2 ((Py_uhash_t)2246822519UL)
+#define TUPLE_PRIME_5 ((Py_uhash_t)374761393UL)
+#define TUPLE_ROTATE(x) (((x) << 13) | ((x) >> 19))
+#endif
+
+static Py_hash_t
+tuple_hash(const Py_uhash_t *lanes, Py_ssize_t len)
+{
+    Py_uhash_t acc = TUPLE_PRIME_5;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        acc += lanes[i] * TUPLE_PRIME_2;
+        acc = TUPLE_ROTATE(acc);
+        acc *= TUPLE_PRIME_1;
+    }
+    acc += (Py_uhash_t)len ^ (TUPLE_PRIME_5 ^ 3527539UL);
+    if (acc == (Py_uhash_t)-1)
+        return 1546275796;
+    return (Py_hash_t)acc;
+}
+
+/* windows(keys, size): churnlab.mine.duplicates' reference, [hash(tuple(keys[s:s + size])) for every s]. */
+static PyObject *
+kernels_windows(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("windows", nargs, 2) < 0)
+        return NULL;
+    Py_ssize_t size = PyLong_AsSsize_t(args[1]);
+    if (size == -1 && PyErr_Occurred())
+        return NULL;
+    if (size < 1) {
+        PyErr_SetString(PyExc_ValueError, "windows(): size must be at least 1");
+        return NULL;
+    }
+    PyObject *fast = PySequence_Fast(args[0], "windows(): keys must be a list");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast), count = n >= size ? n - size + 1 : 0;
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    PyObject *out = NULL;
+    Py_uhash_t *lanes = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Py_uhash_t));
+    if (lanes == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_hash_t h = PyObject_Hash(items[i]);
+        if (h == -1)
+            goto done;
+        lanes[i] = (Py_uhash_t)h;
+    }
+    if ((out = PyList_New(count)) == NULL)
+        goto done;
+    for (Py_ssize_t s = 0; s < count; s++) {
+        PyObject *h = PyLong_FromSsize_t(tuple_hash(lanes + s, size));
+        if (h == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, s, h);
+    }
+done:
+    PyMem_Free(lanes);
+    Py_DECREF(fast);
+    return out;
+}
+
+/* net_counts(plus, minus): churnlab.mine.duplicates' reference, the Counter that plus.subtract(minus) then
+ * +plus give: keys of plus (in order) then keys of minus only, with their positive differences. A copy of
+ * plus (one bulk dict copy) is changed at the keys of minus; then any count left below 1 goes. */
+static PyObject *
+kernels_net_counts(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("net_counts", nargs, 2) < 0)
+        return NULL;
+    PyObject *plus = args[0], *minus = args[1], *key, *value, *drop = NULL;
+    if (!PyDict_Check(plus) || !PyDict_Check(minus)) {
+        PyErr_SetString(PyExc_TypeError, "net_counts(): plus and minus must be Counters");
+        return NULL;
+    }
+    PyObject *out = PyObject_CallOneArg((PyObject *)Py_TYPE(plus), plus), *zero = PyLong_FromLong(0);
+    if (out == NULL || zero == NULL)
+        goto fail;
+    if (!PyDict_Check(out)) {
+        PyErr_SetString(PyExc_TypeError, "net_counts(): plus's type must copy into a dict");
+        goto fail;
+    }
+    Py_ssize_t at = 0;
+    while (PyDict_Next(minus, &at, &key, &value)) {
+        Py_INCREF(key);  /* borrowed from the dict: held while other calls run */
+        Py_INCREF(value);
+        PyObject *cur = PyDict_GetItemWithError(out, key), *diff = NULL;
+        int keep = -1;
+        if (cur != NULL || !PyErr_Occurred())
+            diff = PyNumber_Subtract(cur != NULL ? cur : zero, value);
+        if (diff != NULL)
+            keep = PyObject_RichCompareBool(diff, zero, Py_GT);
+        if (keep > 0)
+            keep = PyDict_SetItem(out, key, diff) < 0 ? -1 : 1;
+        else if (keep == 0 && cur != NULL)
+            keep = PyDict_DelItem(out, key) < 0 ? -1 : 0;
+        Py_XDECREF(diff);
+        Py_DECREF(key);
+        Py_DECREF(value);
+        if (keep < 0)
+            goto fail;
+    }
+    if ((drop = PyList_New(0)) == NULL)  /* counts of plus below 1 that minus did not touch: none, usually */
+        goto fail;
+    at = 0;
+    while (PyDict_Next(out, &at, &key, &value)) {
+        int positive = PyObject_RichCompareBool(value, zero, Py_GT);
+        if (positive < 0 || (!positive && PyList_Append(drop, key) < 0))
+            goto fail;
+    }
+    for (Py_ssize_t x = 0; x < PyList_GET_SIZE(drop); x++) {
+        if (PyDict_DelItem(out, PyList_GET_ITEM(drop, x)) < 0)
+            goto fail;
+    }
+    Py_DECREF(drop);
+    Py_DECREF(zero);
+    return out;
+fail:
+    Py_XDECREF(drop);
+    Py_XDECREF(out);
+    Py_XDECREF(zero);
+    return NULL;
+}
+
+/* ---- line keys ------------------------------------------------------------------------------------ */
+
+static inline int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }  /* bytes.split() */
+static inline int is_alnum(unsigned char c) { return (unsigned)((c | 32) - 'a') < 26u || (unsigned)(c - '0') < 10u; }
+static inline int is_word(unsigned char c) { return is_alnum(c) || c == '_'; }
+
+/* ascii_key(raw, keywords): churnlab.mine.normalize's reference. The line with ASCII whitespace stripped and
+ * runs of it collapsed to one space, as a str, when it has an ASCII alphanumeric and a word (a run of
+ * [A-Za-z0-9_]) whose lower case is not in keywords (a set of lower-case bytes); else None. NotImplemented
+ * when the line is not ASCII (the caller's Unicode rules apply). */
+static PyObject *
+kernels_ascii_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("ascii_key", nargs, 2) < 0)
+        return NULL;
+    if (!PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "ascii_key(): raw must be bytes");
+        return NULL;
+    }
+    if (!PyAnySet_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "ascii_key(): keywords must be a set of lower-case bytes");
+        return NULL;
+    }
+    const unsigned char *raw = (const unsigned char *)PyBytes_AS_STRING(args[0]);
+    Py_ssize_t n = PyBytes_GET_SIZE(args[0]);
+    for (Py_ssize_t x = 0; x < n; x++) {
+        if (raw[x] >= 0x80)
+            Py_RETURN_NOTIMPLEMENTED;
+    }
+    char stack[512], *out = n <= (Py_ssize_t)sizeof(stack) ? stack : PyMem_Malloc((size_t)n);  /* the key */
+    PyObject *key = NULL;
+    if (out == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t len = 0;
+    int has_alnum = 0, other_word = 0;
+    for (Py_ssize_t x = 0; x < n;) {
+        if (is_space(raw[x])) {
+            x++;
+            continue;
+        }
+        if (len)
+            out[len++] = ' ';
+        while (x < n && !is_space(raw[x])) {
+            if (!is_word(raw[x])) {
+                out[len++] = raw[x++];
+                continue;
+            }
+            Py_ssize_t w = len;  /* a word: copy it, then ask whether it is a keyword */
+            while (x < n && is_word(raw[x])) {
+                has_alnum |= is_alnum(raw[x]);
+                out[len++] = raw[x++];
+            }
+            if (other_word)
+                continue;
+            PyObject *word = PyBytes_FromStringAndSize(NULL, len - w);  /* its lower case */
+            if (word == NULL)
+                goto done;
+            char *lower = PyBytes_AS_STRING(word);
+            for (Py_ssize_t y = w; y < len; y++)
+                lower[y - w] = (char)((out[y] >= 'A' && out[y] <= 'Z') ? out[y] | 32 : out[y]);
+            int found = PySet_Contains(args[1], word);
+            Py_DECREF(word);
+            if (found < 0)
+                goto done;
+            other_word = !found;
+        }
+    }
+    key = (has_alnum && other_word) ? PyUnicode_DecodeASCII(out, len, NULL) : Py_NewRef(Py_None);
+done:
+    if (out != stack)
+        PyMem_Free(out);
+    return key;
+}
+
+/* ---- module ---------------------------------------------------------------------------------------- */
+
+static PyMethodDef kernels_methods[] = {
+    {"common", (PyCFunction)(void (*)(void))kernels_common, METH_FASTCALL,
+     "common(a, alo, b, blo, n) -> int\n--\n\nLength of the common run of a[alo:] and b[blo:] (at most n): "
+     "churnlab.mine.align.common."},
+    {"common_tail", (PyCFunction)(void (*)(void))kernels_common_tail, METH_FASTCALL,
+     "common_tail(a, ahi, b, bhi, n) -> int\n--\n\nLength of the common run ending at a[ahi - 1] and "
+     "b[bhi - 1] (at most n): churnlab.mine.align.common_tail."},
+    {"align", (PyCFunction)(void (*)(void))kernels_align, METH_FASTCALL,
+     "align(a, b) -> list[tuple[int, int, int]]\n--\n\nMatched blocks (i, j, size) of two lists of line "
+     "hashes: churnlab.mine.align.align."},
+    {"unique_anchors", (PyCFunction)(void (*)(void))kernels_unique_anchors, METH_FASTCALL,
+     "unique_anchors(a, alo, ahi, b, blo, bhi) -> list[tuple[int, int]]\n--\n\n"
+     "churnlab.mine.align.unique_anchors."},
+    {"credit", (PyCFunction)(void (*)(void))kernels_credit, METH_FASTCALL,
+     "credit(recs, hashes, born_at, other) -> None\n--\n\nchurnlab.mine.align.credit: recs changed in place."},
+    {"windows", (PyCFunction)(void (*)(void))kernels_windows, METH_FASTCALL,
+     "windows(keys, size) -> list[int]\n--\n\nhash(tuple(keys[s:s + size])) for every s: "
+     "churnlab.mine.duplicates' reference."},
+    {"ascii_key", (PyCFunction)(void (*)(void))kernels_ascii_key, METH_FASTCALL,
+     "ascii_key(raw, keywords) -> str | None | NotImplemented\n--\n\n"
+     "The key of an ASCII line (NotImplemented if not ASCII): churnlab.mine.normalize's reference."},
+    {"net_counts", (PyCFunction)(void (*)(void))kernels_net_counts, METH_FASTCALL,
+     "net_counts(plus, minus) -> Counter\n--\n\nThe positive counts of plus - minus, in order: "
+     "churnlab.mine.duplicates' reference."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef kernels_module = {
+    PyModuleDef_HEAD_INIT, "churnlab.mine._kernels",
+    "Compiled per-line kernels of the miner; each mirrors a pure-Python reference exactly.", -1, kernels_methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__kernels(void)
+{
+    PyObject *m = PyModule_Create(&kernels_module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddIntConstant(m, "ALIGN_MAX_CELLS", (long)ALIGN_MAX_CELLS) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,260 @@
+"""The compiled kernels (``churnlab.mine._kernels``) against their pure-Python reference (``churnlab.mine.align``).
+
+Both are called directly, whatever ``CHURNLAB_PURE_PYTHON`` says, so the suite checks both paths: random line
+hashes (small alphabets, so lines repeat; long common ends; empty files), the unaligned-range limit at its
+boundary, and a whole mine with merges giving identical tables either way. With ``CHURNLAB_REQUIRE_KERNELS=1``
+(CI sets it) a missing extension fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections import Counter
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from churnlab.mine import _accel, mine
+from churnlab.mine import align as ref
+from churnlab.mine import duplicates, normalize, provenance
+
+try:
+    from churnlab.mine import _kernels as compiled
+except ImportError:  # not built: the parity tests skip; test_kernels_built_when_required fails in CI
+    compiled = None
+
+# Where the miner calls each kernel: (module, attribute, kernel name, pure-Python reference).
+BINDINGS = [
+    (provenance, "_align", "align", ref.align),
+    (provenance, "_common", "common", ref.common),
+    (provenance, "_common_tail", "common_tail", ref.common_tail),
+    (provenance, "_credit", "credit", ref.credit),
+    (duplicates, "_windows", "windows", duplicates._windows_reference),
+    (normalize, "_ascii_key", "ascii_key", normalize._ascii_key_reference),
+    (duplicates, "_net_counts", "net_counts", duplicates._net_counts_reference),
+]
+needs_kernels = pytest.mark.skipif(compiled is None, reason="churnlab.mine._kernels not built (setup.py build_ext)")
+SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
+
+# Hashes: a small alphabet (lines repeat, few are unique) or full 64-bit values (extremes included).
+small = st.integers(-3, 3)
+wide = st.integers(-2**63, 2**63 - 1)
+hashes = st.lists(st.one_of(small, small, wide), max_size=40)
+
+
+@st.composite
+def file_pairs(draw) -> tuple[list[int], list[int]]:
+    """Two versions of a file: shared ends (sometimes long) around independently drawn middles."""
+    head, tail = draw(hashes), draw(hashes)
+    if draw(st.booleans()):
+        head = head * draw(st.integers(1, 20))
+    return head + draw(hashes) + tail, head + draw(hashes) + tail
+
+
+@pytest.mark.skipif(os.environ.get("CHURNLAB_REQUIRE_KERNELS") != "1",
+                    reason="CHURNLAB_REQUIRE_KERNELS=1 not set (CI sets it)")
+def test_kernels_built_when_required():
+    kernels = importlib.import_module("churnlab.mine._kernels")  # ImportError: the extension did not build
+    assert [name for name in _accel.KERNELS if not hasattr(kernels, name)] == []  # a stale build
+    assert _accel.COMPILED or os.environ.get("CHURNLAB_PURE_PYTHON") == "1"
+
+
+def test_every_kernel_has_a_call_site_and_a_reference():
+    assert sorted(name for _, _, name, _ in BINDINGS) == sorted(_accel.KERNELS)
+
+
+def test_pure_python_forced_by_environment(monkeypatch):
+    monkeypatch.setenv("CHURNLAB_PURE_PYTHON", "1")
+    assert _accel.compiled_kernels() is None
+    monkeypatch.delenv("CHURNLAB_PURE_PYTHON")
+    assert _accel.compiled_kernels() is compiled
+
+
+def test_the_miner_calls_the_kernels_in_use():
+    for module, attr, name, reference in BINDINGS:
+        assert getattr(module, attr) is (getattr(compiled, name) if _accel.COMPILED else reference), attr
+
+
+@needs_kernels
+def test_limit_is_the_reference_limit():
+    assert compiled.ALIGN_MAX_CELLS == ref.ALIGN_MAX_CELLS == 250_000
+
+
+@needs_kernels
+@SETTINGS
+@given(file_pairs())
+def test_align_parity(pair):
+    a, b = pair
+    assert compiled.align(a, b) == ref.align(a, b)
+    assert compiled.align(b, a) == ref.align(b, a)
+
+
+@needs_kernels
+@SETTINGS
+@given(hashes, hashes)
+def test_align_parity_unrelated_files(a, b):
+    assert compiled.align(a, b) == ref.align(a, b)
+
+
+@needs_kernels
+@SETTINGS
+@given(file_pairs(), st.data())
+def test_unique_anchors_parity(pair, data):
+    a, b = pair
+    alo = data.draw(st.integers(0, len(a)))
+    ahi = data.draw(st.integers(alo, len(a)))
+    blo = data.draw(st.integers(0, len(b)))
+    bhi = data.draw(st.integers(blo, len(b)))
+    assert compiled.unique_anchors(a, alo, ahi, b, blo, bhi) == ref.unique_anchors(a, alo, ahi, b, blo, bhi)
+
+
+@needs_kernels
+@SETTINGS
+@given(file_pairs(), st.data())
+def test_common_parity(pair, data):
+    a, b = pair
+    alo, blo = data.draw(st.integers(0, len(a))), data.draw(st.integers(0, len(b)))
+    n = data.draw(st.integers(0, min(len(a) - alo, len(b) - blo)))
+    assert compiled.common(a, alo, b, blo, n) == ref.common(a, alo, b, blo, n)
+    ahi, bhi = data.draw(st.integers(0, len(a))), data.draw(st.integers(0, len(b)))
+    n = data.draw(st.integers(0, min(ahi, bhi)))
+    assert compiled.common_tail(a, ahi, b, bhi, n) == ref.common_tail(a, ahi, b, bhi, n)
+
+
+@needs_kernels
+@SETTINGS
+@given(file_pairs(), st.data())
+def test_credit_parity(pair, data):
+    theirs, ours = pair
+    births = st.integers(-4, 50)  # -4: a birth unknown (never credited)
+    o_recs = data.draw(st.lists(births, min_size=len(theirs), max_size=len(theirs)))
+    recs = data.draw(st.lists(births, min_size=len(ours), max_size=len(ours)))
+    born_at = sorted(data.draw(st.sets(st.integers(0, len(ours) - 1))) if ours else [])
+    other = data.draw(st.sampled_from([(o_recs, theirs, b"blob"), None, ()]))
+    want, got = list(recs), list(recs)
+    ref.credit(want, ours, born_at, other)
+    compiled.credit(got, ours, born_at, other)
+    assert got == want
+
+
+@needs_kernels
+@SETTINGS
+@given(st.lists(st.one_of(small, wide, st.sampled_from([-1, -2, 2**61 - 1, 2**61, -2**61])), max_size=30),
+       st.integers(1, 7))
+def test_windows_parity(keys, size):
+    # the compiled kernel recomputes CPython's tuple hash: equal values (hash(-1) is -2; ints wrap mod 2**61 - 1)
+    assert compiled.windows(keys, size) == duplicates._windows_reference(keys, size)
+
+
+counters = st.dictionaries(st.one_of(small, wide), st.integers(-2, 3), max_size=30).map(Counter)
+
+
+@needs_kernels
+@SETTINGS
+@given(counters, counters)
+def test_net_counts_parity(plus, minus):
+    want = duplicates._net_counts_reference(Counter(plus), minus)  # the reference changes its first argument
+    got = compiled.net_counts(plus, minus)
+    assert list(got.items()) == list(want.items()) and type(got) is Counter
+
+
+# Line pieces: every kind of ASCII whitespace, word and punctuation characters, keywords in three cases,
+# words that only start like a keyword, non-ASCII and control bytes.
+PIECES = st.one_of(
+    st.sampled_from([b" ", b"  ", b"\t", b"\r", b"\n", b"\x0b", b"\x0c", b"_", b"x", b"Z", b"7", b"{", b"}", b";",
+                     b"(", b"else_", b"if2", b"\xc3\xa9", b"\xff", b"\x00", b"\x7f"]),
+    st.sampled_from(sorted(normalize.KEYWORDS)).flatmap(
+        lambda k: st.sampled_from([k.encode(), k.lower().encode(), k.upper().encode()])),
+    st.binary(max_size=3),
+)
+
+
+@needs_kernels
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.lists(PIECES, max_size=10).map(b"".join))
+def test_ascii_key_parity(raw):
+    want = normalize._ascii_key_reference(raw, normalize._LOWER_KEYWORDS)
+    got = compiled.ascii_key(raw, normalize._LOWER_KEYWORDS)
+    assert got == want and type(got) is type(want)
+
+
+@needs_kernels
+@pytest.mark.parametrize(("rows", "cols", "aligned"), [(1, 250_000, True), (1, 250_001, False),
+                                                       (2, 125_000, True), (2, 125_001, False)])
+def test_unanchored_range_limit(rows, cols, aligned):
+    # no common ends and no line unique to both: only the difflib step can align, within the limit
+    a, b = [0] * rows, [1, *[0] * (cols - 2), 1]
+    want = [(0, 1, rows)] if aligned else []
+    assert ref.align(a, b) == want
+    assert compiled.align(a, b) == want
+
+
+@needs_kernels
+def test_credit_keeps_reference_counts_right():
+    birth = 10**30 // 7  # a fresh int object, so its reference count is this test's alone
+    o_recs, recs = [birth, birth], [0, 0, 0]
+    before = sys.getrefcount(birth)
+    compiled.credit(recs, [5, 6, 7], [0, 1, 2], (o_recs, [6, 7], b"x"))
+    assert recs == [0, birth, birth]
+    assert sys.getrefcount(birth) == before + 2
+    recs[1:] = [0, 0]
+    assert sys.getrefcount(birth) == before
+
+
+@needs_kernels
+@pytest.mark.parametrize(("args", "error"), [
+    (([2**64], [1]), OverflowError),
+    ((["x"], [1]), TypeError),
+    ((None, [1]), TypeError),
+])
+def test_align_rejects_what_is_not_a_list_of_64_bit_ints(args, error):
+    with pytest.raises(error):
+        compiled.align(*args)
+
+
+@needs_kernels
+def test_whole_mine_identical_with_either_kernel(scenario, monkeypatch):
+    """Merges whose merged files need every alignment step (common ends, unique anchors, repeated lines) and a
+    duplicated block: every kernel runs, and the tables are the same with the references in their place."""
+    base = [f"line_{i} = {i % 3}" for i in range(30)] + ["pass"] * 6 + ["x = 1", "}", "}", "x = 1"]
+    scenario.write("a.py", base)
+    scenario.commit(0, "alice")
+    scenario.checkout("-b", "feature")
+    scenario.write("a.py", base[:5] + ["pass", "new_side = 1", "}"] + base[5:30] + ["}"] + base[30:])
+    scenario.commit(1, "bob")
+    scenario.checkout("main")
+    scenario.write("a.py", base[:20] + ["main_edit = 2", "pass", "pass"] + base[22:])
+    scenario.write("b.py", ["import a", *base[10:16]])  # a copy of 6 lines of a.py: a duplicated block
+    scenario.commit(2, "carol")
+    scenario.merge("feature", 3)
+    assert "new_side = 1" in scenario.read("a.py") and "main_edit = 2" in scenario.read("a.py")
+
+    def run(kernels):
+        for module, attr, name, reference in BINDINGS:
+            monkeypatch.setattr(module, attr, reference if kernels is None else getattr(kernels, name))
+        normalize.line_key.cache_clear()  # keys cached by the other run would hide the kernel
+        result = mine(scenario.path, name="scenario", salt="scenario-salt")
+        assert result.provenance["compiled_kernels"] is _accel.COMPILED
+        frames = {**result.tables, **result.extras}
+        return {name: frame for name, frame in frames.items() if isinstance(frame, pl.DataFrame)}
+
+    steps: Counter = Counter()  # the reference's steps that ran: each must have, for the parity to mean much
+    anchors = ref.unique_anchors
+
+    def counted_anchors(*args):
+        found = anchors(*args)
+        steps["anchored" if found else "unanchored"] += 1
+        return found
+
+    monkeypatch.setattr(ref, "unique_anchors", counted_anchors)
+    slow = run(None)
+    assert steps["anchored"] and steps["unanchored"]
+    assert slow["churn"]["duplicated_lines"].sum() == 6
+    fast = run(compiled)
+    assert fast.keys() == slow.keys()
+    for table in fast:
+        assert fast[table].equals(slow[table]), table
