@@ -70,6 +70,29 @@ ranges_push(Ranges *rs, Py_ssize_t alo, Py_ssize_t ahi, Py_ssize_t blo, Py_ssize
 static int64_t *
 to_int64(PyObject *seq, Py_ssize_t *n, const char *what)
 {
+    if (!PyList_Check(seq) && !PyTuple_Check(seq) && PyObject_CheckBuffer(seq)) {
+        /* array('q') and other 8-byte signed integer buffers: copied at memory speed */
+        Py_buffer view;
+        if (PyObject_GetBuffer(seq, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+            return NULL;
+        if (view.itemsize != 8 || view.format == NULL || view.format[1] != '\0'
+                || (view.format[0] != 'q' && view.format[0] != 'l')) {
+            PyBuffer_Release(&view);
+            PyErr_SetString(PyExc_TypeError, what);
+            return NULL;
+        }
+        Py_ssize_t len = view.len / 8;
+        int64_t *out = PyMem_Malloc((size_t)(len ? len : 1) * sizeof(int64_t));
+        if (out == NULL) {
+            PyBuffer_Release(&view);
+            PyErr_NoMemory();
+            return NULL;
+        }
+        memcpy(out, view.buf, (size_t)len * sizeof(int64_t));
+        PyBuffer_Release(&view);
+        *n = len;
+        return out;
+    }
     PyObject *fast = PySequence_Fast(seq, what);
     if (fast == NULL)
         return NULL;

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from array import array
 from collections import Counter
 
 import polars as pl
@@ -91,6 +92,16 @@ def test_align_parity(pair):
     a, b = pair
     assert compiled.align(a, b) == ref.align(a, b)
     assert compiled.align(b, a) == ref.align(b, a)
+    # per-file line state may be held as array('q'): the kernels read it as a buffer, with the same result
+    assert compiled.align(array("q", a), b) == ref.align(a, b)
+    assert compiled.common(array("q", a), 0, array("q", b), 0, min(len(a), len(b))) == \
+        ref.common(a, 0, b, 0, min(len(a), len(b)))
+
+
+@needs_kernels
+def test_kernels_reject_buffers_of_other_item_types():
+    with pytest.raises(TypeError, match="must be a list of ints"):
+        compiled.align(array("i", [1, 2]), [1, 2])
 
 
 @needs_kernels
