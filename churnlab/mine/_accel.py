@@ -6,7 +6,8 @@ identical results. ``CHURNLAB_PURE_PYTHON=1`` forces the reference, e.g. to comp
 
 Each kernel's reference lives beside its call site (:mod:`churnlab.mine.align` for the merge alignment,
 ``_windows_reference`` and ``_net_counts_reference`` in :mod:`churnlab.mine.duplicates`,
-``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`), which binds the one in use with :func:`pick`.
+``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`, ``_pair_ascii_reference`` in
+:mod:`churnlab.mine.lines`), which binds the one in use with :func:`pick`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from . import align as reference
 __all__ = ["COMPILED", "KERNELS", "align", "common", "common_tail", "compiled_kernels", "credit", "pick"]
 
 # Every kernel the miner calls: a build older than the source (missing some of them) is not used.
-KERNELS = ("align", "ascii_key", "common", "common_tail", "credit", "net_counts", "windows")
+KERNELS = ("align", "ascii_key", "common", "common_tail", "credit", "net_counts", "pair_ascii", "windows")
 
 
 def compiled_kernels():

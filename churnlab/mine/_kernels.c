@@ -946,6 +946,344 @@ done:
     return key;
 }
 
+/* ---- hunk pairing --------------------------------------------------------------------------------- */
+
+/* churnlab.mine.lines' constants (tests/mine/test_kernels.py checks they agree) */
+#define PAIR_WINDOW 2
+#define PAIR_MIN_RATIO 0.5
+#define UPDATE_MAX_TOKENS 3
+#define REALIGN_MAX_TOKENS 16  /* _compare realigns middles of at most this many removed tokens */
+
+/* str.isspace() and the regex \s of an ASCII character: bytes.split()'s six plus the separators 0x1c-0x1f */
+static inline int is_uspace(unsigned char c) { return is_space(c) || (c >= 0x1c && c <= 0x1f); }
+
+typedef struct { Py_ssize_t start, len; } Span;
+
+/* One line of the hunk: its ASCII key and the spans of its tokens (normalize.tokens: \w+|[^\w\s]). */
+typedef struct {
+    PyObject *key;
+    const char *s;
+    Py_ssize_t ntok;
+    Span *tok;
+} TokLine;
+
+typedef struct { const TokLine *line; Py_ssize_t i; } TokRef;  /* a token: its line and index */
+
+static Py_ssize_t
+count_tokens(const char *s, Py_ssize_t n, Span *out)
+{
+    Py_ssize_t count = 0;
+    for (Py_ssize_t x = 0; x < n;) {
+        unsigned char c = (unsigned char)s[x];
+        if (is_uspace(c)) {
+            x++;
+            continue;
+        }
+        Py_ssize_t start = x++;
+        if (is_word(c)) {
+            while (x < n && is_word((unsigned char)s[x]))
+                x++;
+        }
+        if (out != NULL) {
+            out[count].start = start;
+            out[count].len = x - start;
+        }
+        count++;
+    }
+    return count;
+}
+
+static inline int
+tok_eq(const TokLine *a, Py_ssize_t i, const TokLine *b, Py_ssize_t j)
+{
+    const Span *x = &a->tok[i], *y = &b->tok[j];
+    return x->len == y->len && memcmp(a->s + x->start, b->s + y->start, (size_t)x->len) == 0;
+}
+
+/* tuple(tokens(key)[lo:hi]) as str objects equal to the reference's (the key is ASCII: bytes are characters) */
+static PyObject *
+tok_tuple(const TokLine *t, Py_ssize_t lo, Py_ssize_t hi)
+{
+    PyObject *out = PyTuple_New(hi - lo);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t x = lo; x < hi; x++) {
+        PyObject *s = PyUnicode_Substring(t->key, t->tok[x].start, t->tok[x].start + t->tok[x].len);
+        if (s == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(out, x - lo, s);
+    }
+    return out;
+}
+
+/* Append (tuple(a[alo:ahi]), tuple(b[blo:bhi])) to list. */
+static int
+append_subst(PyObject *list, const TokLine *a, Py_ssize_t alo, Py_ssize_t ahi, const TokLine *b, Py_ssize_t blo,
+             Py_ssize_t bhi)
+{
+    PyObject *old = tok_tuple(a, alo, ahi), *new = old ? tok_tuple(b, blo, bhi) : NULL, *pair = NULL;
+    if (new != NULL)
+        pair = PyTuple_Pack(2, old, new);
+    Py_XDECREF(old);
+    Py_XDECREF(new);
+    if (pair == NULL)
+        return -1;
+    int rc = PyList_Append(list, pair);
+    Py_DECREF(pair);
+    return rc;
+}
+
+/* lines._realign of the middles a[alo:ahi], b[blo:bhi] (both non-empty): difflib's opcodes without junk, from
+ * matching_blocks over per-call token ids (equal ids exactly when the tokens are equal). *subst gets the
+ * substitution tuple when subst is not NULL. Returns the tokens equal, or -1 with an exception set. */
+static Py_ssize_t
+realign(const TokLine *a, Py_ssize_t alo, Py_ssize_t ahi, const TokLine *b, Py_ssize_t blo, Py_ssize_t bhi,
+        Py_ssize_t *ntok, PyObject **subst)
+{
+    Py_ssize_t na = ahi - alo, nb = bhi - blo, nuniq = 0, equal = -1;
+    int64_t *ids = PyMem_Malloc((size_t)(na + nb) * sizeof(int64_t));
+    TokRef *uniq = PyMem_Malloc((size_t)(na + nb) * sizeof(TokRef));  /* the first of each distinct token */
+    Blocks blocks = {NULL, 0, 0};
+    PyObject *list = NULL;
+    if (ids == NULL || uniq == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t x = 0; x < na + nb; x++) {
+        const TokLine *t = x < na ? a : b;
+        Py_ssize_t i = x < na ? alo + x : blo + x - na, id = 0;
+        while (id < nuniq && !tok_eq(t, i, uniq[id].line, uniq[id].i))
+            id++;
+        if (id == nuniq) {
+            uniq[nuniq].line = t;
+            uniq[nuniq].i = i;
+            nuniq++;
+        }
+        ids[x] = id;
+    }
+    if (matching_blocks(ids, na, ids + na, nb, 0, 0, &blocks) < 0)
+        goto done;
+    if (subst != NULL && (list = PyList_New(0)) == NULL)
+        goto done;
+    Py_ssize_t i = 0, j = 0, same = 0, changed = 0;
+    for (Py_ssize_t x = 0; x <= blocks.n; x++) {  /* get_opcodes: the gaps before each block and the sentinel */
+        Py_ssize_t ai = x < blocks.n ? blocks.v[x].i : na, bj = x < blocks.n ? blocks.v[x].j : nb;
+        Py_ssize_t size = x < blocks.n ? blocks.v[x].k : 0;
+        if (i < ai || j < bj) {
+            changed += Py_MAX(ai - i, bj - j);
+            if (list != NULL && append_subst(list, a, alo + i, alo + ai, b, blo + j, blo + bj) < 0)
+                goto done;
+        }
+        same += size;
+        i = ai + size;
+        j = bj + size;
+    }
+    if (list != NULL && (*subst = PyList_AsTuple(list)) == NULL)
+        goto done;
+    *ntok = changed;
+    equal = same;
+done:
+    Py_XDECREF(list);
+    PyMem_Free(ids);
+    PyMem_Free(uniq);
+    PyMem_Free(blocks.v);
+    return equal;
+}
+
+/* lines._compare of two lines whose first or last tokens are equal: the similarity, and the tokens changed in
+ * *ntok; the substitution in *subst when subst is not NULL. Returns -1.0 with an exception set on failure. */
+static double
+compare_lines(const TokLine *a, const TokLine *b, Py_ssize_t *ntok, PyObject **subst)
+{
+    Py_ssize_t la = a->ntok, lb = b->ntok, n = Py_MIN(la, lb), p = 0, q = 0;
+    while (p < n && tok_eq(a, p, b, p))
+        p++;
+    while (q < n - p && tok_eq(a, la - 1 - q, b, lb - 1 - q))
+        q++;
+    Py_ssize_t lam = la - q - p, lbm = lb - q - p, common = p + q, total = la + lb;
+    if (!p && !q) {  /* not reached from pair_ascii, which skips such pairs first */
+        *ntok = Py_MAX(la, lb);
+        if (subst != NULL)
+            *subst = PyTuple_New(0);
+        return (subst != NULL && *subst == NULL) ? -1.0 : 0.0;
+    }
+    if (lam && lbm && Py_MAX(lam, lbm) > UPDATE_MAX_TOKENS && Py_ABS(lam - lbm) <= UPDATE_MAX_TOKENS
+            && lam <= REALIGN_MAX_TOKENS && 2.0 * (double)(common + Py_MIN(lam, lbm)) >= PAIR_MIN_RATIO * (double)total) {
+        Py_ssize_t equal = realign(a, p, la - q, b, p, lb - q, ntok, subst);
+        if (equal < 0)
+            return -1.0;
+        return (double)(2 * (common + equal)) / (double)total;  /* as Python's int / int: correctly rounded */
+    }
+    *ntok = Py_MAX(lam, lbm);
+    if (subst != NULL) {
+        if (lam || lbm) {
+            PyObject *list = PyList_New(0);
+            if (list == NULL || append_subst(list, a, p, la - q, b, p, lb - q) < 0) {
+                Py_XDECREF(list);
+                return -1.0;
+            }
+            *subst = PyList_AsTuple(list);
+            Py_DECREF(list);
+        }
+        else {
+            *subst = PyTuple_New(0);
+        }
+        if (*subst == NULL)
+            return -1.0;
+    }
+    return (double)(2 * common) / (double)total;
+}
+
+/* Append (j, k, subst, ntok) of the pair of lines a (removed line j) and b (added line k) to out. */
+static int
+append_pair(PyObject *out, PyObject *j, PyObject *k, const TokLine *a, const TokLine *b)
+{
+    Py_ssize_t ntok = 0;
+    PyObject *subst = NULL;
+    if (compare_lines(a, b, &ntok, &subst) < 0)
+        return -1;
+    PyObject *t = Py_BuildValue("(OONn)", j, k, subst, ntok);  /* N: the tuple takes subst's reference */
+    if (t == NULL)
+        return -1;
+    int rc = PyList_Append(out, t);
+    Py_DECREF(t);
+    return rc;
+}
+
+static inline int
+share_an_end(const TokLine *a, const TokLine *b)  /* the first tokens or the last tokens are equal */
+{
+    return tok_eq(a, 0, b, 0) || tok_eq(a, a->ntok - 1, b, b->ntok - 1);
+}
+
+/* The lines (keys[j] for j in idx) of one side, tokenised into one buffer; 1 if one is not an ASCII str (the
+ * caller returns NotImplemented), -1 with an exception set. */
+static int
+tokenise_side(PyObject *idx, PyObject *keys, TokLine **lines, Py_ssize_t *n, Span **buf)
+{
+    Py_ssize_t nk = PySequence_Fast_GET_SIZE(keys), total = 0;
+    PyObject **items = PySequence_Fast_ITEMS(keys), **at = PySequence_Fast_ITEMS(idx);
+    *n = PySequence_Fast_GET_SIZE(idx);
+    *lines = PyMem_Calloc((size_t)(*n ? *n : 1), sizeof(TokLine));
+    if (*lines == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t x = 0; x < *n; x++) {
+        Py_ssize_t j = PyLong_AsSsize_t(at[x]);
+        if (j == -1 && PyErr_Occurred())
+            return -1;
+        if (j < 0 || j >= nk) {
+            PyErr_SetString(PyExc_IndexError, "pair_ascii(): a line index is out of range of its keys");
+            return -1;
+        }
+        PyObject *key = items[j];
+        if (!PyUnicode_Check(key) || !PyUnicode_IS_ASCII(key))
+            return 1;
+        TokLine *t = &(*lines)[x];
+        t->key = key;
+        t->s = (const char *)PyUnicode_1BYTE_DATA(key);
+        t->ntok = count_tokens(t->s, PyUnicode_GET_LENGTH(key), NULL);
+        if (t->ntok == 0) {
+            PyErr_SetString(PyExc_ValueError, "pair_ascii(): a key without tokens (keys are meaningful lines)");
+            return -1;
+        }
+        total += t->ntok;
+    }
+    *buf = PyMem_Malloc((size_t)(total ? total : 1) * sizeof(Span));
+    if (*buf == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Span *next = *buf;
+    for (Py_ssize_t x = 0; x < *n; x++) {
+        TokLine *t = &(*lines)[x];
+        t->tok = next;
+        next += count_tokens(t->s, PyUnicode_GET_LENGTH(t->key), t->tok);
+    }
+    return 0;
+}
+
+/* pair_ascii(rj, aj, rkeys, akeys): churnlab.mine.lines' reference, list(_pair_hunk(rj, aj, rkeys, akeys)) when
+ * the keys of the lines rj (removed) and aj (added) are all ASCII, else NotImplemented (Unicode tokens are left to
+ * the reference). */
+static PyObject *
+kernels_pair_ascii(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("pair_ascii", nargs, 4) < 0)
+        return NULL;
+    PyObject *fast[4] = {NULL, NULL, NULL, NULL}, *out = NULL;
+    TokLine *rl = NULL, *al = NULL;
+    Span *rbuf = NULL, *abuf = NULL;
+    Py_ssize_t n_r = 0, n_a = 0;
+    static const char *what[4] = {"pair_ascii(): rj must be a list", "pair_ascii(): aj must be a list",
+                                  "pair_ascii(): rkeys must be a list", "pair_ascii(): akeys must be a list"};
+    for (int x = 0; x < 4; x++) {
+        if ((fast[x] = PySequence_Fast(args[x], what[x])) == NULL)
+            goto done;
+    }
+    int rc = tokenise_side(fast[0], fast[2], &rl, &n_r, &rbuf);
+    if (rc == 0)
+        rc = tokenise_side(fast[1], fast[3], &al, &n_a, &abuf);
+    if (rc != 0) {
+        if (rc > 0)
+            out = Py_NewRef(Py_NotImplemented);
+        goto done;
+    }
+    PyObject **rj = PySequence_Fast_ITEMS(fast[0]), **aj = PySequence_Fast_ITEMS(fast[1]);
+    if ((out = PyList_New(0)) == NULL)
+        goto done;
+    Py_ssize_t ntok;
+    if (n_r == n_a) {  /* each removed line is compared with the added line at its position only */
+        for (Py_ssize_t x = 0; x < n_r; x++) {
+            if (!share_an_end(&rl[x], &al[x]))
+                continue;
+            double ratio = compare_lines(&rl[x], &al[x], &ntok, NULL);
+            if (ratio < 0 || (ratio >= PAIR_MIN_RATIO && append_pair(out, rj[x], aj[x], &rl[x], &al[x]) < 0)) {
+                Py_CLEAR(out);
+                goto done;
+            }
+        }
+        goto done;
+    }
+    Py_ssize_t last = -1;
+    for (Py_ssize_t idx = 0; idx < n_r; idx++) {  /* the added lines near the removed line's proportional position */
+        Py_ssize_t centre = idx * n_a / n_r, best = -1;
+        double best_ratio = 0.0;
+        for (Py_ssize_t pos = Py_MAX(0, centre - PAIR_WINDOW); pos < Py_MIN(n_a, centre + PAIR_WINDOW + 1); pos++) {
+            Py_ssize_t k = PyLong_AsSsize_t(aj[pos]);  /* checked by tokenise_side */
+            if (k <= last || !share_an_end(&rl[idx], &al[pos]))
+                continue;
+            double ratio = compare_lines(&rl[idx], &al[pos], &ntok, NULL);
+            if (ratio < 0) {
+                Py_CLEAR(out);
+                goto done;
+            }
+            if (ratio >= PAIR_MIN_RATIO && (best < 0 || ratio > best_ratio)) {
+                best = pos;
+                best_ratio = ratio;
+            }
+        }
+        if (best < 0)
+            continue;
+        last = PyLong_AsSsize_t(aj[best]);
+        if (append_pair(out, rj[idx], aj[best], &rl[idx], &al[best]) < 0) {
+            Py_CLEAR(out);
+            goto done;
+        }
+    }
+done:
+    for (int x = 0; x < 4; x++)
+        Py_XDECREF(fast[x]);
+    PyMem_Free(rl);
+    PyMem_Free(al);
+    PyMem_Free(rbuf);
+    PyMem_Free(abuf);
+    return out;
+}
+
 /* ---- module ---------------------------------------------------------------------------------------- */
 
 static PyMethodDef kernels_methods[] = {
@@ -972,6 +1310,10 @@ static PyMethodDef kernels_methods[] = {
     {"net_counts", (PyCFunction)(void (*)(void))kernels_net_counts, METH_FASTCALL,
      "net_counts(plus, minus) -> Counter\n--\n\nThe positive counts of plus - minus, in order: "
      "churnlab.mine.duplicates' reference."},
+    {"pair_ascii", (PyCFunction)(void (*)(void))kernels_pair_ascii, METH_FASTCALL,
+     "pair_ascii(rj, aj, rkeys, akeys) -> list[tuple[int, int, tuple, int]] | NotImplemented\n--\n\n"
+     "The similar removed/added lines of one hunk (NotImplemented if a key is not ASCII): "
+     "churnlab.mine.lines' reference."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -987,7 +1329,11 @@ PyInit__kernels(void)
     PyObject *m = PyModule_Create(&kernels_module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddIntConstant(m, "ALIGN_MAX_CELLS", (long)ALIGN_MAX_CELLS) < 0) {
+    if (PyModule_AddIntConstant(m, "ALIGN_MAX_CELLS", (long)ALIGN_MAX_CELLS) < 0
+            || PyModule_AddIntConstant(m, "PAIR_WINDOW", PAIR_WINDOW) < 0
+            || PyModule_AddObject(m, "PAIR_MIN_RATIO", PyFloat_FromDouble(PAIR_MIN_RATIO)) < 0
+            || PyModule_AddIntConstant(m, "UPDATE_MAX_TOKENS", UPDATE_MAX_TOKENS) < 0
+            || PyModule_AddIntConstant(m, "REALIGN_MAX_TOKENS", REALIGN_MAX_TOKENS) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -39,6 +39,7 @@ from difflib import SequenceMatcher
 from itertools import chain
 from operator import itemgetter
 
+from . import _accel
 from .normalize import MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
 from .patches import _fingerprints, _File  # one fingerprint definition, shared with the revert stage
 
@@ -54,6 +55,7 @@ FIND_REPLACE_MIN_PLACES = 3
 DUPLICATE_BLOCK_LINES = 5
 _PAIR_WINDOW = 2  # unequal hunks: compare each removed line with the added lines this near its position
 _PAIR_MIN_RATIO = 0.5
+_REALIGN_MAX_TOKENS = 16  # a middle of at most this many removed tokens is realigned (see _compare)
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _CONTENT = itemgetter(slice(1, None))  # a patch line without its "-"/"+" marker, sliced in C
@@ -402,7 +404,10 @@ def _pairs(out: CommitLabels, include: list[int], files: list[FileDiff]) -> None
             rj = [j for j, lab in enumerate(rlab) if lab < 0]
             aj = [j for j, lab in enumerate(alab) if lab < 0]
             rkeys, akeys = out.keys_removed[fi][hi], out.keys_added[fi][hi]
-            for j, k, subst, ntok in _pair_hunk(rj, aj, rkeys, akeys):
+            pairs = _pair_ascii(rj, aj, rkeys, akeys)
+            if pairs is NotImplemented:  # a key is not ASCII: Unicode tokens, in Python
+                pairs = _pair_hunk(rj, aj, rkeys, akeys)
+            for j, k, subst, ntok in pairs:
                 found.append((fi, hi, j, k, subst, ntok))
     places: dict[tuple, int] = defaultdict(int)
     for *_, subst, _ in found:
@@ -468,6 +473,20 @@ def _pair_hunk(rj: list[int], aj: list[int], rkeys: list, akeys: list):
         yield j, k, subst, ntok
 
 
+def _pair_ascii_reference(rj: list[int], aj: list[int], rkeys: list, akeys: list) -> list:
+    """``list(_pair_hunk(rj, aj, rkeys, akeys))``, or ``NotImplemented`` when a key of those lines is not ASCII.
+
+    The pure-Python twin of the compiled kernel, which tokenises ASCII keys only (what ``\\w`` and ``\\s`` are
+    among other characters is left to the Unicode rules of :func:`normalize.tokens`).
+    """
+    if not (all(rkeys[j].isascii() for j in rj) and all(akeys[k].isascii() for k in aj)):
+        return NotImplemented
+    return list(_pair_hunk(rj, aj, rkeys, akeys))
+
+
+_pair_ascii = _accel.pick("pair_ascii", _pair_ascii_reference)
+
+
 def _may_share_an_end(a: str, b: str) -> bool:
     """False only if the keys' first tokens differ and their last tokens differ (tested on characters).
 
@@ -500,7 +519,7 @@ def _compare(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, tuple, int]
     # Realign the middle only where it can matter: the pair could still reach the pairing threshold and be
     # an update (within 3 tokens), yet prefix and suffix alone leave more than 3 tokens changed.
     if (lam and lbm and max(lam, lbm) > UPDATE_MAX_TOKENS and abs(lam - lbm) <= UPDATE_MAX_TOKENS
-            and lam <= 16 and 2 * (common + min(lam, lbm)) >= _PAIR_MIN_RATIO * total):
+            and lam <= _REALIGN_MAX_TOKENS and 2 * (common + min(lam, lbm)) >= _PAIR_MIN_RATIO * total):
         equal, subst, ntok = _realign(am, bm)
         return 2 * (common + equal) / total, subst, ntok
     subst_t = ((am, bm),) if lam or lbm else ()

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from churnlab.mine import _accel, mine
 from churnlab.mine import align as ref
-from churnlab.mine import duplicates, normalize, provenance
+from churnlab.mine import duplicates, lines, normalize, provenance
 
 try:
     from churnlab.mine import _kernels as compiled
@@ -37,6 +37,7 @@ BINDINGS = [
     (duplicates, "_windows", "windows", duplicates._windows_reference),
     (normalize, "_ascii_key", "ascii_key", normalize._ascii_key_reference),
     (duplicates, "_net_counts", "net_counts", duplicates._net_counts_reference),
+    (lines, "_pair_ascii", "pair_ascii", lines._pair_ascii_reference),
 ]
 needs_kernels = pytest.mark.skipif(compiled is None, reason="churnlab.mine._kernels not built (setup.py build_ext)")
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
@@ -269,3 +270,161 @@ def test_whole_mine_identical_with_either_kernel(scenario, monkeypatch):
     assert fast.keys() == slow.keys()
     for table in fast:
         assert fast[table].equals(slow[table]), table
+
+
+# ---- pairing the lines of a hunk (lines._pair_hunk) ---------------------------------------------------------
+
+# Tokens: a small vocabulary (tokens repeat), words that run together when joined without a space, the
+# separators 0x1c-0x1f that str.isspace() and the regex \s count as whitespace but line keys keep, control
+# characters; sometimes non-ASCII ones (the kernel leaves those hunks to the reference).
+ASCII_TOKENS = ["x", "y", "foo", "a_b", "1", "42", "self", "(", ")", ",", ".", "=", "+", ";", "#", "\x1c", "\x1f",
+                "\x00", "\x7f"]
+OTHER_TOKENS = ["é", "名前", "\u00a0", "x\u00b2", "\u2003"]
+
+
+@st.composite
+def hunk_keys(draw) -> tuple[list[int], list[int], list, list]:
+    """``(rj, aj, rkeys, akeys)``: removed lines, added lines derived from them by a few token edits (or equal,
+    or unrelated), and the unlabelled lines of each side (other lines' keys may be None, as no-op lines')."""
+    vocab = ASCII_TOKENS + (OTHER_TOKENS if draw(st.integers(0, 3)) == 0 else [])
+    token_lists = st.lists(st.sampled_from(vocab), min_size=1, max_size=30)
+
+    def key(toks: list[str]) -> str:
+        glue = draw(st.sampled_from(["", " ", "mixed"]))
+        if glue != "mixed":
+            return glue.join(toks)
+        return "".join(t + draw(st.sampled_from(["", " "])) for t in toks[:-1]) + toks[-1]
+
+    def edited(toks: list[str]) -> list[str]:
+        i = draw(st.integers(0, len(toks)))
+        j = draw(st.integers(i, len(toks)))
+        width = draw(st.integers(max(0, j - i - 4), j - i + 4))
+        middle = draw(st.lists(st.sampled_from(vocab), min_size=width, max_size=width))
+        return toks[:i] + middle + toks[j:] or toks
+
+    base = draw(st.lists(token_lists, min_size=1, max_size=9))
+    removed = [key(t) for t in base]
+    added = []
+    for toks in base:
+        kind = draw(st.sampled_from(["edit", "edit", "edit", "same", "other", "drop"]))
+        if kind == "edit":
+            added.append(key(edited(toks)))
+        elif kind == "same":
+            added.append(key(toks))
+        elif kind == "other":
+            added.append(key(draw(token_lists)))
+    added += [key(draw(token_lists)) for _ in range(draw(st.integers(0, 3)))]
+    if not added:
+        added = [key(draw(token_lists))]
+    removed = [k if any(ch.strip() for ch in k) else "x" for k in removed]  # keys have a token
+    added = [k if any(ch.strip() for ch in k) else "x" for k in added]
+    rj = [j for j in range(len(removed)) if draw(st.integers(0, 4))]  # some lines already labelled
+    aj = [k for k in range(len(added)) if draw(st.integers(0, 4))]
+    rkeys = [k if j in rj or draw(st.booleans()) else None for j, k in enumerate(removed)]
+    akeys = [k if j in aj or draw(st.booleans()) else None for j, k in enumerate(added)]
+    return rj, aj, rkeys, akeys
+
+
+def test_pairing_constants_are_the_references():
+    if compiled is None:
+        pytest.skip("churnlab.mine._kernels not built")
+    assert (compiled.PAIR_WINDOW, compiled.PAIR_MIN_RATIO, compiled.UPDATE_MAX_TOKENS,
+            compiled.REALIGN_MAX_TOKENS) == (lines._PAIR_WINDOW, lines._PAIR_MIN_RATIO, lines.UPDATE_MAX_TOKENS,
+                                             lines._REALIGN_MAX_TOKENS) == (2, 0.5, 3, 16)
+
+
+@needs_kernels
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(hunk_keys())
+def test_pair_ascii_parity(hunk):
+    rj, aj, rkeys, akeys = hunk
+    want = lines._pair_ascii_reference(rj, aj, rkeys, akeys)
+    got = compiled.pair_ascii(rj, aj, rkeys, akeys)
+    assert got == want
+    if want is NotImplemented:  # the caller then runs the reference on the whole hunk
+        assert not all(k.isascii() for k in [*(rkeys[j] for j in rj), *(akeys[k] for k in aj)])
+        return
+    # substitutions are dict keys (find/replace places): real tuples of str, hashing as the reference's
+    for (*_, subst, _), (*_, ref_subst, _) in zip(got, want):
+        assert hash(subst) == hash(ref_subst)
+        assert all(type(side) is tuple and all(type(t) is str for t in side) for pair in subst for side in pair)
+
+
+def _middles(lam: int, lbm: int) -> tuple[str, str]:
+    """Two keys with 20 common tokens (so every pair here reaches the pairing threshold) around middles of lam
+    and lbm tokens that share the tokens between their first and last (two small edits): ``A m0 .. B`` (then
+    ``A`` repeated up to lam tokens) and ``C m0 .. D``, up to lbm tokens."""
+    inner = [f"m{i}" for i in range(max(min(lam, lbm) - 2, 0))]
+    old = (["A"] + inner + ["B"])[:lam] + ["A"] * max(0, lam - len(inner) - 2)
+    new = (["C"] + inner + ["D"])[:lbm] + ["C"] * max(0, lbm - len(inner) - 2)
+    head, tail = [f"h{i}" for i in range(10)], [f"t{i}" for i in range(10)]
+    return " ".join([*head, *old, *tail]), " ".join([*head, *new, *tail])
+
+
+@needs_kernels
+@pytest.mark.parametrize(("lam", "lbm", "realigned", "ntok"), [
+    (16, 16, True, 2),   # the longest middle realigned: only its two ends changed
+    (17, 17, False, 17),  # one token longer: left as one substitution of the whole middle
+    (4, 4, True, 2),     # more than 3 tokens changed by prefix and suffix alone
+    (3, 3, False, 3),    # within 3 already: no realignment
+    (7, 4, True, 5),     # sizes 3 apart: A -> C, then B A A A -> D
+    (8, 4, False, 8),    # 4 apart
+])
+def test_pair_ascii_realign_boundaries(lam, lbm, realigned, ntok, monkeypatch):
+    rkey, akey = _middles(lam, lbm)
+    calls = []
+    realign = lines._realign
+    monkeypatch.setattr(lines, "_realign", lambda am, bm: calls.append(am) or realign(am, bm))
+    want = lines._pair_ascii_reference([0], [0], [rkey], [akey])
+    assert bool(calls) is realigned
+    assert want[0][3] == ntok  # hand-counted: see the comments
+    assert compiled.pair_ascii([0], [0], [rkey], [akey]) == want
+
+
+@needs_kernels
+def test_pair_ascii_leaves_unicode_hunks_to_the_reference():
+    rkeys, akeys = ["x = 1", "name = 'é'"], ["x = 2", "name = 'e'"]
+    assert compiled.pair_ascii([0, 1], [0, 1], rkeys, akeys) is NotImplemented
+    assert compiled.pair_ascii([0], [0], rkeys, akeys) == lines._pair_ascii_reference([0], [0], rkeys, akeys) == [
+        (0, 0, ((("1",), ("2",)),), 1)]
+    # "\u00a0" is whitespace to str.isspace() and the regex: a token boundary the ASCII rules would not see
+    assert list(lines._pair_hunk([0], [0], ["a\u00a0b = 1"], ["a\u00a0b = 2"])) == [(0, 0, ((("1",), ("2",)),), 1)]
+
+
+@needs_kernels
+def test_pair_ascii_rejects_indices_out_of_range():
+    with pytest.raises(IndexError):
+        compiled.pair_ascii([0, 5], [0], ["x = 1"], ["x = 2"])
+
+
+@needs_kernels
+def test_whole_mine_labels_identical_with_either_pairing(scenario, monkeypatch):
+    """A find/replace over three places, updates that need the middle realigned, unequal hunks and a hunk with
+    a non-ASCII line: line_ops and churn are the same with the reference pairing in place of the kernel."""
+    changes = {  # line: its new text; unchanged lines between them keep the hunks apart
+        0: ["value_0 = compute(gamma, beta, 0)"],  # alpha -> gamma at three places: find/replace
+        2: ["value_2 = compute(gamma, beta, 2)"],
+        4: ["value_4 = compute(gamma, beta, 4)"],
+        6: ["value_6 = compute(alpha, delta, 6)"],  # with line 7 removed: an unequal hunk, one update
+        7: [],
+        9: ["long = f(z, b, c, d, e, y)"],  # two tokens changed, found by realigning the middle
+        11: ["name = 'cafe'"],  # a non-ASCII key: the Python pairing
+        13: ["other = 2", "extra = 3"],  # one removed, two added: one update, one addition
+    }
+    body = [f"value_{i} = compute(alpha, beta, {i})" for i in range(9)]
+    body += ["long = f(a, b, c, d, e, j)", "keep_1 = 1", "name = 'café'", "keep_2 = 2", "other = 1", "keep_3 = 3"]
+    scenario.write("a.py", body)
+    scenario.commit(0)
+    scenario.write("a.py", [new for i, old in enumerate(body) for new in changes.get(i, [old])])
+    sha = scenario.commit(1, "bob")
+
+    def run(fn):
+        monkeypatch.setattr(lines, "_pair_ascii", fn)
+        result = mine(scenario.path, name="scenario", salt="scenario-salt")
+        return result.tables["line_ops"], result.tables["churn"]
+
+    slow = run(lines._pair_ascii_reference)
+    labels = slow[0].filter(pl.col("sha") == sha).select(pl.col("find_replaced", "updated", "deleted", "added"))
+    assert labels.row(0) == (6, 8, 1, 1)  # updates: value_6, long, name, other; line 7 deleted, extra added
+    fast = run(compiled.pair_ascii)
+    assert fast[0].equals(slow[0]) and fast[1].equals(slow[1])
