@@ -5,7 +5,8 @@
 1. Kernels: the calls one mine of the repository makes to each kernel (e.g. the merge alignments of its
    merged files, with their real line hashes; the line keys not found in the cache) are recorded, then
    replayed through the reference and the compiled kernel; CPU time (``process_time``) of each, and the
-   ratio. Results are checked equal call by call.
+   ratio. Results are checked equal call by call. (``pair_ascii``'s calls include the hunks with a non-ASCII
+   key, for which both return ``NotImplemented`` and the miner pairs the lines in Python.)
 2. Whole mine (unless ``--kernels-only``): ``churnlab.mine.mine`` in a child process, with and without
    ``CHURNLAB_PURE_PYTHON=1``, alternating, ``--repeat`` times each. Reported: the child's own CPU time (git's
    excluded), medians and their ratio; every table of every run must equal the first run's (``DataFrame.equals``).
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
-from churnlab.mine import _accel, duplicates, mine, normalize, provenance
+from churnlab.mine import _accel, duplicates, lines, mine, normalize, provenance
 from churnlab.mine import align as alignment
 
 # Where the miner calls each kernel: (module, attribute, kernel name, pure-Python reference).
@@ -41,6 +42,7 @@ SITES = [
     (duplicates, "_windows", "windows", duplicates._windows_reference),
     (normalize, "_ascii_key", "ascii_key", normalize._ascii_key_reference),
     (duplicates, "_net_counts", "net_counts", duplicates._net_counts_reference),
+    (lines, "_pair_ascii", "pair_ascii", lines._pair_ascii_reference),
 ]
 
 CHILD = """
@@ -83,6 +85,8 @@ def record_calls(repo: str) -> dict[str, list[tuple]]:
 
 def replay(fn, name: str, calls: list[tuple]) -> tuple[float, list]:
     out = []
+    normalize.tokens.cache_clear()  # the pairing reference's caches start cold, as in a mine
+    lines._realign.cache_clear()
     gc.collect()
     gc.disable()  # the recorded calls are many objects: collections would scan them (the mine collects rarely)
     t0 = time.process_time()
