@@ -289,7 +289,7 @@ def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
         rem_at, add_at = _places(out, include, wanted)
         _moves(out, rem_at, add_at)
         _copies(out, rem_at, add_at)
-    _pairs(out, include, files)
+    _pairs(out, include)
     for fi in include:
         for labels in out.removed[fi]:
             if -1 in labels:
@@ -393,36 +393,32 @@ def _copies(out: CommitLabels, rem_at: dict, add_at: dict) -> None:
                 out.added[f][h][j] = COPY_PASTED
 
 
-def _pairs(out: CommitLabels, include: list[int], files: list[FileDiff]) -> None:
+def _pairs(out: CommitLabels, include: list[int]) -> None:
     """Pair the remaining removed and added lines of each hunk; label find/replace and update pairs."""
-    found = []  # (file, hunk, removed j, added j, substitution, tokens changed)
+    found = []  # (removed labels, added labels of the hunk, removed j, added j, substitution, tokens changed)
     for fi in include:
-        for hi in range(len(files[fi].hunks)):
-            rlab, alab = out.removed[fi][hi], out.added[fi][hi]
+        for rlab, alab, rkeys, akeys in zip(out.removed[fi], out.added[fi], out.keys_removed[fi],
+                                            out.keys_added[fi]):
             if -1 not in rlab or -1 not in alab:  # labels are -1 (not yet labelled) or a label >= 0
                 continue
             rj = [j for j, lab in enumerate(rlab) if lab < 0]
             aj = [j for j, lab in enumerate(alab) if lab < 0]
-            rkeys, akeys = out.keys_removed[fi][hi], out.keys_added[fi][hi]
             pairs = _pair_ascii(rj, aj, rkeys, akeys)
             if pairs is NotImplemented:  # a key is not ASCII: Unicode tokens, in Python
                 pairs = _pair_hunk(rj, aj, rkeys, akeys)
             for j, k, subst, ntok in pairs:
-                found.append((fi, hi, j, k, subst, ntok))
-    places: dict[tuple, int] = defaultdict(int)
-    for *_, subst, _ in found:
-        places[subst] += 1
-    for fi, hi, j, k, subst, ntok in found:
+                found.append((rlab, alab, j, k, subst, ntok))
+    places = Counter(map(itemgetter(4), found))
+    for rlab, alab, j, k, subst, ntok in found:
         # a find/replace substitutes text for text: pure insertions or deletions of tokens are updates
-        replaces = bool(subst) and all(old and new for old, new in subst)
-        if replaces and places[subst] >= FIND_REPLACE_MIN_PLACES:
+        if places[subst] >= FIND_REPLACE_MIN_PLACES and subst and all(old and new for old, new in subst):
             lab = FIND_REPLACED
         elif ntok <= UPDATE_MAX_TOKENS:
             lab = UPDATED
         else:
             continue
-        out.removed[fi][hi][j] = lab
-        out.added[fi][hi][k] = lab
+        rlab[j] = lab
+        alab[k] = lab
 
 
 def _pair_hunk(rj: list[int], aj: list[int], rkeys: list, akeys: list):
