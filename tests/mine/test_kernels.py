@@ -302,13 +302,22 @@ def hunk_keys(draw) -> tuple[list[int], list[int], list, list]:
         middle = draw(st.lists(st.sampled_from(vocab), min_size=width, max_size=width))
         return toks[:i] + middle + toks[j:] or toks
 
+    def two_edits(toks: list[str]) -> list[str]:  # two small edits some tokens apart: the realigned middles
+        out = list(toks)
+        first = draw(st.integers(0, len(out)))
+        for i in (min(first + draw(st.integers(3, 16)), len(out)), first):  # the later one first
+            out[i:i + draw(st.integers(0, 2))] = draw(st.lists(st.sampled_from(vocab), max_size=2))
+        return out or toks
+
     base = draw(st.lists(token_lists, min_size=1, max_size=9))
     removed = [key(t) for t in base]
     added = []
     for toks in base:
-        kind = draw(st.sampled_from(["edit", "edit", "edit", "same", "other", "drop"]))
+        kind = draw(st.sampled_from(["edit", "edit", "two", "two", "same", "other", "drop"]))
         if kind == "edit":
             added.append(key(edited(toks)))
+        elif kind == "two":
+            added.append(key(two_edits(toks)))
         elif kind == "same":
             added.append(key(toks))
         elif kind == "other":
