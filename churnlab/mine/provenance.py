@@ -36,6 +36,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
 
+import numpy as np
 import polars as pl
 
 from ..schemas import CHURN_WINDOWS
@@ -44,7 +45,7 @@ from . import patches
 from .duplicates import NO_KEY, TreeWindows, duplicated_lines
 from .normalize import line_key
 
-__all__ = ["MERGE_TREES", "PATCH_STREAM", "WINDOWS", "MergeTrees", "ReadAhead", "Tracker", "churn_columns",
+__all__ = ["MERGE_TREES", "PATCH_STREAM", "WINDOWS", "Deaths", "MergeTrees", "ReadAhead", "Tracker", "churn_columns",
            "km_median", "line_provenance", "merge_tree_args", "start_merge_trees", "start_patch_stream", "start_stream"]
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,32 @@ def _quarter(epoch: int) -> int:
 
 def _cohort_names(qid: int) -> tuple[str, str]:
     return str(qid // 4), f"{qid // 4}Q{qid % 4 + 1}"
+
+
+class Deaths:
+    """Lines that left the chain, by birth quarter and days lived: per quarter, a flat array indexed by day.
+
+    Its size follows the history's time span (8 bytes per quarter and day lived), not the number of deaths or
+    commits; a ``Counter`` keyed by ``(quarter, days)`` costs about 200 bytes a key, tens of MB on a long history.
+    """
+
+    def __init__(self) -> None:
+        self._by_quarter: dict[int, array] = {}
+
+    def add(self, quarter: int, days: int, n: int = 1) -> None:
+        row = self._by_quarter.get(quarter)
+        if row is None:
+            row = self._by_quarter[quarter] = array("q")
+        if days >= len(row):
+            row.frombytes(bytes(8 * (days + 1 - len(row))))
+        row[days] += n
+
+    def items(self) -> Iterator[tuple[tuple[int, int], int]]:
+        """``((quarter, days), lines)`` for every pair with lines, as a ``Counter``'s items."""
+        for quarter, row in self._by_quarter.items():
+            for days, n in enumerate(row):
+                if n:
+                    yield (quarter, days), n
 
 
 class Tracker:
@@ -122,7 +149,7 @@ class Tracker:
         self.trees = TreeWindows(self.excluded) if tree_duplicates else None
         self._key_of: dict[int, int] = {}  # content hash -> key hash of side-branch lines (for merges' files)
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
-        self.deaths: Counter[tuple[int, int]] = Counter()  # (quarter, lifetime days) -> lines that left the chain
+        self.deaths = Deaths()  # (quarter, lifetime days) -> lines that left the chain
         # outputs: row lists flushed into frames every _FLUSH_ROWS rows; per-commit counters in flat arrays
         n = len(self.shas)
         self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *L.LABELS, "duplicated_lines")}
@@ -482,7 +509,7 @@ class Tracker:
             b = rec >> 2
             live[qid[b] * 2 + (rec & 1)] -= n
             if n > to_excluded[rec]:
-                deaths[(qid[b], max(t - self.time[b], 0) // _DAY)] += n - to_excluded[rec]
+                deaths.add(qid[b], max(t - self.time[b], 0) // _DAY, n - to_excluded[rec])
         for rec, n in came.items():
             if rec >= 0:
                 live[qid[rec >> 2] * 2 + (rec & 1)] += n
@@ -503,7 +530,7 @@ class Tracker:
     def _die(self, rec: int, t: int) -> None:
         b = rec >> 2
         self.live[self.qid[b] * 2 + (rec & 1)] -= 1
-        self.deaths[(self.qid[b], max(t - self.time[b], 0) // _DAY)] += 1
+        self.deaths.add(self.qid[b], max(t - self.time[b], 0) // _DAY)
 
     def _count(self, recs: list[int], sign: int) -> None:
         for rec in recs:
@@ -993,28 +1020,28 @@ def _concat(chunks: list[pl.DataFrame], last: pl.DataFrame) -> pl.DataFrame:
 
 
 def _churn_frame(tr: Tracker, repo: str) -> pl.DataFrame:
-    end = max(tr.time) if tr.time else 0
-    cols: dict[str, list] = defaultdict(list)
+    """The churn table, column by column from the tracker's flat per-commit arrays (no Python object per cell)."""
     k = len(WINDOWS)
-    for c in (c for c, has in enumerate(tr.has_row) if has):
-        meaningful, duplicated, authored, bulk = tr.commit_rows[_ROW * c: _ROW * (c + 1)]
-        bulk = bool(bulk)
-        rev = tr.revised[_REVISED * c: _REVISED * (c + 1)]
-        churned = tr.authored_churned[k * c: k * (c + 1)]
-        cols["sha"].append(tr.shas[c])
-        cols["is_bulk"].append(bulk)
-        cols["meaningful_lines"].append(meaningful)
-        cols["has_duplicate_block"].append(duplicated > 0)
-        cols["duplicated_lines"].append(duplicated)
-        cols["revised_lines"].append(rev[-1])
-        for w, days in enumerate(WINDOWS):
-            cols[f"churn_self_w{days}"].append(rev[w])
-            cols[f"churn_others_w{days}"].append(rev[len(WINDOWS) + w])
-        cols["authored_lines"].append(authored)
-        for w, days in enumerate(WINDOWS):
-            # a line deleted in two branches is revised twice: never more than the lines written
-            cols[f"authored_churned_w{days}"].append(min(churned[w], authored))
-            cols[f"censored_w{days}"].append(end - tr.time[c] < days * _DAY)
+    rows = np.flatnonzero(np.frombuffer(tr.has_row, dtype=np.uint8))  # the commits with a row
+
+    def per_commit(values: array, width: int) -> np.ndarray:
+        return np.frombuffer(values, dtype=np.int64).reshape(-1, width)[rows]
+
+    counts, rev, churned = per_commit(tr.commit_rows, _ROW), per_commit(tr.revised, _REVISED), per_commit(
+        tr.authored_churned, k)
+    meaningful, duplicated, authored, bulk = counts.T
+    age = (max(tr.time) if tr.time else 0) - per_commit(tr.time, 1)[:, 0]  # seconds from the commit to the end
+    cols: dict[str, object] = {
+        "sha": [tr.shas[c] for c in rows], "is_bulk": bulk.astype(bool), "meaningful_lines": meaningful,
+        "has_duplicate_block": duplicated > 0, "duplicated_lines": duplicated, "revised_lines": rev[:, -1]}
+    for w, days in enumerate(WINDOWS):
+        cols[f"churn_self_w{days}"] = rev[:, w]
+        cols[f"churn_others_w{days}"] = rev[:, k + w]
+    cols["authored_lines"] = authored
+    for w, days in enumerate(WINDOWS):
+        # a line deleted in two branches is revised twice: never more than the lines written
+        cols[f"authored_churned_w{days}"] = np.minimum(churned[:, w], authored)
+        cols[f"censored_w{days}"] = age < days * _DAY
     names = churn_columns()
     schema = {n: (pl.String if n == "sha" else pl.Boolean if n.startswith(("is_", "has_", "censored")) else pl.Int64)
               for n in names}
