@@ -33,6 +33,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
+from itertools import islice
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
 
@@ -45,7 +46,7 @@ from . import patches
 from .duplicates import NO_KEY, TreeWindows, duplicated_lines
 from .normalize import line_key
 
-__all__ = ["MERGE_TREES", "PATCH_STREAM", "WINDOWS", "Deaths", "MergeTrees", "ReadAhead", "Tracker", "churn_columns",
+__all__ = ["MERGE_TREES", "PATCH_STREAM", "WINDOWS", "CommitIds", "Deaths", "MergeTrees", "Ragged", "ReadAhead", "Tracker", "churn_columns",
            "km_median", "line_provenance", "merge_tree_args", "start_merge_trees", "start_patch_stream", "start_stream"]
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,64 @@ def _quarter(epoch: int) -> int:
 
 def _cohort_names(qid: int) -> tuple[str, str]:
     return str(qid // 4), f"{qid // 4}Q{qid % 4 + 1}"
+
+
+class CommitIds:
+    """Commit ids by index, and the index of an id, held as fixed-width byte strings (not Python objects).
+
+    About 50 bytes a commit, where a list of ids and a dictionary back cost about 250.
+    """
+
+    def __init__(self, shas: list[str]) -> None:
+        self._ids = np.array(shas, dtype=bytes)
+        self._order = np.argsort(self._ids, kind="stable")
+        self._sorted = self._ids[self._order]
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, i: int) -> str:
+        return self._ids[i].decode("ascii")
+
+    def positions(self, shas: list[str]) -> np.ndarray:
+        """The index of each of ``shas``, -1 for an id not held."""
+        if not len(self._ids):
+            return np.full(len(shas), -1)
+        keys = np.array(shas, dtype=bytes)
+        at = np.searchsorted(self._sorted, keys).clip(max=len(self._sorted) - 1)
+        return np.where(self._sorted[at] == keys, self._order[at], -1)
+
+    def index(self, sha: bytes) -> int | None:
+        """The index of one id (ASCII hex), ``None`` if not held."""
+        at = int(np.searchsorted(self._sorted, sha))
+        if at < len(self._sorted) and self._sorted[at] == sha:
+            return int(self._order[at])
+        return None
+
+    def column(self, rows: np.ndarray) -> pl.Series:
+        """The ids of ``rows``, as a string column."""
+        return pl.Series("sha", self._ids[rows], dtype=pl.Binary).cast(pl.String)
+
+
+class Ragged:
+    """Lists of integers held as two flat arrays (values, and where each list starts): ``ragged[i]`` is list
+    ``i`` as an array."""
+
+    def __init__(self, lists: Iterable[Iterable[int]]) -> None:
+        self._values = array("q")
+        self._starts = array("q", [0])
+        for values in lists:
+            self._values.extend(values)
+            self._starts.append(len(self._values))
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __getitem__(self, i: int) -> array:
+        return self._values[self._starts[i]:self._starts[i + 1]]
+
+    def __iter__(self) -> Iterator[array]:
+        return (self[i] for i in range(len(self)))
 
 
 class Deaths:
@@ -115,20 +174,22 @@ class Tracker:
     def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,
                  moves_churn: bool, bulk_lines: int, sample_days: int, merges: MergeTrees | None = None,
                  tree_duplicates: bool = True, copy_paste_hours: int = 0) -> None:
-        self.shas: list[str] = commits["sha"].to_list()
-        self.index = {s: i for i, s in enumerate(self.shas)}
-        # per-commit columns as machine integers, not Python objects: memory per commit stays small
+        # per-commit columns as flat arrays of machine integers, not Python objects: memory per commit stays small
+        self.shas = CommitIds(commits["sha"].to_list())
         self.time = array("q", commits["author_time"].dt.epoch("s").to_list())
         self.ctime = array("q", commits["committer_time"].dt.epoch("s").to_list())
-        self.author: list[int | None] = commits["author_id"].rank("dense").to_list()  # equal ids, equal codes
-        self.chain: list[bool] = commits["on_first_parent"].to_list()
+        # equal ids, equal codes (0: no id)
+        self.author = array("q", commits["author_id"].rank("dense").fill_null(0).to_list())
+        self.chain = bytearray(commits["on_first_parent"].fill_null(False).to_list())
+        parents = commits["parents"].to_list()
         # merges by their own parents (kept in first-parent mode too): the fingerprints skip them, as --no-merges
-        self.is_merge: list[bool] = [ps is not None and len(ps) > 1 for ps in commits["parents"].to_list()]
-        self.parents: list[list[int]] = [[self.index[p] for p in (ps if ps is not None else []) if p in self.index]
-                                         for ps in commits["parents"].to_list()]
+        self.is_merge = bytearray(ps is not None and len(ps) > 1 for ps in parents)
+        at = iter(self.shas.positions([p for ps in parents if ps for p in ps]).tolist())  # -1: not a commit here
+        linked = [[i for i in islice(at, len(ps or ())) if i >= 0] for ps in parents]
         if first_parent:  # only the chain is read: other parents are not in the stream
-            self.parents = [ps[:1] if self.chain[i] else [] for i, ps in enumerate(self.parents)]
-        self.readers = [0] * len(self.shas)  # children (in the stream) that have not been read yet
+            linked = [ps[:1] if self.chain[i] else [] for i, ps in enumerate(linked)]
+        self.parents = Ragged(linked)
+        self.readers = array("q", bytes(8 * len(self.shas)))  # children (in the stream) that have not been read yet
         for i, ps in enumerate(self.parents):
             if first_parent and not self.chain[i]:
                 continue
@@ -181,7 +242,7 @@ class Tracker:
 
     def feed(self, record: bytes) -> None:
         """Read one commit of the stream (parents always come first: ``--topo-order --reverse``)."""
-        c = self.index.get(record[:40].decode("ascii", "replace"))
+        c = self.shas.index(record[:40])
         if c is None:
             return
         sha, files = L.parse_record(record)
@@ -1032,7 +1093,7 @@ def _churn_frame(tr: Tracker, repo: str) -> pl.DataFrame:
     meaningful, duplicated, authored, bulk = counts.T
     age = (max(tr.time) if tr.time else 0) - per_commit(tr.time, 1)[:, 0]  # seconds from the commit to the end
     cols: dict[str, object] = {
-        "sha": [tr.shas[c] for c in rows], "is_bulk": bulk.astype(bool), "meaningful_lines": meaningful,
+        "sha": tr.shas.column(rows), "is_bulk": bulk.astype(bool), "meaningful_lines": meaningful,
         "has_duplicate_block": duplicated > 0, "duplicated_lines": duplicated, "revised_lines": rev[:, -1]}
     for w, days in enumerate(WINDOWS):
         cols[f"churn_self_w{days}"] = rev[:, w]
