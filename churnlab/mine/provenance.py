@@ -62,6 +62,7 @@ _KEYS_KEPT = 500_000  # side-branch lines whose key hashes are remembered for me
 _RENAME_CANDIDATES = 4  # a merge deleting at most this many files: any may be a new path's rename source
 _DEPTH = 32  # chunks of the patch stream read ahead of the line stage
 _FLUSH_ROWS = 5000  # output rows kept as Python lists before they become a frame
+_OPS_COUNTS = (*L.LABELS, "duplicated_lines")  # the line_ops table's counts, after sha and path
 _ROW = 4  # per-commit churn-table counters: meaningful, duplicated, authored, is_bulk
 _REVISED = 2 * len(WINDOWS) + 1  # per-reviser counters: self by window, others by window, all revisions
 
@@ -76,25 +77,27 @@ def _cohort_names(qid: int) -> tuple[str, str]:
 
 
 class CommitIds:
-    """Commit ids by index, and the index of an id, held as fixed-width byte strings (not Python objects).
+    """Commit ids by index, and the index of an id, held as sorted fixed-width byte strings (not Python objects).
 
     About 50 bytes a commit, where a list of ids and a dictionary back cost about 250.
     """
 
     def __init__(self, shas: list[str]) -> None:
-        self._ids = np.array(shas, dtype=bytes)
-        self._order = np.argsort(self._ids, kind="stable")
-        self._sorted = self._ids[self._order]
+        ids = np.array(shas, dtype=bytes)
+        self._order = np.argsort(ids, kind="stable").astype(np.int32)  # index of the k-th smallest id
+        self._sorted = ids[self._order]
+        self._rank = np.empty(len(ids), dtype=np.int32)  # position of each index's id in the sorted ids
+        self._rank[self._order] = np.arange(len(ids), dtype=np.int32)
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._sorted)
 
     def __getitem__(self, i: int) -> str:
-        return self._ids[i].decode("ascii")
+        return self._sorted[self._rank[i]].decode("ascii")
 
     def positions(self, shas: list[str]) -> np.ndarray:
         """The index of each of ``shas``, -1 for an id not held."""
-        if not len(self._ids):
+        if not len(self._sorted):
             return np.full(len(shas), -1)
         keys = np.array(shas, dtype=bytes)
         at = np.searchsorted(self._sorted, keys).clip(max=len(self._sorted) - 1)
@@ -107,9 +110,13 @@ class CommitIds:
             return int(self._order[at])
         return None
 
+    def sorted_where(self, chosen: np.ndarray) -> np.ndarray:
+        """The indexes where ``chosen`` (a boolean per index) is true, in the order of their ids."""
+        return self._order[chosen[self._order]]
+
     def column(self, rows: np.ndarray) -> pl.Series:
         """The ids of ``rows``, as a string column."""
-        return pl.Series("sha", self._ids[rows], dtype=pl.Binary).cast(pl.String)
+        return pl.Series("sha", self._sorted[self._rank[rows]], dtype=pl.Binary).cast(pl.String)
 
 
 class Ragged:
@@ -213,7 +220,7 @@ class Tracker:
         self.deaths = Deaths()  # (quarter, lifetime days) -> lines that left the chain
         # outputs: row lists flushed into frames every _FLUSH_ROWS rows; per-commit counters in flat arrays
         n = len(self.shas)
-        self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *L.LABELS, "duplicated_lines")}
+        self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *_OPS_COUNTS)}
         self.ops_chunks: list[pl.DataFrame] = []
         self.has_row = bytearray(n)  # commits with a churn row (the non-merges)
         self.commit_rows = array("q", bytes(8 * _ROW * n))  # per commit: meaningful, duplicated, authored, is_bulk
@@ -304,13 +311,20 @@ class Tracker:
     def _record_ops(self, c: int, files: list[L.FileDiff], include: list[int], labels: L.CommitLabels) -> None:
         authored = 0
         rows = self.ops_rows
+        row_of: dict[str, int] = {}  # a type change lists one path twice (deleted, then added): one row per path
         for fi in include:
-            counts = labels.counts(fi)
-            rows["sha"].append(self.shas[c])
-            rows["path"].append(files[fi].path.decode("utf-8", "backslashreplace"))
-            for name, n in zip(L.LABELS, counts):
-                rows[name].append(n)
-            rows["duplicated_lines"].append(labels.duplicated.get(fi, 0))
+            counts = (*labels.counts(fi), labels.duplicated.get(fi, 0))
+            path = files[fi].path.decode("utf-8", "backslashreplace")
+            at = row_of.get(path)
+            if at is None:
+                row_of[path] = len(rows["sha"])
+                rows["sha"].append(self.shas[c])
+                rows["path"].append(path)
+                for name, n in zip(_OPS_COUNTS, counts):
+                    rows[name].append(n)
+            else:
+                for name, n in zip(_OPS_COUNTS, counts):
+                    rows[name][at] += n
             for alab in labels.added[fi]:  # lines that are not meaningful are labelled no_op
                 authored += len(alab) - alab.count(L.MOVED) - alab.count(L.NO_OP)
         self.has_row[c] = 1
@@ -1061,16 +1075,15 @@ def start_patch_stream(repo, options) -> ReadAhead:
 
 
 def _ops_frame(tr: Tracker, repo: str) -> pl.DataFrame:
-    counts = {name: pl.Int64 for name in (*L.LABELS, "duplicated_lines")}
-    df = _concat(tr.ops_chunks, _ops_chunk(tr.ops_rows))
-    # a type change lists one path twice (deleted, then added): one row per path
-    df = df.group_by("sha", "path", maintain_order=True).agg(pl.col(list(counts)).sum())
-    return df.with_columns(repo=pl.lit(repo)).sort("sha", "path")
+    """The line_ops table: one row per commit and path already (:meth:`Tracker._record_ops`), sorted once."""
+    chunks = [*tr.ops_chunks, _ops_chunk(tr.ops_rows)]
+    tr.ops_chunks.clear()
+    df = pl.concat(chunks, rechunk=False)  # the sort below makes one contiguous copy; no other
+    return df.sort("sha", "path").with_columns(repo=pl.lit(repo))
 
 
 def _ops_chunk(rows: dict[str, list]) -> pl.DataFrame:
-    counts = {name: pl.Int64 for name in (*L.LABELS, "duplicated_lines")}
-    return pl.DataFrame(rows, schema={"sha": pl.String, "path": pl.String, **counts})
+    return pl.DataFrame(rows, schema={"sha": pl.String, "path": pl.String, **{n: pl.Int64 for n in _OPS_COUNTS}})
 
 
 def _concat(chunks: list[pl.DataFrame], last: pl.DataFrame) -> pl.DataFrame:
@@ -1083,7 +1096,7 @@ def _concat(chunks: list[pl.DataFrame], last: pl.DataFrame) -> pl.DataFrame:
 def _churn_frame(tr: Tracker, repo: str) -> pl.DataFrame:
     """The churn table, column by column from the tracker's flat per-commit arrays (no Python object per cell)."""
     k = len(WINDOWS)
-    rows = np.flatnonzero(np.frombuffer(tr.has_row, dtype=np.uint8))  # the commits with a row
+    rows = tr.shas.sorted_where(np.frombuffer(tr.has_row, dtype=bool))  # the commits with a row, sorted by sha
 
     def per_commit(values: array, width: int) -> np.ndarray:
         return np.frombuffer(values, dtype=np.int64).reshape(-1, width)[rows]
@@ -1107,7 +1120,7 @@ def _churn_frame(tr: Tracker, repo: str) -> pl.DataFrame:
     schema = {n: (pl.String if n == "sha" else pl.Boolean if n.startswith(("is_", "has_", "censored")) else pl.Int64)
               for n in names}
     df = pl.DataFrame({n: cols[n] for n in names}, schema=schema)
-    return df.with_columns(repo=pl.lit(repo)).sort("sha")
+    return df.with_columns(repo=pl.lit(repo))  # rows are in sha order already
 
 
 def churn_columns() -> list[str]:

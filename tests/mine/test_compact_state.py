@@ -24,6 +24,8 @@ def test_commit_ids_index_as_a_dictionary(held, asked):
     assert [ids.index(q.encode()) for q in queries] == [reference.get(q) for q in queries]
     assert ids.positions(queries).tolist() == [reference.get(q, -1) for q in queries]
     assert ids.column(np.arange(len(shas))).to_list() == shas
+    chosen = np.array([k % 3 != 0 for k in held], dtype=bool)  # every index whose value is not a multiple of 3
+    assert ids.sorted_where(chosen).tolist() == sorted((i for i in range(len(shas)) if chosen[i]), key=shas.__getitem__)
 
 
 def test_commit_ids_empty():
