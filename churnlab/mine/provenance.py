@@ -211,8 +211,8 @@ class Tracker:
         self._excluded_paths = excluded_paths
         self._excl_cache: dict[bytes, bool] = {}
         self.merges = merges  # merges' tree diffs, for a patch stream without merges' patches
-        self.states: dict[int, dict[bytes, tuple[list[int], list[int], bytes] | None]] = {}
-        self.files: dict[bytes, tuple[list[int], list[int], bytes] | None] = {}  # the chain head's state
+        self.states: dict[int, dict[bytes, tuple[array, array, bytes] | None]] = {}
+        self.files: dict[bytes, tuple[array, array, bytes] | None] = {}  # the chain head's state
         # duplicate blocks: the windows of the chain head's tree (churnlab.mine.duplicates), moved on in feed
         self.trees = TreeWindows(self.excluded) if tree_duplicates else None
         self._key_of: dict[int, int] = {}  # content hash -> key hash of side-branch lines (for merges' files)
@@ -365,7 +365,7 @@ class Tracker:
                     state[new] = None
                 continue
             if old is None:
-                cur = ([], [])
+                cur = (array("q"), array("q"))
             elif fd.copy:
                 cur = sources[old]
             else:
@@ -384,24 +384,23 @@ class Tracker:
             else:  # pure renames and mode changes have no index line: the blob is the old one
                 state[new] = (result[0], result[1], fd.new_blob or (cur[2] if cur else b""))
 
-    def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: tuple[list[int], list[int]] | None,
+    def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: tuple[array, array] | None,
                labels: L.CommitLabels, path: bytes, chain: bool):
         if cur is None:  # content unknown before (binary or missing): positions only
             if not fd.hunks:
                 return None
-            cur = ([], [])
+            cur = (array("q"), array("q"))
             self.unknown_events += 1
         recs, hashes = cur[0], cur[1]
         counted = chain and not self.excluded(path)
         metrics = fi in labels.added
-        out_r: list[int] = []
-        out_h: list[int] = []
+        out_r, out_h = array("q"), array("q")
         pos = 0
         for hi, (o_start, o_count, _n_start, n_count, removed, added) in enumerate(fd.hunks):
             start = o_start - 1 if o_count else o_start
             if start + o_count > len(recs):
                 pad = start + o_count - len(recs)
-                recs, hashes = recs + [_UNKNOWN] * pad, hashes + [0] * pad
+                recs, hashes = recs + array("q", [_UNKNOWN]) * pad, hashes + array("q", bytes(8 * pad))
                 self.unknown_events += 1
             out_r.extend(recs[pos:start])
             out_h.extend(hashes[pos:start])
@@ -522,7 +521,7 @@ class Tracker:
         return head, tail, keys  # type: ignore[return-value]
 
     def _merged_file(self, m: int, blob: bytes, content: bytes | None, old: tuple | None, theirs: list,
-                     renamed: list) -> tuple[list[int], list[int], bytes] | None:
+                     renamed: list) -> tuple[array, array, bytes] | None:
         """Births of a merged file no parent has: first-parent lines kept, the rest credited, as git blame does.
 
         ``theirs``: the other parents' files at the path; ``renamed``: first-parent files the merge deletes that
@@ -534,9 +533,9 @@ class Tracker:
         lines = _blob_lines(content)
         if lines is None:
             return None
-        hashes = list(map(hash, lines))
+        hashes = array("q", map(hash, lines))
         own = m * 4
-        recs = [own] * len(lines)
+        recs = array("q", [own]) * len(lines)
         if old is not None:  # lines unchanged against the first parent keep their births
             o_recs = old[0]
             for i, j, size in _align(old[1], hashes):
