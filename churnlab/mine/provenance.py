@@ -3,8 +3,9 @@
 One streaming ``git log -p -U0 --topo-order --reverse`` (:func:`churnlab.mine.lines.log_args`) replays
 every commit's diff against its first parent onto the live lines of that parent, file by file, as git blame
 does in reverse: each line is an integer *birth record* ``commit * 4 + flags`` (bit 0: meaningful; bit 1:
-new code, counted in its commit's authoring-side denominator) plus a content hash. Python work happens per
-changed line only; records of one commit share one int object.
+new code, counted in its commit's authoring-side denominator) plus a content hash, both held per file in
+``array('q')`` (16 bytes a live line; slices, joins and comparisons of unchanged runs stay in C). Python work
+happens per changed line only.
 
 Merges follow git blame: a file identical to one in another parent takes all its births from there; else
 lines unchanged against the first parent keep their births, and lines new against it take the births of the
@@ -170,9 +171,9 @@ class Tracker:
     """Live lines of every commit still needed (by a child not yet read), plus the tables' counters.
 
     A commit's state maps path -> ``(records, hashes, blob)``: the birth record and the content hash of each
-    line, and the file's blob id (``None`` for a file whose content is unknown: binary or missing). A child
+    line (two ``array('q')``), and the file's blob id (``None`` for a file whose content is unknown: binary or missing). A child
     that is its parent's last reader takes the parent's state over; otherwise it copies the path map (file
-    lists are never mutated, only replaced), so a linear history copies nothing and memory follows the open
+    arrays are never mutated, only replaced), so a linear history copies nothing and memory follows the open
     branches, not history.
     With ``tree_duplicates`` the chain head's tree is also kept as a window index for duplicate blocks
     (:class:`churnlab.mine.duplicates.TreeWindows`); without it blocks repeat within the commit only.
