@@ -632,12 +632,14 @@ class Tracker:
             self.next_sample += self.sample_step
 
     def finish(self) -> None:
-        """Take the last sample at the head (latest chain time)."""
+        """Take the last sample at the head (latest chain time); drop what only the replay needed."""
         if self.next_sample is not None:
             self._sample_until(self.clock)
             if not self.samples or self.samples[-1][0] != self.clock:
                 self.samples.append((self.clock, {k: v for k, v in self.live.items() if v}))
         self.states.clear()
+        # the duplicate-block index and remembered key hashes: freed before the tables are built
+        self.trees, self._key_of, self.recent = None, {}, None
         self._flush_ops()
         self._flush_prints()
 
@@ -1087,8 +1089,9 @@ def _ops_chunk(rows: dict[str, list]) -> pl.DataFrame:
 
 
 def _concat(chunks: list[pl.DataFrame], last: pl.DataFrame) -> pl.DataFrame:
-    """The flushed chunks and the last rows, as one frame (the chunks are consumed)."""
-    frame = pl.concat([*chunks, last], rechunk=True) if chunks else last
+    """The flushed chunks and the last rows, as one frame (the chunks are consumed; callers sort it, which
+    makes the one contiguous copy)."""
+    frame = pl.concat([*chunks, last], rechunk=False) if chunks else last
     chunks.clear()
     return frame
 
