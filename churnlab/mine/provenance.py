@@ -34,9 +34,9 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
-from itertools import islice
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
+from itertools import islice
 
 import numpy as np
 import polars as pl
@@ -47,8 +47,9 @@ from . import patches
 from .duplicates import NO_KEY, TreeWindows, duplicated_lines
 from .normalize import line_key
 
-__all__ = ["MERGE_TREES", "PATCH_STREAM", "WINDOWS", "CommitIds", "Deaths", "MergeTrees", "Ragged", "ReadAhead", "Tracker", "churn_columns",
-           "km_median", "line_provenance", "merge_tree_args", "start_merge_trees", "start_patch_stream", "start_stream"]
+__all__ = ["MERGE_TREES", "PATCH_STREAM", "WINDOWS", "CommitIds", "Deaths", "MergeTrees", "Ragged", "ReadAhead",
+           "Tracker", "churn_columns", "km_median", "line_provenance", "merge_tree_args", "start_merge_trees",
+           "start_patch_stream", "start_stream"]
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +172,10 @@ class Tracker:
     """Live lines of every commit still needed (by a child not yet read), plus the tables' counters.
 
     A commit's state maps path -> ``(records, hashes, blob)``: the birth record and the content hash of each
-    line (two ``array('q')``), and the file's blob id (``None`` for a file whose content is unknown: binary or missing). A child
-    that is its parent's last reader takes the parent's state over; otherwise it copies the path map (file
-    arrays are never mutated, only replaced), so a linear history copies nothing and memory follows the open
-    branches, not history.
+    line (two ``array('q')``), and the file's blob id (``None`` for a file whose content is unknown: binary or
+    missing). A child that is its parent's last reader takes the parent's state over; otherwise it copies the
+    path map (file arrays are never mutated, only replaced), so a linear history copies nothing and memory
+    follows the open branches, not history.
     With ``tree_duplicates`` the chain head's tree is also kept as a window index for duplicate blocks
     (:class:`churnlab.mine.duplicates.TreeWindows`); without it blocks repeat within the commit only.
     """
@@ -197,7 +198,7 @@ class Tracker:
         if first_parent:  # only the chain is read: other parents are not in the stream
             linked = [ps[:1] if self.chain[i] else [] for i, ps in enumerate(linked)]
         self.parents = Ragged(linked)
-        self.readers = array("q", bytes(8 * len(self.shas)))  # children (in the stream) that have not been read yet
+        self.readers = array("q", bytes(8 * len(self.shas)))  # children (in the stream) not read yet
         for i, ps in enumerate(self.parents):
             if first_parent and not self.chain[i]:
                 continue
@@ -1104,9 +1105,9 @@ def _churn_frame(tr: Tracker, repo: str) -> pl.DataFrame:
     def per_commit(values: array, width: int) -> np.ndarray:
         return np.frombuffer(values, dtype=np.int64).reshape(-1, width)[rows]
 
-    counts, rev, churned = per_commit(tr.commit_rows, _ROW), per_commit(tr.revised, _REVISED), per_commit(
-        tr.authored_churned, k)
-    meaningful, duplicated, authored, bulk = counts.T
+    meaningful, duplicated, authored, bulk = per_commit(tr.commit_rows, _ROW).T
+    rev = per_commit(tr.revised, _REVISED)
+    churned = per_commit(tr.authored_churned, k)
     age = (max(tr.time) if tr.time else 0) - per_commit(tr.time, 1)[:, 0]  # seconds from the commit to the end
     cols: dict[str, object] = {
         "sha": tr.shas.column(rows), "is_bulk": bulk.astype(bool), "meaningful_lines": meaningful,
