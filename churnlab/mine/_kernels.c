@@ -167,6 +167,43 @@ common_tail64(const int64_t *a, Py_ssize_t ahi, const int64_t *b, Py_ssize_t bhi
 
 /* common(a, alo, b, blo, n) and common_tail(a, ahi, b, bhi, n): items compared as Python compares list
  * items (identity, then ==), so any lists work; no conversion, the cost is the length of the run. */
+/* The int64 items of an 8-byte signed integer buffer (array('q')), with view filled (release it), or NULL
+ * with no exception when obj is not such a buffer. */
+static const int64_t *
+int64_view(PyObject *obj, Py_buffer *view)
+{
+    if (PyList_Check(obj) || PyTuple_Check(obj) || !PyObject_CheckBuffer(obj))
+        return NULL;
+    if (PyObject_GetBuffer(obj, view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (view->itemsize != 8 || view->format == NULL || view->format[1] != '\0'
+            || (view->format[0] != 'q' && view->format[0] != 'l')) {
+        PyBuffer_Release(view);
+        return NULL;
+    }
+    return (const int64_t *)view->buf;
+}
+
+/* common/common_tail on two int64 buffers: no Python object touched. */
+static PyObject *
+run_length_buffers(const char *name, const int64_t *a, Py_ssize_t la, Py_ssize_t lo_a, const int64_t *b,
+                   Py_ssize_t lb, Py_ssize_t lo_b, Py_ssize_t n, int tail)
+{
+    if (lo_a < 0 || lo_b < 0 || (tail && (lo_a > la || lo_b > lb))) {
+        PyErr_Format(PyExc_ValueError, "%s(): index out of range", name);
+        return NULL;
+    }
+    if (tail)
+        n = Py_MIN(n, Py_MIN(lo_a, lo_b));
+    else
+        n = Py_MIN(n, Py_MIN(la - lo_a, lb - lo_b));
+    if (n < 0)
+        n = 0;
+    return PyLong_FromSsize_t(tail ? common_tail64(a, lo_a, b, lo_b, n) : common64(a, lo_a, b, lo_b, n));
+}
+
 static PyObject *
 run_length(const char *name, PyObject *const *args, Py_ssize_t nargs, int tail)
 {
@@ -181,6 +218,18 @@ run_length(const char *name, PyObject *const *args, Py_ssize_t nargs, int tail)
     Py_ssize_t n = PyLong_AsSsize_t(args[4]);
     if (n == -1 && PyErr_Occurred())
         return NULL;
+    Py_buffer va, vb;
+    const int64_t *pa = int64_view(args[0], &va);
+    if (pa != NULL) {
+        const int64_t *pb = int64_view(args[2], &vb);
+        if (pb != NULL) {  /* the tracker's line state: array('q') on both sides */
+            PyObject *res = run_length_buffers(name, pa, va.len / 8, lo_a, pb, vb.len / 8, lo_b, n, tail);
+            PyBuffer_Release(&va);
+            PyBuffer_Release(&vb);
+            return res;
+        }
+        PyBuffer_Release(&va);
+    }
     PyObject *fa = PySequence_Fast(args[0], "a must be a list");
     if (fa == NULL)
         return NULL;

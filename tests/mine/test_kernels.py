@@ -130,10 +130,12 @@ def test_common_parity(pair, data):
     a, b = pair
     alo, blo = data.draw(st.integers(0, len(a))), data.draw(st.integers(0, len(b)))
     n = data.draw(st.integers(0, min(len(a) - alo, len(b) - blo)))
-    assert compiled.common(a, alo, b, blo, n) == ref.common(a, alo, b, blo, n)
+    qa, qb = array("q", a), array("q", b)  # the tracker's line state: compared in place, as buffers
+    assert compiled.common(a, alo, b, blo, n) == compiled.common(qa, alo, qb, blo, n) == ref.common(a, alo, b, blo, n)
     ahi, bhi = data.draw(st.integers(0, len(a))), data.draw(st.integers(0, len(b)))
     n = data.draw(st.integers(0, min(ahi, bhi)))
-    assert compiled.common_tail(a, ahi, b, bhi, n) == ref.common_tail(a, ahi, b, bhi, n)
+    assert compiled.common_tail(a, ahi, b, bhi, n) == compiled.common_tail(qa, ahi, qb, bhi, n) == \
+        ref.common_tail(a, ahi, b, bhi, n)
 
 
 @needs_kernels
