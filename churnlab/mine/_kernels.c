@@ -167,6 +167,43 @@ common_tail64(const int64_t *a, Py_ssize_t ahi, const int64_t *b, Py_ssize_t bhi
 
 /* common(a, alo, b, blo, n) and common_tail(a, ahi, b, bhi, n): items compared as Python compares list
  * items (identity, then ==), so any lists work; no conversion, the cost is the length of the run. */
+/* The int64 items of an 8-byte signed integer buffer (array('q')), with view filled (release it), or NULL
+ * with no exception when obj is not such a buffer. */
+static const int64_t *
+int64_view(PyObject *obj, Py_buffer *view)
+{
+    if (PyList_Check(obj) || PyTuple_Check(obj) || !PyObject_CheckBuffer(obj))
+        return NULL;
+    if (PyObject_GetBuffer(obj, view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (view->itemsize != 8 || view->format == NULL || view->format[1] != '\0'
+            || (view->format[0] != 'q' && view->format[0] != 'l')) {
+        PyBuffer_Release(view);
+        return NULL;
+    }
+    return (const int64_t *)view->buf;
+}
+
+/* common/common_tail on two int64 buffers: no Python object touched. */
+static PyObject *
+run_length_buffers(const char *name, const int64_t *a, Py_ssize_t la, Py_ssize_t lo_a, const int64_t *b,
+                   Py_ssize_t lb, Py_ssize_t lo_b, Py_ssize_t n, int tail)
+{
+    if (lo_a < 0 || lo_b < 0 || (tail && (lo_a > la || lo_b > lb))) {
+        PyErr_Format(PyExc_ValueError, "%s(): index out of range", name);
+        return NULL;
+    }
+    if (tail)
+        n = Py_MIN(n, Py_MIN(lo_a, lo_b));
+    else
+        n = Py_MIN(n, Py_MIN(la - lo_a, lb - lo_b));
+    if (n < 0)
+        n = 0;
+    return PyLong_FromSsize_t(tail ? common_tail64(a, lo_a, b, lo_b, n) : common64(a, lo_a, b, lo_b, n));
+}
+
 static PyObject *
 run_length(const char *name, PyObject *const *args, Py_ssize_t nargs, int tail)
 {
@@ -181,6 +218,18 @@ run_length(const char *name, PyObject *const *args, Py_ssize_t nargs, int tail)
     Py_ssize_t n = PyLong_AsSsize_t(args[4]);
     if (n == -1 && PyErr_Occurred())
         return NULL;
+    Py_buffer va, vb;
+    const int64_t *pa = int64_view(args[0], &va);
+    if (pa != NULL) {
+        const int64_t *pb = int64_view(args[2], &vb);
+        if (pb != NULL) {  /* the tracker's line state: array('q') on both sides */
+            PyObject *res = run_length_buffers(name, pa, va.len / 8, lo_a, pb, vb.len / 8, lo_b, n, tail);
+            PyBuffer_Release(&va);
+            PyBuffer_Release(&vb);
+            return res;
+        }
+        PyBuffer_Release(&va);
+    }
     PyObject *fa = PySequence_Fast(args[0], "a must be a list");
     if (fa == NULL)
         return NULL;
@@ -653,29 +702,47 @@ block_j_cmp(const void *x, const void *y)
     return (p->j > q->j) - (p->j < q->j);
 }
 
-/* credit(recs, hashes, born_at, other): churnlab.mine.align.credit, recs (a list) changed in place. */
+/* credit(recs, hashes, born_at, other): churnlab.mine.align.credit, recs (a list, or a writable array('q'))
+ * changed in place. */
 static PyObject *
 kernels_credit(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     if (check_nargs("credit", nargs, 4) < 0)
         return NULL;
     PyObject *recs = args[0], *other = args[3];
-    if (!PyList_Check(recs)) {
-        PyErr_SetString(PyExc_TypeError, "credit(): recs must be a list");
-        return NULL;
+    int is_list = PyList_Check(recs);
+    Py_buffer view = {0};
+    int have_view = 0;
+    if (!is_list) {
+        if (!PyObject_CheckBuffer(recs)
+                || PyObject_GetBuffer(recs, &view, PyBUF_WRITABLE | PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError, "credit(): recs must be a list or a writable array('q')");
+            return NULL;
+        }
+        have_view = 1;
+        if (view.itemsize != 8 || view.format == NULL || view.format[1] != '\0'
+                || (view.format[0] != 'q' && view.format[0] != 'l')) {
+            PyBuffer_Release(&view);
+            PyErr_SetString(PyExc_TypeError, "credit(): recs must be a list or a writable array('q')");
+            return NULL;
+        }
     }
+    Py_ssize_t n_recs = is_list ? PyList_GET_SIZE(recs) : view.len / 8;
+    PyObject *res = NULL, *o_recs_obj = NULL, *o_hashes = NULL, *born = NULL;
+    int64_t *orecs = NULL, *oh = NULL, *h = NULL;
+    Py_ssize_t n_orecs = 0, lo = 0, lh = 0;
+    Blocks blocks = {NULL, 0, 0};
     int truth = PyObject_IsTrue(other);
     if (truth < 0)
-        return NULL;
-    if (!truth)
-        Py_RETURN_NONE;
-    PyObject *res = NULL, *o_recs = NULL, *o_fast = NULL, *o_hashes = NULL, *born = NULL;
-    int64_t *oh = NULL, *h = NULL;
-    Py_ssize_t lo = 0, lh = 0;
-    Blocks blocks = {NULL, 0, 0};
-    if ((o_recs = PySequence_GetItem(other, 0)) == NULL || (o_hashes = PySequence_GetItem(other, 1)) == NULL)
         goto done;
-    if ((o_fast = PySequence_Fast(o_recs, "credit(): other[0] must be a list")) == NULL)
+    if (!truth) {
+        res = Py_NewRef(Py_None);
+        goto done;
+    }
+    if ((o_recs_obj = PySequence_GetItem(other, 0)) == NULL || (o_hashes = PySequence_GetItem(other, 1)) == NULL)
+        goto done;
+    if ((orecs = to_int64(o_recs_obj, &n_orecs, "credit(): other[0] must be a list of ints")) == NULL)
         goto done;
     if ((born = PySequence_Fast(args[2], "credit(): born_at must be a list")) == NULL)
         goto done;
@@ -686,7 +753,7 @@ kernels_credit(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (align64(oh, lo, h, lh, &blocks) < 0)
         goto done;
     qsort(blocks.v, (size_t)blocks.n, sizeof(Block), block_j_cmp);  /* the j of blocks are distinct */
-    Py_ssize_t nborn = PySequence_Fast_GET_SIZE(born), n_orecs = PySequence_Fast_GET_SIZE(o_fast);
+    Py_ssize_t nborn = PySequence_Fast_GET_SIZE(born);
     PyObject **born_items = PySequence_Fast_ITEMS(born);
     for (Py_ssize_t x = 0; x < nborn; x++) {
         Py_ssize_t j = PyLong_AsSsize_t(born_items[x]);
@@ -706,27 +773,29 @@ kernels_credit(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         if (j >= blk->j + blk->k)
             continue;
         Py_ssize_t oi = blk->i + j - blk->j;
-        if (oi >= n_orecs || j >= PyList_GET_SIZE(recs)) {
+        if (oi >= n_orecs || j < 0 || j >= n_recs) {
             PyErr_SetString(PyExc_IndexError, "credit(): list index out of range");
             goto done;
         }
-        PyObject *rec = PySequence_Fast_GET_ITEM(o_fast, oi);
-        int overflow = 0;
-        long long v = PyLong_AsLongLongAndOverflow(rec, &overflow);
-        if (v == -1 && PyErr_Occurred())
-            goto done;
-        if (overflow > 0 || (overflow == 0 && v >= 0)) {
-            Py_INCREF(rec);
-            if (PyList_SetItem(recs, j, rec) < 0)  /* steals the new reference, even on failure */
+        int64_t v = orecs[oi];
+        if (v < 0)
+            continue;  /* an unknown birth is not given */
+        if (is_list) {
+            PyObject *rec = PyLong_FromLongLong((long long)v);
+            if (rec == NULL || PyList_SetItem(recs, j, rec) < 0)  /* steals the new reference, even on failure */
                 goto done;
+        } else {
+            ((int64_t *)view.buf)[j] = v;
         }
     }
     res = Py_NewRef(Py_None);
 done:
-    Py_XDECREF(o_recs);
-    Py_XDECREF(o_fast);
+    if (have_view)
+        PyBuffer_Release(&view);
+    Py_XDECREF(o_recs_obj);
     Py_XDECREF(o_hashes);
     Py_XDECREF(born);
+    PyMem_Free(orecs);
     PyMem_Free(oh);
     PyMem_Free(h);
     PyMem_Free(blocks.v);

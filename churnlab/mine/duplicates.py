@@ -25,6 +25,7 @@ unknown (binary, or text that was binary or missing before) hold no windows unti
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -67,7 +68,7 @@ _windows = _accel.pick("windows", _windows_reference)
 _net_counts = _accel.pick("net_counts", _net_counts_reference)
 
 
-def _file_windows(keys: list[int]) -> list[int]:
+def _file_windows(keys: Sequence[int]) -> list[int]:
     return windows([k for k in keys if k != NO_KEY])
 
 
@@ -85,7 +86,7 @@ class TreeWindows:
         # window -> occurrences, as windows added minus windows removed: both are counted at C speed
         self._plus: Counter[int] = Counter()
         self._minus: Counter[int] = Counter()
-        self.files: dict[bytes, list[int] | None] = {}  # path -> key hash per line (None: content unknown)
+        self.files: dict[bytes, array | None] = {}  # path -> key hash per line (None: content unknown)
         self._excluded = excluded
 
     def count(self, window: int) -> int:
@@ -114,7 +115,7 @@ class TreeWindows:
                 if new is not None:
                     self._put(new, None)
                 continue
-            before = [] if old is None else sources[old]
+            before = array("q") if old is None else sources[old]
             spliced = _splice(before, fd.hunks) if before is not None else None
             after = spliced[0] if spliced is not None else None
             if (spliced is not None and in_place and new is not None and not fd.copy
@@ -133,7 +134,7 @@ class TreeWindows:
 
     def replace(self, path: bytes, lines: list[bytes] | None) -> None:
         """Set a whole file of the tree from its raw lines (``None``: content unknown), e.g. read from git."""
-        self._put(path, None if lines is None else list(map(key_hash, lines)))
+        self._put(path, None if lines is None else array("q", map(key_hash, lines)))
 
     def splice(self, path: bytes, head: int, tail: int, middle: list[bytes]) -> bool:
         """Replace the lines of ``path`` between its first ``head`` and last ``tail`` lines by ``middle``.
@@ -148,7 +149,7 @@ class TreeWindows:
         before = self.files.get(path)
         if before is None or head + tail > len(before):
             return False
-        after = before[:head] + middle + before[len(before) - tail:]
+        after = before[:head] + array("q", middle) + before[len(before) - tail:]
         self.files[path] = after
         if not self._excluded(path):
             self._recount(before, after, [(head, len(before) - tail, head, len(after) - tail)])
@@ -164,13 +165,13 @@ class TreeWindows:
             self._minus.update(_file_windows(keys))
             self._prune()
 
-    def _put(self, path: bytes, keys: list[int] | None) -> None:
+    def _put(self, path: bytes, keys: array | None) -> None:
         self._remove(path)
         self.files[path] = keys
         if keys and not self._excluded(path):
             self._plus.update(_file_windows(keys))
 
-    def _recount(self, before: list[int], after: list[int], regions: list[Region]) -> None:
+    def _recount(self, before: array, after: array, regions: list[Region]) -> None:
         """Replace the windows that meet a changed region (hunks this close to one another are one region)."""
         gone: list[int] = []
         come: list[int] = []
@@ -202,9 +203,9 @@ class TreeWindows:
             self._minus = Counter()
 
 
-def _splice(before: list[int], hunks: list) -> tuple[list[int], list[Region]] | None:
+def _splice(before: array, hunks: list) -> tuple[array, list[Region]] | None:
     """The file after the hunks, and the changed regions; ``None`` when the hunks do not fit ``before``."""
-    out: list[int] = []
+    out = array("q")
     regions: list[Region] = []
     pos = 0
     for o_start, o_count, _n_start, _n_count, _removed, added in hunks:
@@ -220,7 +221,7 @@ def _splice(before: list[int], hunks: list) -> tuple[list[int], list[Region]] | 
     return out, regions
 
 
-def _meaningful(keys: list[int], lo: int, hi: int, limit: int) -> int:
+def _meaningful(keys: Sequence[int], lo: int, hi: int, limit: int) -> int:
     """Meaningful lines in ``keys[lo:hi]``, counted up to ``limit``."""
     n = 0
     for i in range(lo, hi):
@@ -231,7 +232,7 @@ def _meaningful(keys: list[int], lo: int, hi: int, limit: int) -> int:
     return n
 
 
-def _context_before(keys: list[int], at: int) -> list[int]:
+def _context_before(keys: Sequence[int], at: int) -> list[int]:
     """Key hashes of the last ``BLOCK - 1`` meaningful lines before ``keys[at]``."""
     lo = at - 3 * BLOCK
     out = [k for k in keys[max(lo, 0):at] if k != NO_KEY]  # usually enough, in one C-speed pass
@@ -240,7 +241,7 @@ def _context_before(keys: list[int], at: int) -> list[int]:
     return out[-(BLOCK - 1):]
 
 
-def _context_after(keys: list[int], at: int) -> list[int]:
+def _context_after(keys: Sequence[int], at: int) -> list[int]:
     """Key hashes of the first ``BLOCK - 1`` meaningful lines from ``keys[at]`` on."""
     hi = at + 3 * BLOCK
     out = [k for k in keys[at:hi] if k != NO_KEY]

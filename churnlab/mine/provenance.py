@@ -3,8 +3,9 @@
 One streaming ``git log -p -U0 --topo-order --reverse`` (:func:`churnlab.mine.lines.log_args`) replays
 every commit's diff against its first parent onto the live lines of that parent, file by file, as git blame
 does in reverse: each line is an integer *birth record* ``commit * 4 + flags`` (bit 0: meaningful; bit 1:
-new code, counted in its commit's authoring-side denominator) plus a content hash. Python work happens per
-changed line only; records of one commit share one int object.
+new code, counted in its commit's authoring-side denominator) plus a content hash, both held per file in
+``array('q')`` (16 bytes a live line; slices, joins and comparisons of unchanged runs stay in C). Python work
+happens per changed line only.
 
 Merges follow git blame: a file identical to one in another parent takes all its births from there; else
 lines unchanged against the first parent keep their births, and lines new against it take the births of the
@@ -33,7 +34,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
-from itertools import chain
+from itertools import chain, islice
 
 import numpy as np
 import polars as pl
@@ -48,8 +49,9 @@ from ._accel import credit as _credit
 from .duplicates import NO_KEY, TreeWindows, duplicated_lines
 from .normalize import line_key
 
-__all__ = ["EXCLUDED_PATHS", "MERGE_TREES", "PATCH_STREAM", "WINDOWS", "MergeTrees", "ReadAhead", "Tracker",
-           "churn_columns", "excluded_paths", "km_median", "line_provenance", "merge_tree_args", "start_merge_trees",
+__all__ = ["EXCLUDED_PATHS", "MERGE_TREES", "PATCH_STREAM", "WINDOWS", "CommitIds", "Deaths", "MergeTrees", "Ragged",
+           "ReadAhead", "Tracker", "churn_columns", "excluded_paths", "km_median", "line_provenance",
+           "merge_tree_args", "start_merge_trees",
            "start_patch_stream", "start_stream"]
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ _KEYS_KEPT = 500_000  # side-branch lines whose key hashes are remembered for me
 _RENAME_CANDIDATES = 4  # a merge deleting at most this many files: any may be a new path's rename source
 _DEPTH = 32  # chunks of the patch stream read ahead of the line stage
 _FLUSH_ROWS = 5000  # output rows kept as Python lists before they become a frame
+_OPS_COUNTS = (*L.LABELS, "duplicated_lines")  # the line_ops table's counts, after sha and path
 _ROW = 4  # per-commit churn-table counters: meaningful, duplicated, authored, is_bulk
 _NOT_NEW = ~2  # clears bit 1 of a birth record (new code: the churn table's, not survival's)
 _REVISED = 2 * len(WINDOWS) + 1  # per-reviser counters: self by window, others by window, all revisions
@@ -78,14 +81,104 @@ def _cohort_names(qid: int) -> tuple[str, str]:
     return str(qid // 4), f"{qid // 4}Q{qid % 4 + 1}"
 
 
+class CommitIds:
+    """Commit ids by index, and the index of an id, held as sorted fixed-width byte strings (not Python objects).
+
+    About 50 bytes a commit, where a list of ids and a dictionary back cost about 250.
+    """
+
+    def __init__(self, shas: list[str]) -> None:
+        ids = np.array(shas, dtype=bytes)
+        self._order = np.argsort(ids, kind="stable").astype(np.int32)  # index of the k-th smallest id
+        self._sorted = ids[self._order]
+        self._rank = np.empty(len(ids), dtype=np.int32)  # position of each index's id in the sorted ids
+        self._rank[self._order] = np.arange(len(ids), dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self._sorted)
+
+    def __getitem__(self, i: int) -> str:
+        return self._sorted[self._rank[i]].decode("ascii")
+
+    def positions(self, shas: list[str]) -> np.ndarray:
+        """The index of each of ``shas``, -1 for an id not held."""
+        if not len(self._sorted):
+            return np.full(len(shas), -1)
+        keys = np.array(shas, dtype=bytes)
+        at = np.searchsorted(self._sorted, keys).clip(max=len(self._sorted) - 1)
+        return np.where(self._sorted[at] == keys, self._order[at], -1)
+
+    def index(self, sha: bytes) -> int | None:
+        """The index of one id (ASCII hex), ``None`` if not held."""
+        at = int(np.searchsorted(self._sorted, sha))
+        if at < len(self._sorted) and self._sorted[at] == sha:
+            return int(self._order[at])
+        return None
+
+    def sorted_where(self, chosen: np.ndarray) -> np.ndarray:
+        """The indexes where ``chosen`` (a boolean per index) is true, in the order of their ids."""
+        return self._order[chosen[self._order]]
+
+    def column(self, rows: np.ndarray) -> pl.Series:
+        """The ids of ``rows``, as a string column."""
+        return pl.Series("sha", self._sorted[self._rank[rows]], dtype=pl.Binary).cast(pl.String)
+
+
+class Ragged:
+    """Lists of integers held as two flat arrays (values, and where each list starts): ``ragged[i]`` is list
+    ``i`` as an array."""
+
+    def __init__(self, lists: Iterable[Iterable[int]]) -> None:
+        self._values = array("q")
+        self._starts = array("q", [0])
+        for values in lists:
+            self._values.extend(values)
+            self._starts.append(len(self._values))
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __getitem__(self, i: int) -> array:
+        return self._values[self._starts[i]:self._starts[i + 1]]
+
+    def __iter__(self) -> Iterator[array]:
+        return (self[i] for i in range(len(self)))
+
+
+class Deaths:
+    """Lines that left the chain, by birth quarter and days lived: per quarter, a flat array indexed by day.
+
+    Its size follows the history's time span (8 bytes per quarter and day lived), not the number of deaths or
+    commits; a ``Counter`` keyed by ``(quarter, days)`` costs about 200 bytes a key, tens of MB on a long history.
+    """
+
+    def __init__(self) -> None:
+        self._by_quarter: dict[int, array] = {}
+
+    def add(self, quarter: int, days: int, n: int = 1) -> None:
+        row = self._by_quarter.get(quarter)
+        if row is None:
+            row = self._by_quarter[quarter] = array("q")
+        if days >= len(row):
+            row.frombytes(bytes(8 * (days + 1 - len(row))))
+        row[days] += n
+
+    def items(self) -> Iterator[tuple[tuple[int, int], int]]:
+        """``((quarter, days), lines)`` for every pair with lines, as a ``Counter``'s items."""
+        for quarter, row in self._by_quarter.items():
+            for days, n in enumerate(row):
+                if n:
+                    yield (quarter, days), n
+
+
 class Tracker:
     """Live lines of every commit still needed (by a child not yet read), plus the tables' counters.
 
     A commit's state maps path -> ``(records, hashes, blob)``: the birth record and the content hash of each
-    line, and the file's blob id (``None`` for a file whose content is unknown: binary or missing). A child
-    that is its parent's last reader takes the parent's state over; otherwise it copies the path map (file
-    lists are never mutated, only replaced), so a linear history copies nothing and memory follows the open
-    branches, not history.
+    line (two ``array('q')``), and the file's blob id (``None`` for a file whose content is unknown: binary or
+    missing). A child that is its parent's last reader takes the parent's state over; otherwise it copies the
+    path map (file arrays are never mutated, only replaced), so a linear history copies nothing and memory
+    follows the open branches, not history.
     With ``tree_duplicates`` the chain head's tree is also kept as a window index for duplicate blocks
     (:class:`churnlab.mine.duplicates.TreeWindows`); without it blocks repeat within the commit only.
     With ``survival_only`` a commit's changed lines are neither labelled nor fingerprinted: only the survival
@@ -96,20 +189,22 @@ class Tracker:
                  moves_churn: bool, bulk_lines: int, sample_days: int, merges: MergeTrees | None = None,
                  tree_duplicates: bool = True, copy_paste_hours: int = 0, survival_only: bool = False) -> None:
         self.survival_only = survival_only  # births and deaths only: no labels, line operations, churn, fingerprints
-        self.shas: list[str] = commits["sha"].to_list()
-        self.index = {s: i for i, s in enumerate(self.shas)}
-        # per-commit columns as machine integers, not Python objects: memory per commit stays small
+        # per-commit columns as flat arrays of machine integers, not Python objects: memory per commit stays small
+        self.shas = CommitIds(commits["sha"].to_list())
         self.time = array("q", commits["author_time"].dt.epoch("s").to_list())
         self.ctime = array("q", commits["committer_time"].dt.epoch("s").to_list())
-        self.author: list[int | None] = commits["author_id"].rank("dense").to_list()  # equal ids, equal codes
-        self.chain: list[bool] = commits["on_first_parent"].to_list()
+        # equal ids, equal codes (0: no id)
+        self.author = array("q", commits["author_id"].rank("dense").fill_null(0).to_list())
+        self.chain = bytearray(commits["on_first_parent"].fill_null(False).to_list())
+        parents = commits["parents"].to_list()
         # merges by their own parents (kept in first-parent mode too): the fingerprints skip them, as --no-merges
-        self.is_merge: list[bool] = [ps is not None and len(ps) > 1 for ps in commits["parents"].to_list()]
-        self.parents: list[list[int]] = [[self.index[p] for p in (ps if ps is not None else []) if p in self.index]
-                                         for ps in commits["parents"].to_list()]
+        self.is_merge = bytearray(ps is not None and len(ps) > 1 for ps in parents)
+        at = iter(self.shas.positions([p for ps in parents if ps for p in ps]).tolist())  # -1: not a commit here
+        linked = [[i for i in islice(at, len(ps or ())) if i >= 0] for ps in parents]
         if first_parent:  # only the chain is read: other parents are not in the stream
-            self.parents = [ps[:1] if self.chain[i] else [] for i, ps in enumerate(self.parents)]
-        self.readers = [0] * len(self.shas)  # children (in the stream) that have not been read yet
+            linked = [ps[:1] if self.chain[i] else [] for i, ps in enumerate(linked)]
+        self.parents = Ragged(linked)
+        self.readers = array("q", bytes(8 * len(self.shas)))  # children (in the stream) not read yet
         for i, ps in enumerate(self.parents):
             if first_parent and not self.chain[i]:
                 continue
@@ -124,16 +219,16 @@ class Tracker:
         self._excluded_paths = excluded_paths
         self._excl_cache: dict[bytes, bool] = {}
         self.merges = merges  # merges' tree diffs, for a patch stream without merges' patches
-        self.states: dict[int, dict[bytes, tuple[list[int], list[int], bytes] | None]] = {}
-        self.files: dict[bytes, tuple[list[int], list[int], bytes] | None] = {}  # the chain head's state
+        self.states: dict[int, dict[bytes, tuple[array, array, bytes] | None]] = {}
+        self.files: dict[bytes, tuple[array, array, bytes] | None] = {}  # the chain head's state
         # duplicate blocks: the windows of the chain head's tree (churnlab.mine.duplicates), moved on in feed
         self.trees = TreeWindows(self.excluded) if tree_duplicates else None
         self._key_of: dict[int, int] = {}  # content hash -> key hash of side-branch lines (for merges' files)
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
-        self.deaths: Counter[tuple[int, int]] = Counter()  # (quarter, lifetime days) -> lines that left the chain
+        self.deaths = Deaths()  # (quarter, lifetime days) -> lines that left the chain
         # outputs: row lists flushed into frames every _FLUSH_ROWS rows; per-commit counters in flat arrays
         n = len(self.shas)
-        self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *L.LABELS, "duplicated_lines")}
+        self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *_OPS_COUNTS)}
         self.ops_chunks: list[pl.DataFrame] = []
         self.has_row = bytearray(n)  # commits with a churn row (the non-merges)
         self.commit_rows = array("q", bytes(8 * _ROW * n))  # per commit: meaningful, duplicated, authored, is_bulk
@@ -162,7 +257,7 @@ class Tracker:
 
     def feed(self, record: bytes) -> None:
         """Read one commit of the stream (parents always come first: ``--topo-order --reverse``)."""
-        c = self.index.get(record[:40].decode("ascii", "replace"))
+        c = self.shas.index(record[:40])
         if c is None:
             return
         sha, files = L.parse_record(record)
@@ -224,13 +319,20 @@ class Tracker:
     def _record_ops(self, c: int, files: list[L.FileDiff], include: list[int], labels: L.CommitLabels) -> None:
         authored = 0
         rows = self.ops_rows
+        row_of: dict[str, int] = {}  # a type change lists one path twice (deleted, then added): one row per path
         for fi in include:
-            counts = labels.counts(fi)
-            rows["sha"].append(self.shas[c])
-            rows["path"].append(files[fi].path.decode("utf-8", "backslashreplace"))
-            for name, n in zip(L.LABELS, counts):
-                rows[name].append(n)
-            rows["duplicated_lines"].append(labels.duplicated.get(fi, 0))
+            counts = (*labels.counts(fi), labels.duplicated.get(fi, 0))
+            path = files[fi].path.decode("utf-8", "backslashreplace")
+            at = row_of.get(path)
+            if at is None:
+                row_of[path] = len(rows["sha"])
+                rows["sha"].append(self.shas[c])
+                rows["path"].append(path)
+                for name, n in zip(_OPS_COUNTS, counts):
+                    rows[name].append(n)
+            else:
+                for name, n in zip(_OPS_COUNTS, counts):
+                    rows[name][at] += n
             for alab in labels.added[fi]:  # lines that are not meaningful are labelled no_op
                 authored += len(alab) - alab.count(L.MOVED) - alab.count(L.NO_OP)
         self.has_row[c] = 1
@@ -272,7 +374,7 @@ class Tracker:
                     state[new] = None
                 continue
             if old is None:
-                cur = ([], [])
+                cur = (array("q"), array("q"))
             elif fd.copy:
                 cur = sources[old]
             else:
@@ -291,24 +393,23 @@ class Tracker:
             else:  # pure renames and mode changes have no index line: the blob is the old one
                 state[new] = (result[0], result[1], fd.new_blob or (cur[2] if cur else b""))
 
-    def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: tuple[list[int], list[int]] | None,
+    def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: tuple[array, array] | None,
                labels: L.CommitLabels | None, path: bytes, chain: bool):
         if cur is None:  # content unknown before (binary or missing): positions only
             if not fd.hunks:
                 return None
-            cur = ([], [])
+            cur = (array("q"), array("q"))
             self.unknown_events += 1
         recs, hashes = cur[0], cur[1]
         counted = chain and not self.excluded(path)
         metrics = labels is not None and fi in labels.added  # no labels: survival only
-        out_r: list[int] = []
-        out_h: list[int] = []
+        out_r, out_h = array("q"), array("q")
         pos = 0
         for hi, (o_start, o_count, _n_start, n_count, removed, added) in enumerate(fd.hunks):
             start = o_start - 1 if o_count else o_start
             if start + o_count > len(recs):
                 pad = start + o_count - len(recs)
-                recs, hashes = recs + [_UNKNOWN] * pad, hashes + [0] * pad
+                recs, hashes = recs + array("q", [_UNKNOWN]) * pad, hashes + array("q", bytes(8 * pad))
                 self.unknown_events += 1
             out_r.extend(recs[pos:start])
             out_h.extend(hashes[pos:start])
@@ -429,7 +530,7 @@ class Tracker:
         return head, tail, keys  # type: ignore[return-value]
 
     def _merged_file(self, m: int, blob: bytes, content: bytes | None, old: tuple | None, theirs: list,
-                     renamed: list) -> tuple[list[int], list[int], bytes] | None:
+                     renamed: list) -> tuple[array, array, bytes] | None:
         """Births of a merged file no parent has: first-parent lines kept, the rest credited, as git blame does.
 
         ``theirs``: the other parents' files at the path; ``renamed``: first-parent files the merge deletes that
@@ -441,9 +542,9 @@ class Tracker:
         lines = _blob_lines(content)
         if lines is None:
             return None
-        hashes = list(map(hash, lines))
+        hashes = array("q", map(hash, lines))
         own = m * 4
-        recs = [own] * len(lines)
+        recs = array("q", [own]) * len(lines)
         if old is not None:  # lines unchanged against the first parent keep their births
             o_recs = old[0]
             for i, j, size in _align(old[1], hashes):
@@ -497,7 +598,7 @@ class Tracker:
             b = rec >> 2
             live[qid[b] * 2 + (rec & 1)] += arrived_net
             if died:
-                self.deaths[(qid[b], max(t - self.time[b], 0) // _DAY)] += died
+                self.deaths.add(qid[b], max(t - self.time[b], 0) // _DAY, died)
 
     def _revise(self, reviser: int, rec: int, t: int) -> None:
         """A meaningful line born as ``rec`` is deleted/updated by ``reviser`` at time ``t``."""
@@ -515,7 +616,7 @@ class Tracker:
     def _die(self, rec: int, t: int) -> None:
         b = rec >> 2
         self.live[self.qid[b] * 2 + (rec & 1)] -= 1
-        self.deaths[(self.qid[b], max(t - self.time[b], 0) // _DAY)] += 1
+        self.deaths.add(self.qid[b], max(t - self.time[b], 0) // _DAY)
 
     def _count(self, recs: list[int], sign: int) -> None:
         for rec in recs:
@@ -542,12 +643,14 @@ class Tracker:
             self.next_sample += self.sample_step
 
     def finish(self) -> None:
-        """Take the last sample at the head (latest chain time)."""
+        """Take the last sample at the head (latest chain time); drop what only the replay needed."""
         if self.next_sample is not None:
             self._sample_until(self.clock)
             if not self.samples or self.samples[-1][0] != self.clock:
                 self.samples.append((self.clock, {k: v for k, v in self.live.items() if v}))
         self.states.clear()
+        # the duplicate-block index and remembered key hashes: freed before the tables are built
+        self.trees, self._key_of, self.recent = None, {}, None
         self._flush_ops()
         self._flush_prints()
 
@@ -918,53 +1021,53 @@ def start_patch_stream(repo, options) -> ReadAhead:
 
 
 def _ops_frame(tr: Tracker, repo: str) -> pl.DataFrame:
-    counts = {name: pl.Int64 for name in (*L.LABELS, "duplicated_lines")}
-    df = _concat(tr.ops_chunks, _ops_chunk(tr.ops_rows))
-    # a type change lists one path twice (deleted, then added): one row per path
-    df = df.group_by("sha", "path", maintain_order=True).agg(pl.col(list(counts)).sum())
-    return df.with_columns(repo=pl.lit(repo)).sort("sha", "path")
+    """The line_ops table: one row per commit and path already (:meth:`Tracker._record_ops`), sorted once."""
+    chunks = [*tr.ops_chunks, _ops_chunk(tr.ops_rows)]
+    tr.ops_chunks.clear()
+    df = pl.concat(chunks, rechunk=False)  # the sort below makes one contiguous copy; no other
+    return df.sort("sha", "path").with_columns(repo=pl.lit(repo))
 
 
 def _ops_chunk(rows: dict[str, list]) -> pl.DataFrame:
-    counts = {name: pl.Int64 for name in (*L.LABELS, "duplicated_lines")}
-    return pl.DataFrame(rows, schema={"sha": pl.String, "path": pl.String, **counts})
+    return pl.DataFrame(rows, schema={"sha": pl.String, "path": pl.String, **{n: pl.Int64 for n in _OPS_COUNTS}})
 
 
 def _concat(chunks: list[pl.DataFrame], last: pl.DataFrame) -> pl.DataFrame:
-    """The flushed chunks and the last rows, as one frame (the chunks are consumed)."""
-    frame = pl.concat([*chunks, last], rechunk=True) if chunks else last
+    """The flushed chunks and the last rows, as one frame (the chunks are consumed; callers sort it, which
+    makes the one contiguous copy)."""
+    frame = pl.concat([*chunks, last], rechunk=False) if chunks else last
     chunks.clear()
     return frame
 
 
 def _churn_frame(tr: Tracker, repo: str) -> pl.DataFrame:
-    end = max(tr.time) if tr.time else 0
-    cols: dict[str, list] = defaultdict(list)
+    """The churn table, column by column from the tracker's flat per-commit arrays (no Python object per cell)."""
     k = len(WINDOWS)
-    for c in (c for c, has in enumerate(tr.has_row) if has):
-        meaningful, duplicated, authored, bulk = tr.commit_rows[_ROW * c: _ROW * (c + 1)]
-        bulk = bool(bulk)
-        rev = tr.revised[_REVISED * c: _REVISED * (c + 1)]
-        churned = tr.authored_churned[k * c: k * (c + 1)]
-        cols["sha"].append(tr.shas[c])
-        cols["is_bulk"].append(bulk)
-        cols["meaningful_lines"].append(meaningful)
-        cols["has_duplicate_block"].append(duplicated > 0)
-        cols["duplicated_lines"].append(duplicated)
-        cols["revised_lines"].append(rev[-1])
-        for w, days in enumerate(WINDOWS):
-            cols[f"churn_self_w{days}"].append(rev[w])
-            cols[f"churn_others_w{days}"].append(rev[len(WINDOWS) + w])
-        cols["authored_lines"].append(authored)
-        for w, days in enumerate(WINDOWS):
-            # a line deleted in two branches is revised twice: never more than the lines written
-            cols[f"authored_churned_w{days}"].append(min(churned[w], authored))
-            cols[f"censored_w{days}"].append(end - tr.time[c] < days * _DAY)
+    rows = tr.shas.sorted_where(np.frombuffer(tr.has_row, dtype=bool))  # the commits with a row, sorted by sha
+
+    def per_commit(values: array, width: int) -> np.ndarray:
+        return np.frombuffer(values, dtype=np.int64).reshape(-1, width)[rows]
+
+    meaningful, duplicated, authored, bulk = per_commit(tr.commit_rows, _ROW).T
+    rev = per_commit(tr.revised, _REVISED)
+    churned = per_commit(tr.authored_churned, k)
+    age = (max(tr.time) if tr.time else 0) - per_commit(tr.time, 1)[:, 0]  # seconds from the commit to the end
+    cols: dict[str, object] = {
+        "sha": tr.shas.column(rows), "is_bulk": bulk.astype(bool), "meaningful_lines": meaningful,
+        "has_duplicate_block": duplicated > 0, "duplicated_lines": duplicated, "revised_lines": rev[:, -1]}
+    for w, days in enumerate(WINDOWS):
+        cols[f"churn_self_w{days}"] = rev[:, w]
+        cols[f"churn_others_w{days}"] = rev[:, k + w]
+    cols["authored_lines"] = authored
+    for w, days in enumerate(WINDOWS):
+        # a line deleted in two branches is revised twice: never more than the lines written
+        cols[f"authored_churned_w{days}"] = np.minimum(churned[:, w], authored)
+        cols[f"censored_w{days}"] = age < days * _DAY
     names = churn_columns()
     schema = {n: (pl.String if n == "sha" else pl.Boolean if n.startswith(("is_", "has_", "censored")) else pl.Int64)
               for n in names}
     df = pl.DataFrame({n: cols[n] for n in names}, schema=schema)
-    return df.with_columns(repo=pl.lit(repo)).sort("sha")
+    return df.with_columns(repo=pl.lit(repo))  # rows are in sha order already
 
 
 def churn_columns() -> list[str]:

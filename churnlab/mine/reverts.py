@@ -77,56 +77,57 @@ class _Shas:
 
 def _message_refs(commits: pl.DataFrame, include_messages: bool,
                   include_merges: bool) -> list[tuple[str, str | None, str | None]]:
-    """``(reverting sha, reverted sha or None, reverted ref)`` for every revert named in a message."""
+    """``(reverting sha, reverted sha or None, reverted ref)`` for every revert named in a message.
+
+    One pass in commit order; messages are read from the frame as it goes (not all held as Python strings),
+    and only each subject's latest commit so far is kept: the nearest earlier commit a subject can name.
+    """
     shas = commits["sha"].to_list()
-    position = {s: i for i, s in enumerate(shas)}
     resolver = _Shas(shas)
-    subjects: dict[str, list[int]] = {}
-    for i, msg in enumerate(commits["_message"].to_list()):
-        subjects.setdefault(_bare(_subject(msg or "")), []).append(i)
-    rows = []
-    for sha, msg, merge in zip(shas, commits["_message"].to_list(), commits["is_merge"].to_list()):
-        if merge and not include_merges:
-            continue  # the merge of a revert branch repeats its message; the revert is the side commit
-        if not msg or ("revert" not in msg.lower() and "reapply" not in msg.lower()):
-            continue
-        refs = list(dict.fromkeys(r.lower() for r in _SHA_LINE.findall(msg)))
-        for ref in refs:
-            target = resolver.resolve(ref)
-            if target != sha:
-                rows.append((sha, target, target or ref))
-        if refs:
-            continue
-        m = _SUBJECT.match(_subject(msg)) or _TRUNCATED.match(_subject(msg))
-        if not m:
-            continue
-        wanted = _bare(m.group(2) if m.group(1) == "Revert" else f'Revert "{m.group(2)}"')
-        if m.re is _SUBJECT:
-            earlier = [j for j in subjects.get(wanted, []) if j < position[sha]]
-        else:  # a truncated subject: every earlier commit whose subject starts with the kept part
-            earlier = [j for subj, js in subjects.items() if subj.startswith(wanted) for j in js if j < position[sha]]
-        if earlier:
-            target = shas[max(earlier)]
-            rows.append((sha, target, target))
-        else:
-            rows.append((sha, None, _subject(msg) if include_messages else None))
+    latest: dict[str, int] = {}  # bare subject -> position of its latest commit so far
+    rows: list[tuple[str, str | None, str | None]] = []
+    for i, (sha, msg, merge) in enumerate(zip(shas, commits["_message"], commits["is_merge"])):
+        # the merge of a revert branch repeats its message; the revert is the side commit
+        if msg and (include_merges or not merge) and ("revert" in msg.lower() or "reapply" in msg.lower()):
+            rows += _named(sha, msg, resolver, latest, shas, include_messages)
+        latest[_bare(_subject(msg or ""))] = i
     return rows
+
+
+def _named(sha: str, msg: str, resolver: _Shas, latest: dict[str, int], shas: list[str],
+           include_messages: bool) -> list[tuple[str, str | None, str | None]]:
+    """The rows of one revert message: the shas it names, else the earlier commit its subject names."""
+    refs = list(dict.fromkeys(r.lower() for r in _SHA_LINE.findall(msg)))
+    if refs:
+        targets = ((ref, resolver.resolve(ref)) for ref in refs)
+        return [(sha, target, target or ref) for ref, target in targets if target != sha]
+    m = _SUBJECT.match(_subject(msg)) or _TRUNCATED.match(_subject(msg))
+    if not m:
+        return []
+    wanted = _bare(m.group(2) if m.group(1) == "Revert" else f'Revert "{m.group(2)}"')
+    if m.re is _SUBJECT:
+        earlier = [latest[wanted]] if wanted in latest else []
+    else:  # a truncated subject: every earlier commit whose subject starts with the kept part
+        earlier = [j for subj, j in latest.items() if subj.startswith(wanted)]
+    if earlier:
+        target = shas[max(earlier)]
+        return [(sha, target, target)]
+    return [(sha, None, _subject(msg) if include_messages else None)]
 
 
 def _content_refs(commits: pl.DataFrame, fingerprints: pl.DataFrame) -> list[tuple[str, str]]:
-    """``(reverting sha, reverted sha)`` where the diff is the exact inverse of an earlier commit's diff."""
-    position = {s: i for i, s in enumerate(commits["sha"].to_list())}
-    fp = fingerprints.filter(pl.col("fingerprint").is_not_null() & pl.col("sha").is_in(list(position)))
-    by_inverse: dict[str, list[tuple[int, str]]] = {}
-    for sha, inv in zip(fp["sha"].to_list(), fp["inverse_fingerprint"].to_list()):
-        by_inverse.setdefault(inv, []).append((position[sha], sha))
-    rows = []
-    for sha, fwd in zip(fp["sha"].to_list(), fp["fingerprint"].to_list()):
-        here = position[sha]
-        earlier = [c for c in by_inverse.get(fwd, []) if c[0] < here]
-        if earlier:
-            rows.append((sha, max(earlier)[1]))
-    return rows
+    """``(reverting sha, reverted sha)`` where the diff is the exact inverse of an earlier commit's diff.
+
+    A join in polars: no Python object per commit (on a long history those were tens of MB).
+    """
+    order = commits.select("sha").with_row_index("at")  # parents before children
+    fp = fingerprints.filter(pl.col("fingerprint").is_not_null()).join(order, on="sha")
+    undone = fp.select(pl.col("sha").alias("reverted"), pl.col("at").alias("reverted_at"),
+                       pl.col("inverse_fingerprint").alias("fingerprint"))
+    pairs = (fp.select("sha", "at", "fingerprint").join(undone, on="fingerprint")
+             .filter(pl.col("reverted_at") < pl.col("at"))
+             .group_by("sha").agg(pl.col("reverted").sort_by("reverted_at").last()))  # the nearest earlier one
+    return list(zip(pairs["sha"].to_list(), pairs["reverted"].to_list()))
 
 
 def find_reverts(commits: pl.DataFrame, fingerprints: pl.DataFrame, *, include_messages: bool = False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import polars as pl
 import pytest
 
@@ -342,3 +344,18 @@ def test_rows_flushed_every_row_give_the_same_tables(scenario, monkeypatch):
     for table in ("line_ops", "churn", "survival"):
         assert chunked.tables[table].equals(whole.tables[table]), table
     assert chunked.extras["patch_fingerprints"].equals(whole.extras["patch_fingerprints"])
+
+
+def test_type_change_is_one_row_per_path(scenario):
+    # a file replaced by a symlink: git lists the path twice (its text deleted, the link's target added)
+    scenario.write("a.py", ["x = compute(1)"])
+    scenario.write("link.py", ["first = compute(2)", "second = compute(3)"])
+    scenario.commit(0)
+    scenario.remove("link.py")
+    os.symlink("a.py", scenario.path / "link.py")
+    sha = scenario.commit(1)
+    result = run(scenario)
+    rows = result.tables["line_ops"].filter(pl.col("sha") == sha)
+    assert rows["path"].to_list() == ["link.py"]
+    # both halves in the one row: 2 lines deleted, the target "a.py" (no newline) added as one line
+    assert ops(result, sha) == {"link.py": {**ZERO, "deleted": 2, "added": 1}}

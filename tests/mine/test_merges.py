@@ -94,7 +94,7 @@ def test_side_branch_rename_merged_moves_lines_without_deaths(scenario, replay):
     assert births(result) == {base: 2, other: 1, later: 1} == blame(scenario)
     # a.py's lines reach the chain as b.py with their births: only the deleted line dies, at the merge (day 2)
     *_, (_, tracker) = replay(scenario.path / ".git", result.head, result.tables["commits"])
-    assert tracker.deaths == Counter({(2024 * 4, 2): 1})
+    assert dict(tracker.deaths.items()) == {(2024 * 4, 2): 1}
     q1, q2 = 2024 * 4, 2024 * 4 + 1  # live lines by quarter * 2 + meaningful: 3 of 2024Q1, 1 of 2024Q2 (day 100)
     assert +tracker.live == Counter({q1 * 2 + 1: 3, q2 * 2 + 1: 1})
     assert merge in result.tables["commits"]["sha"].to_list()

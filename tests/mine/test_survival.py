@@ -1,6 +1,11 @@
-"""Kaplan-Meier medians of line lifetimes, checked by hand."""
+"""Kaplan-Meier medians of line lifetimes, checked by hand; the store of the lifetimes they are taken from."""
 
-from churnlab.mine.provenance import km_median
+from collections import Counter
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from churnlab.mine.provenance import Deaths, km_median
 
 
 def test_half_die_at_once():
@@ -17,3 +22,21 @@ def test_median_not_reached_is_none():
     # S(3) = 1 - 1/3: more than half still alive at the end
     assert km_median({3: 1}, {30: 2}) is None
     assert km_median({}, {}) is None
+
+
+@given(st.lists(st.tuples(st.integers(2000 * 4, 2030 * 4), st.integers(0, 3000), st.integers(1, 5)), max_size=60))
+def test_deaths_store_counts_as_a_counter(adds):
+    # the per-quarter arrays give back exactly what a Counter keyed by (quarter, days) holds
+    deaths, reference = Deaths(), Counter()
+    for quarter, days, n in adds:
+        deaths.add(quarter, days, n)
+        reference[(quarter, days)] += n
+    assert dict(deaths.items()) == reference
+
+
+def test_deaths_store_one_line_at_a_time():
+    deaths = Deaths()
+    deaths.add(8096, 2)
+    deaths.add(8096, 2)
+    deaths.add(8097, 0)
+    assert sorted(deaths.items()) == [((8096, 2), 2), ((8097, 0), 1)]
