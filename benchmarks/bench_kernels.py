@@ -18,6 +18,7 @@ measured by benchmarks/bench_lines.py.
 from __future__ import annotations
 
 import argparse
+import copy
 import gc
 import json
 import os
@@ -66,7 +67,7 @@ def record_calls(repo: str) -> dict[str, list[tuple]]:
     def recorder(name, reference):
         def call(*args):
             if name in ("credit", "net_counts"):  # the first argument is changed in place: keep the input
-                calls[name].append((args[0].copy(), *args[1:]))
+                calls[name].append((copy.copy(args[0]), *args[1:]))  # a list, array('q') or Counter
             else:
                 calls[name].append(args)
             return reference(*args)
@@ -92,7 +93,7 @@ def replay(fn, name: str, calls: list[tuple]) -> tuple[float, list]:
     t0 = time.process_time()
     if name == "credit":  # results: the changed births
         for recs, *rest in calls:
-            recs = list(recs)
+            recs = copy.copy(recs)  # the tracker's line state: a list or array('q'), kept as it is
             fn(recs, *rest)
             out.append(recs)
     elif name == "net_counts":  # the reference changes its first argument: each run gets a copy
