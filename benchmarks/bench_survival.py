@@ -86,7 +86,12 @@ def git_streams(repo: Path) -> list[tuple[str, float]]:
     out = []
     for label, args in (("stage 1: git log --raw --numstat", history.log_args(r.head)),
                         ("line stage: git log -p -U0 -M (no merges)", L.log_args(r.head)),
-                        ("line stage: merges' tree diffs", merge_tree_args(r.head))):
+                        ("line stage: merges' tree diffs", merge_tree_args(r.head)),
+                        ("the baseline: git log -p -M", ["log", "-p", "-M", r.head]),
+                        # what one diff pass for stage 1 and the line stage would cost git (not used yet)
+                        ("one pass: git log --raw --numstat -p -U0 -M (no merges)",
+                         ["log", "--topo-order", "--reverse", "--no-abbrev", "--full-index", "--raw", "--numstat",
+                          "-p", "-U0", "-M", "--diff-merges=off", r.head])):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(["git", f"--git-dir={r.git_dir}", *args], stdout=subprocess.DEVNULL, check=True)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -68,6 +68,7 @@ _DEPTH = 32  # chunks of the patch stream read ahead of the line stage
 _FLUSH_ROWS = 5000  # output rows kept as Python lists before they become a frame
 _OPS_COUNTS = (*L.LABELS, "duplicated_lines")  # the line_ops table's counts, after sha and path
 _ROW = 4  # per-commit churn-table counters: meaningful, duplicated, authored, is_bulk
+_SMALL_MERGE = 2000  # lines a merge moves, up to which its deaths are counted in a dictionary, not numpy
 _NOT_NEW = ~2  # clears bit 1 of a birth record (new code: the churn table's, not survival's)
 _REVISED = 2 * len(WINDOWS) + 1  # per-reviser counters: self by window, others by window, all revisions
 
@@ -679,12 +680,44 @@ def _merge_lines(runs: tuple[list, list, list, list]) -> Iterator[tuple[int, int
 
     ``runs``: ``(records, hashes)`` that left, arrived, left excluded files, arrived in excluded files. A line is
     its birth and content hash: the lines that left and did not arrive died, except those that moved into an
-    excluded file (out of survival, not dead). Vectorised: a merge can move thousands of lines.
+    excluded file (out of survival, not dead). Most merges move a few dozen lines (flask: median 46): those are
+    counted in a dictionary; a merge that moves thousands is counted vectorised (the same result).
     """
     sizes = [sum(len(recs) for recs, _ in run) for run in runs]
-    total = sum(sizes)
     if not sizes[0] + sizes[1]:
         return iter(())
+    if sum(sizes) <= _SMALL_MERGE:
+        return _merge_lines_counted(runs)
+    return _merge_lines_sorted(runs, sizes)
+
+
+def _merge_lines_counted(runs: tuple[list, list, list, list]) -> Iterator[tuple[int, int, int]]:
+    """:func:`_merge_lines` for a merge that moves few lines: one dictionary of lines."""
+    counts: dict[tuple[int, int], list[int]] = {}
+    for side, run in enumerate(runs):
+        for recs, hashes in run:
+            for rec, h in zip(recs, hashes):
+                key = (rec & _NOT_NEW, h)
+                c = counts.get(key)
+                if c is None:
+                    c = counts[key] = [0, 0, 0, 0]
+                c[side] += 1
+    per_birth: dict[int, list[int]] = {}
+    for (rec, _), (left, came, left_excluded, came_excluded) in counts.items():
+        died = max(left - came, 0)
+        died -= min(died, max(came_excluded - left_excluded, 0))
+        acc = per_birth.get(rec)
+        if acc is None:
+            per_birth[rec] = [came - left, died]
+        else:
+            acc[0] += came - left
+            acc[1] += died
+    return ((rec, net, died) for rec, (net, died) in per_birth.items())
+
+
+def _merge_lines_sorted(runs: tuple[list, list, list, list], sizes: list[int]) -> Iterator[tuple[int, int, int]]:
+    """:func:`_merge_lines` vectorised: lines sorted by (birth, content), counted per side."""
+    total = sum(sizes)
     recs = np.fromiter(chain.from_iterable(recs for run in runs for recs, _ in run), np.int64, total) & _NOT_NEW
     hashes = np.fromiter(chain.from_iterable(hashes for run in runs for _, hashes in run), np.int64, total)
     side = np.repeat(np.arange(4), sizes)
