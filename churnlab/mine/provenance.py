@@ -68,7 +68,7 @@ _DEPTH = 32  # chunks of the patch stream read ahead of the line stage
 _FLUSH_ROWS = 5000  # output rows kept as Python lists before they become a frame
 _OPS_COUNTS = (*L.LABELS, "duplicated_lines")  # the line_ops table's counts, after sha and path
 _ROW = 4  # per-commit churn-table counters: meaningful, duplicated, authored, is_bulk
-_SMALL_MERGE = 2000  # lines a merge moves, up to which its deaths are counted in a dictionary, not numpy
+_SMALL_MERGE = 256  # lines a merge moves, up to which its deaths are counted in a dictionary, not numpy
 _NOT_NEW = ~2  # clears bit 1 of a birth record (new code: the churn table's, not survival's)
 _REVISED = 2 * len(WINDOWS) + 1  # per-reviser counters: self by window, others by window, all revisions
 
@@ -718,8 +718,8 @@ def _merge_lines_counted(runs: tuple[list, list, list, list]) -> Iterator[tuple[
 def _merge_lines_sorted(runs: tuple[list, list, list, list], sizes: list[int]) -> Iterator[tuple[int, int, int]]:
     """:func:`_merge_lines` vectorised: lines sorted by (birth, content), counted per side."""
     total = sum(sizes)
-    recs = np.fromiter(chain.from_iterable(recs for run in runs for recs, _ in run), np.int64, total) & _NOT_NEW
-    hashes = np.fromiter(chain.from_iterable(hashes for run in runs for _, hashes in run), np.int64, total)
+    recs = np.concatenate([_int64s(recs) for run in runs for recs, _ in run]) & _NOT_NEW
+    hashes = np.concatenate([_int64s(hashes) for run in runs for _, hashes in run])
     side = np.repeat(np.arange(4), sizes)
     order = np.lexsort((hashes, recs))
     recs, hashes, side = recs[order], hashes[order], side[order]
@@ -734,6 +734,11 @@ def _merge_lines_sorted(runs: tuple[list, list, list, list], sizes: list[int]) -
     starts = np.flatnonzero(np.concatenate(([True], births[1:] != births[:-1])))  # lines are sorted by birth
     return zip(births[starts].tolist(), np.add.reduceat(counts[:, 1] - counts[:, 0], starts).tolist(),
                np.add.reduceat(died, starts).tolist())
+
+
+def _int64s(values) -> np.ndarray:
+    """The line state's ``array('q')`` seen as numpy, without a copy (a list, e.g. in tests, is converted)."""
+    return np.frombuffer(values, np.int64) if isinstance(values, array) else np.asarray(values, np.int64)
 
 
 def _same_blob(others: list[dict], path: bytes, blob: bytes) -> tuple | None:
