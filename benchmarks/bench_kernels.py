@@ -31,20 +31,9 @@ from pathlib import Path
 
 import polars as pl
 
-from churnlab.mine import _accel, duplicates, lines, mine, normalize, provenance
-from churnlab.mine import align as alignment
+from churnlab.mine import _accel, lines, mine, normalize
 
-# Where the miner calls each kernel: (module, attribute, kernel name, pure-Python reference).
-SITES = [
-    (provenance, "_align", "align", alignment.align),
-    (provenance, "_common", "common", alignment.common),
-    (provenance, "_common_tail", "common_tail", alignment.common_tail),
-    (provenance, "_credit", "credit", alignment.credit),
-    (duplicates, "_windows", "windows", duplicates._windows_reference),
-    (normalize, "_ascii_key", "ascii_key", normalize._ascii_key_reference),
-    (duplicates, "_net_counts", "net_counts", duplicates._net_counts_reference),
-    (lines, "_pair_ascii", "pair_ascii", lines._pair_ascii_reference),
-]
+SITES = _accel.call_sites()  # (module, attribute, kernel name, pure-Python reference)
 
 CHILD = """
 import json, sys, time

@@ -16,7 +16,8 @@ import os
 
 from . import align as reference
 
-__all__ = ["COMPILED", "KERNELS", "align", "common", "common_tail", "compiled_kernels", "credit", "pick"]
+__all__ = ["COMPILED", "KERNELS", "align", "call_sites", "common", "common_tail", "compiled_kernels", "credit",
+           "pick"]
 
 # Every kernel the miner calls: a build older than the source (missing some of them) is not used.
 KERNELS = ("align", "ascii_key", "common", "common_tail", "credit", "net_counts", "pair_ascii", "windows")
@@ -46,3 +47,22 @@ align = pick("align", reference.align)
 common = pick("common", reference.common)
 common_tail = pick("common_tail", reference.common_tail)
 credit = pick("credit", reference.credit)
+
+
+def call_sites() -> list[tuple]:
+    """Where the miner binds each kernel: ``(module, attribute, kernel name, pure-Python reference)``.
+
+    For tests and benchmarks that swap a binding for its reference, or record its calls.
+    """
+    from . import duplicates, lines, normalize, provenance  # they import this module
+
+    return [
+        (provenance, "_align", "align", reference.align),
+        (provenance, "_common", "common", reference.common),
+        (provenance, "_common_tail", "common_tail", reference.common_tail),
+        (provenance, "_credit", "credit", reference.credit),
+        (duplicates, "_windows", "windows", duplicates._windows_reference),
+        (normalize, "_ascii_key", "ascii_key", normalize._ascii_key_reference),
+        (duplicates, "_net_counts", "net_counts", duplicates._net_counts_reference),
+        (lines, "_pair_ascii", "pair_ascii", lines._pair_ascii_reference),
+    ]

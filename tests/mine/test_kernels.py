@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 from array import array
 from collections import Counter
 
@@ -21,24 +20,14 @@ from hypothesis import strategies as st
 
 from churnlab.mine import _accel, mine
 from churnlab.mine import align as ref
-from churnlab.mine import duplicates, lines, normalize, provenance
+from churnlab.mine import duplicates, lines, normalize
 
 try:
     from churnlab.mine import _kernels as compiled
 except ImportError:  # not built: the parity tests skip; test_kernels_built_when_required fails in CI
     compiled = None
 
-# Where the miner calls each kernel: (module, attribute, kernel name, pure-Python reference).
-BINDINGS = [
-    (provenance, "_align", "align", ref.align),
-    (provenance, "_common", "common", ref.common),
-    (provenance, "_common_tail", "common_tail", ref.common_tail),
-    (provenance, "_credit", "credit", ref.credit),
-    (duplicates, "_windows", "windows", duplicates._windows_reference),
-    (normalize, "_ascii_key", "ascii_key", normalize._ascii_key_reference),
-    (duplicates, "_net_counts", "net_counts", duplicates._net_counts_reference),
-    (lines, "_pair_ascii", "pair_ascii", lines._pair_ascii_reference),
-]
+BINDINGS = _accel.call_sites()  # (module, attribute, kernel name, pure-Python reference)
 needs_kernels = pytest.mark.skipif(compiled is None, reason="churnlab.mine._kernels not built (setup.py build_ext)")
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
 
