@@ -44,7 +44,7 @@ from .normalize import MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
 from .patches import _fingerprints, _File  # one fingerprint definition, shared with the revert stage
 
 __all__ = ["LABELS", "CommitLabels", "FileDiff", "RecentAdditions", "is_minified", "label_commit", "log_args",
-           "parse_record", "patch_fingerprints", "records"]
+           "parse_record", "patch_fingerprints", "record_sha", "records"]
 
 LABELS = ("added", "deleted", "updated", "moved", "copy_pasted", "find_replaced", "no_op")
 ADDED, DELETED, UPDATED, MOVED, COPY_PASTED, FIND_REPLACED, NO_OP = range(7)
@@ -150,10 +150,16 @@ def _header_paths(line: bytes) -> tuple[bytes, bytes]:
     return rest[2:half], rest[half + 3:]
 
 
+def record_sha(record: bytes) -> bytes:
+    """The commit id that starts a record of the stream: 40 hex digits, or 64 in a SHA-256 repository."""
+    end = record.find(b"\n")
+    return (record if end < 0 else record[:end]).strip()
+
+
 def parse_record(record: bytes) -> tuple[str, list[FileDiff]]:
     """Parse one commit of the stream into its sha and file diffs."""
     lines = record.split(b"\n")
-    sha = lines[0][:40].decode()
+    sha = lines[0].strip().decode()
     files: list[FileDiff] = []
     fd: FileDiff | None = None
     i, n = 1, len(lines)

@@ -258,7 +258,7 @@ class Tracker:
 
     def feed(self, record: bytes) -> None:
         """Read one commit of the stream (parents always come first: ``--topo-order --reverse``)."""
-        c = self.shas.index(record[:40])
+        c = self.shas.index(L.record_sha(record))
         if c is None:
             return
         sha, files = L.parse_record(record)

@@ -21,10 +21,10 @@ AUTHORS = {"alice": "alice@example.com", "bob": "bob@example.com", "carol": "car
 class ScenarioRepo:
     """A throwaway repository: write files, commit at day offsets, branch and merge."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, object_format: str = "sha1") -> None:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
-        self.git("init", "--quiet")
+        self.git("init", "--quiet", f"--object-format={object_format}")
 
     def git(self, *args: str, env: dict[str, str] | None = None) -> str:
         full = {**os.environ, **(env or {})}
