@@ -42,7 +42,17 @@ _PROTOCOL_CONFIG = ["-c", "protocol.allow=never"] + [
     arg for scheme in _ALLOWED_SCHEMES for arg in ("-c", f"protocol.{scheme}.allow=always")
 ]
 # Settings for every read: raw paths (no C-quoting), no pager, no colours, no user diff drivers.
-_READ_CONFIG = ["-c", "core.quotepath=false", "-c", "color.ui=false", "-c", "diff.external=", "-c", "core.pager=cat"]
+# Every git command reads the repository the same way whatever the user's git configuration: settings that
+# change what a diff or a log prints (prefixes, algorithm, rename limit, file order, the root commit's diff,
+# signatures, encodings, a personal attributes file) are pinned to git's defaults, so tables are reproducible.
+_READ_CONFIG = [arg for setting in (
+    "core.quotepath=false", "color.ui=false", "diff.external=", "core.pager=cat",
+    "diff.noprefix=false", "diff.mnemonicPrefix=false", "diff.srcPrefix=a/", "diff.dstPrefix=b/",
+    "diff.algorithm=myers", "diff.indentHeuristic=true", "diff.renameLimit=1000", "diff.orderFile=/dev/null",
+    "diff.suppressBlankEmpty=false", "diff.relative=false", "diff.ignoreSubmodules=none",
+    "diff.interHunkContext=0", "log.showRoot=true", "log.showSignature=false", "i18n.logOutputEncoding=UTF-8",
+    "core.attributesFile=",
+) for arg in ("-c", setting)]
 _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "LC_ALL": "C", "GIT_PAGER": "cat", "GIT_OPTIONAL_LOCKS": "0"}
 _MISSING_PLACEHOLDER = b"churnlab: this object is missing from the repository\0"
 _BATCH = 256  # blob requests written at once to cat-file --batch (about 10 KiB: well under a pipe's buffer)

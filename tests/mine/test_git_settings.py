@@ -1,4 +1,4 @@
-"""SHA-256 repositories: commit ids of 64 hex digits go through every stage as SHA-1 ids do."""
+"""The repository is read the same way whatever its object format (SHA-1 or SHA-256) and the user's git settings."""
 
 from __future__ import annotations
 
@@ -60,3 +60,41 @@ def test_sha256_repository_gives_the_tables_of_the_same_history_in_sha1(scenario
     assert mined["sha256"]["line_ops"].height == mined["sha1"]["line_ops"].height > 0
     assert mined["sha256"]["survival"]["live_lines"].sum() > 0
     assert mined["sha256"]["reverts"].height == 1
+
+
+def test_the_users_git_configuration_does_not_change_the_tables(scenario, tmp_path, monkeypatch):
+    """Diff and log settings in a user's git configuration (prefixes, algorithm, rename limit, file order,
+    the root commit's diff, encodings, a personal attributes file) are pinned: the tables are the same."""
+    _history(scenario)
+    scenario.write("notes/a_first.py", ["alpha = compute(1)", "beta = compute(2)", "gamma = compute(3)"])
+    scenario.write("zeta.py", ["delta = compute(4)", "epsilon = compute(5)"])
+    scenario.commit(21)
+    clean = mine(scenario.path, name="lab/config", salt="object-format-salt").tables
+    order = tmp_path / "order.txt"
+    order.write_text("zeta.py\nnotes/*\n")
+    attributes = tmp_path / "attributes"
+    attributes.write_text("*.py -diff\n")  # every Python file binary, were it read
+    hostile = tmp_path / "gitconfig"
+    hostile.write_text(f"""[user]
+\tname = someone
+\temail = someone@example.com
+[diff]
+\tnoprefix = true
+\tmnemonicPrefix = true
+\talgorithm = histogram
+\trenameLimit = 1
+\torderFile = {order}
+\tindentHeuristic = false
+\tsuppressBlankEmpty = true
+[log]
+\tshowRoot = false
+[i18n]
+\tlogOutputEncoding = ISO-8859-1
+[core]
+\tattributesFile = {attributes}
+""")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(hostile))
+    configured = mine(scenario.path, name="lab/config", salt="object-format-salt").tables
+    assert sorted(clean) == sorted(configured)
+    for name, frame in clean.items():
+        assert_frame_equal(frame, configured[name])
