@@ -432,10 +432,11 @@ class Tracker:
                         for k, lab in zip(labels.keys_added[fi][hi], labels.added[fi][hi])]
             else:
                 born = [base + 1 if line_key(x) is not None else base for x in added]
-            if counted:
-                live, qid = self.live, self.qid
-                for rec in born:
-                    live[qid[rec >> 2] * 2 + (rec & 1)] += 1
+            if counted:  # every line born here is this commit's: one quarter, counted by its meaningful bit
+                meaningful = sum(rec & 1 for rec in born)
+                at = self.qid[c] * 2
+                self.live[at + 1] += meaningful
+                self.live[at] += len(born) - meaningful
             out_r.extend(born)
             out_h.extend(map(hash, added))
         out_r.extend(recs[pos:])
