@@ -222,7 +222,7 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     duplicate_blocks
         Where a run of 5 added lines is looked for to flag a duplicate block: ``"tree"`` (default, the
         research spec) in the same commit or in the tree at the parent; ``"commit"`` in the same commit only
-        (about 10% less CPU time for the whole mine).
+        (less CPU time: ``benchmarks/bench_duplicates.py`` measures the difference).
     copy_paste_hours
         Also label ``copy_pasted`` an added line whose content the same author added in another commit within
         the preceding this many hours of author time (24: GitClear 2024's rule; default 0, off).

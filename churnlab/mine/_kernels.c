@@ -66,6 +66,14 @@ ranges_push(Ranges *rs, Py_ssize_t alo, Py_ssize_t ahi, Py_ssize_t blo, Py_ssize
 
 /* ---- conversions ----------------------------------------------------------------------------------- */
 
+/* Whether a buffer holds 8-byte signed integers (array('q'), or 'l' where a long is 8 bytes). */
+static int
+holds_int64(const Py_buffer *view)
+{
+    return view->itemsize == 8 && view->format != NULL && view->format[1] == '\0'
+           && (view->format[0] == 'q' || view->format[0] == 'l');
+}
+
 /* A new array of the int64 values of a sequence of ints (PyMem_Free it), or NULL with an exception set. */
 static int64_t *
 to_int64(PyObject *seq, Py_ssize_t *n, const char *what)
@@ -75,8 +83,7 @@ to_int64(PyObject *seq, Py_ssize_t *n, const char *what)
         Py_buffer view;
         if (PyObject_GetBuffer(seq, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
             return NULL;
-        if (view.itemsize != 8 || view.format == NULL || view.format[1] != '\0'
-                || (view.format[0] != 'q' && view.format[0] != 'l')) {
+        if (!holds_int64(&view)) {
             PyBuffer_Release(&view);
             PyErr_SetString(PyExc_TypeError, what);
             return NULL;
@@ -178,8 +185,7 @@ int64_view(PyObject *obj, Py_buffer *view)
         PyErr_Clear();
         return NULL;
     }
-    if (view->itemsize != 8 || view->format == NULL || view->format[1] != '\0'
-            || (view->format[0] != 'q' && view->format[0] != 'l')) {
+    if (!holds_int64(view)) {
         PyBuffer_Release(view);
         return NULL;
     }
@@ -721,8 +727,7 @@ kernels_credit(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             return NULL;
         }
         have_view = 1;
-        if (view.itemsize != 8 || view.format == NULL || view.format[1] != '\0'
-                || (view.format[0] != 'q' && view.format[0] != 'l')) {
+        if (!holds_int64(&view)) {
             PyBuffer_Release(&view);
             PyErr_SetString(PyExc_TypeError, "credit(): recs must be a list or a writable array('q')");
             return NULL;

@@ -34,7 +34,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
-from itertools import chain, islice
+from itertools import islice
 
 import numpy as np
 import polars as pl
@@ -68,7 +68,6 @@ _DEPTH = 32  # chunks of the patch stream read ahead of the line stage
 _FLUSH_ROWS = 5000  # output rows kept as Python lists before they become a frame
 _OPS_COUNTS = (*L.LABELS, "duplicated_lines")  # the line_ops table's counts, after sha and path
 _ROW = 4  # per-commit churn-table counters: meaningful, duplicated, authored, is_bulk
-_SMALL_MERGE = 256  # lines a merge moves, up to which its deaths are counted in a dictionary, not numpy
 _NOT_NEW = ~2  # clears bit 1 of a birth record (new code: the churn table's, not survival's)
 _REVISED = 2 * len(WINDOWS) + 1  # per-reviser counters: self by window, others by window, all revisions
 
@@ -206,9 +205,7 @@ class Tracker:
             linked = [ps[:1] if self.chain[i] else [] for i, ps in enumerate(linked)]
         self.parents = Ragged(linked)
         self.readers = array("q", bytes(8 * len(self.shas)))  # children (in the stream) not read yet
-        for i, ps in enumerate(self.parents):
-            if first_parent and not self.chain[i]:
-                continue
+        for ps in self.parents:  # (in first-parent mode, commits off the chain have none: they are not read)
             for p in set(ps):
                 self.readers[p] += 1
         self.qid = array("q", (_quarter(t) for t in self.time))
@@ -668,10 +665,11 @@ class Tracker:
                 per_commit.update(rec >> 2 for rec in cur[0] if rec >= 0)
         return per_commit
 
-    def censored(self, end: int) -> Counter[tuple[int, int]]:
-        """Live lines at the end, as (quarter, days lived) -> lines: censored observations."""
+    def censored(self, end: int, births: Counter[int]) -> Counter[tuple[int, int]]:
+        """Live lines at the end (``births``: :meth:`live_births`), as (quarter, days lived) -> lines: censored
+        observations."""
         out: Counter[tuple[int, int]] = Counter()
-        for b, n in self.live_births().items():
+        for b, n in births.items():
             out[(self.qid[b], max(end - self.time[b], 0) // _DAY)] += n
         return out
 
@@ -681,43 +679,11 @@ def _merge_lines(runs: tuple[list, list, list, list]) -> Iterator[tuple[int, int
 
     ``runs``: ``(records, hashes)`` that left, arrived, left excluded files, arrived in excluded files. A line is
     its birth and content hash: the lines that left and did not arrive died, except those that moved into an
-    excluded file (out of survival, not dead). Most merges move a few dozen lines (flask: median 46): those are
-    counted in a dictionary; a merge that moves thousands is counted vectorised (the same result).
+    excluded file (out of survival, not dead). Vectorised: lines sorted by (birth, content), counted per side.
     """
     sizes = [sum(len(recs) for recs, _ in run) for run in runs]
     if not sizes[0] + sizes[1]:
         return iter(())
-    if sum(sizes) <= _SMALL_MERGE:
-        return _merge_lines_counted(runs)
-    return _merge_lines_sorted(runs, sizes)
-
-
-def _merge_lines_counted(runs: tuple[list, list, list, list]) -> Iterator[tuple[int, int, int]]:
-    """:func:`_merge_lines` for a merge that moves few lines: one dictionary of lines."""
-    counts: dict[tuple[int, int], list[int]] = {}
-    for side, run in enumerate(runs):
-        for recs, hashes in run:
-            for rec, h in zip(recs, hashes):
-                key = (rec & _NOT_NEW, h)
-                c = counts.get(key)
-                if c is None:
-                    c = counts[key] = [0, 0, 0, 0]
-                c[side] += 1
-    per_birth: dict[int, list[int]] = {}
-    for (rec, _), (left, came, left_excluded, came_excluded) in counts.items():
-        died = max(left - came, 0)
-        died -= min(died, max(came_excluded - left_excluded, 0))
-        acc = per_birth.get(rec)
-        if acc is None:
-            per_birth[rec] = [came - left, died]
-        else:
-            acc[0] += came - left
-            acc[1] += died
-    return ((rec, net, died) for rec, (net, died) in per_birth.items())
-
-
-def _merge_lines_sorted(runs: tuple[list, list, list, list], sizes: list[int]) -> Iterator[tuple[int, int, int]]:
-    """:func:`_merge_lines` vectorised: lines sorted by (birth, content), counted per side."""
     total = sum(sizes)
     recs = np.concatenate([_int64s(recs) for run in runs for recs, _ in run]) & _NOT_NEW
     hashes = np.concatenate([_int64s(hashes) for run in runs for _, hashes in run])
@@ -932,12 +898,12 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
         {"sha": [tracker.shas[b] for b in sorted(births)], "live_lines": [births[b] for b in sorted(births)]},
         schema={"sha": pl.String, "live_lines": pl.Int64})
     if survival_only:
-        return {"survival": _survival_frame(tracker, repo.name)}
+        return {"survival": _survival_frame(tracker, repo.name, births)}
     # The revert stage's input (churnlab.mine.patches' definition and rows), so it needs no git log of its own.
     prints = _concat(tracker.print_chunks, patches.fingerprint_frame(tracker.prints))
     ctx.extras["patch_fingerprints"] = prints.sort("sha")
     return {"line_ops": _ops_frame(tracker, repo.name), "churn": _churn_frame(tracker, repo.name),
-            "survival": _survival_frame(tracker, repo.name)}
+            "survival": _survival_frame(tracker, repo.name, births)}
 
 
 def excluded_paths(file_changes: pl.DataFrame) -> set[str]:
@@ -1120,11 +1086,13 @@ def churn_columns() -> list[str]:
     return names
 
 
-def _survival_frame(tr: Tracker, repo: str) -> pl.DataFrame:
+def _survival_frame(tr: Tracker, repo: str, births: Counter[int]) -> pl.DataFrame:
+    """The survival table: live lines by cohort at each sample, and each cohort's median lifetime (``births``:
+    the live lines at the head by birth commit, the censored lifetimes)."""
     end = tr.clock
     events: dict[str, dict[int, int]] = defaultdict(dict)
     cens: dict[str, dict[int, int]] = defaultdict(dict)
-    for target, source in ((events, tr.deaths), (cens, tr.censored(end))):
+    for target, source in ((events, tr.deaths), (cens, tr.censored(end, births))):
         for (q, days), n in source.items():
             for name in _cohort_names(q):
                 bucket = target[name]
