@@ -130,6 +130,9 @@ class Stage:
     runs again on stage 1's frames if they turn out to differ from what it read.
     ``reads`` names the ``Context.extras`` keys the stage uses when an earlier stage left them, so that the
     earlier stage makes them only when a stage that runs reads them (:meth:`Context.read_later`).
+    ``relay``: the ``prestart`` key of a patch stream that stage 1 can give instead, when the stage overlaps and
+    the mine reads the whole history (not incremental): stage 1 then reads its ``git log`` with patches and hands
+    them over (:class:`churnlab.mine.overlap.Relay`), so git diffs each commit once for both.
     """
 
     name: str
@@ -139,6 +142,7 @@ class Stage:
         default_factory=dict)
     overlap: bool = False
     reads: tuple[str, ...] = ()
+    relay: str | None = None
 
 
 BASE_TABLES = ("commits", "file_changes")
@@ -251,10 +255,16 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     previous = _previous(out, repo, base) if (out is not None and incremental and repo.head) else None
     with tempfile.TemporaryDirectory(prefix="churnlab-") as scratch, contextlib.ExitStack() as early, \
             _few_collections():
-        extras = _prestart(repo, options, wanted, early)
+        relayed = _relayed(repo, wanted, previous)
+        extras = _prestart(repo, options, wanted, early, skip=relayed)
+        relay = Relay() if relayed else None
+        if relayed:
+            extras[relayed] = relay
         ahead = _overlap(repo, options, wanted, previous, salt_value, extras, early)
+        if relay is not None:
+            early.callback(relay.close)  # before the overlap is cancelled: a stage waiting for patches stops
         read_dir = repo.read_dir
-        commits, files, new = _read(repo, options, previous, Path(scratch), salt_value, on_progress)
+        commits, files, new = _read(repo, options, previous, Path(scratch), salt_value, on_progress, relay)
         if repo.read_dir != read_dir:  # objects turned out missing: the early streams read the wrong git dir
             if ahead is not None:
                 ahead.cancel()
@@ -313,16 +323,32 @@ def _few_collections(young: int = 50_000) -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _prestart(repo: Repository, options: Options, wanted: set[str], stack: contextlib.ExitStack) -> dict[str, Any]:
-    """Start the wanted stages' early work (:attr:`Stage.prestart`); ``stack`` closes it whatever happens."""
+def _prestart(repo: Repository, options: Options, wanted: set[str], stack: contextlib.ExitStack,
+              skip: str | None = None) -> dict[str, Any]:
+    """Start the wanted stages' early work (:attr:`Stage.prestart`) but ``skip``; ``stack`` closes it whatever
+    happens."""
     if repo.head is None or repo.is_partial:  # nothing to read, or read through a shadow dir made later
         return {}
     started: dict[str, Any] = {}
     for stage in STAGES:
         if set(stage.tables) & wanted:
             for key, start in stage.prestart.items():
-                started[key] = stack.enter_context(start(repo, options))
+                if key != skip:
+                    started[key] = stack.enter_context(start(repo, options))
     return started
+
+
+def _first_stage(wanted: set[str]) -> Stage | None:
+    return next((s for s in STAGES if set(s.tables) & wanted), None)
+
+
+def _relayed(repo: Repository, wanted: set[str], previous: dict | None) -> str | None:
+    """The ``prestart`` key that stage 1 relays in this mine (:attr:`Stage.relay`), if any: the first wanted
+    stage overlaps and reads every commit's patch, and stage 1 reads every commit too (not incremental)."""
+    first = _first_stage(wanted)
+    if first is None or not first.overlap or previous is not None or repo.head is None or repo.is_partial:
+        return None
+    return first.relay
 
 
 def _overlap(repo: Repository, options: Options, wanted: set[str], previous: dict | None, salt: str,
@@ -331,7 +357,7 @@ def _overlap(repo: Repository, options: Options, wanted: set[str], previous: dic
 
     It takes its early work out of ``extras``; ``stack`` stops it on every way out, before that work is closed.
     """
-    first = next((s for s in STAGES if set(s.tables) & wanted), None)
+    first = _first_stage(wanted)
     if first is None or not first.overlap or repo.head is None or repo.is_partial:
         return None
     ahead = Overlap(first, repo, options, previous, salt, {k: extras.pop(k) for k in first.prestart if k in extras},
@@ -350,8 +376,9 @@ def _check_writable(out: Path) -> None:
 
 
 def _read(repo: Repository, options: Options, previous: dict | None, scratch: Path, salt: str,
-          on_progress) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Stage 1, with the missing-object fallback and the incremental merge."""
+          on_progress, relay: Relay | None = None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Stage 1, with the missing-object fallback and the incremental merge; patches go to ``relay``, if given
+    (ended either way: finished, or failed with stage 1's error)."""
     if repo.head is None:
         hist = history.History()
     else:
@@ -359,14 +386,12 @@ def _read(repo: Repository, options: Options, previous: dict | None, scratch: Pa
             repo.use_shadow(scratch)  # never let git try to fetch missing blobs from a promisor remote
         exclude = [previous["head"]] if previous else []
         try:
-            hist = history.read_history(repo, exclude=exclude, first_parent=options.first_parent,
-                                        find_copies=options.find_copies, on_commit=on_progress)
+            hist = _history(repo, options, exclude, on_progress, relay)
         except ChurnlabError as exc:
             if repo.missing or not _is_missing_object(str(exc)):
                 raise
-            repo.use_shadow(scratch)
-            hist = history.read_history(repo, exclude=exclude, first_parent=options.first_parent,
-                                        find_copies=options.find_copies, on_commit=on_progress)
+            repo.use_shadow(scratch)  # mine() then restarts the line stage on the shadow dir: no relay
+            hist = _history(repo, options, exclude, on_progress, None)
     commits, files = history.frames(hist, _attributes(repo), repo.missing)
     commits = _identities(commits, salt, options)
     new = commits.height
@@ -374,6 +399,21 @@ def _read(repo: Repository, options: Options, previous: dict | None, scratch: Pa
         commits = pl.concat([previous["commits"], commits], how="diagonal_relaxed")
         files = pl.concat([previous["file_changes"], files], how="diagonal_relaxed")
     return _first_parent_flags(commits, repo.head), files, new
+
+
+def _history(repo: Repository, options: Options, exclude: list[str], on_progress,
+             relay: Relay | None) -> history.History:
+    kw = dict(exclude=exclude, first_parent=options.first_parent, find_copies=options.find_copies,
+              on_commit=on_progress)
+    if relay is None:
+        return history.read_history(repo, **kw)
+    try:
+        hist = history.read_history(repo, **kw, on_patch=relay.put)
+    except BaseException as exc:
+        relay.fail(exc)
+        raise
+    relay.finish()
+    return hist
 
 
 def _is_missing_object(message: str) -> bool:
@@ -484,11 +524,12 @@ def _write_all(tables: dict[str, pl.DataFrame], out, repo: str, provenance: dict
 # The later stages, in order: line provenance first, since it leaves the patch fingerprints that the
 # revert stage uses (the revert stage streams its own when run alone). Stages import Context lazily.
 from .provenance import MERGE_TREES, PATCH_STREAM, line_provenance, start_merge_trees, start_patch_stream  # noqa: E402
-from .overlap import Overlap  # noqa: E402
+from .overlap import Overlap, Relay  # noqa: E402
 from .reverts import reverts_stage  # noqa: E402
 from .signals import signals_stage  # noqa: E402
 
 STAGES += [Stage("lines", ("line_ops", "churn", "survival"), line_provenance,
-                 prestart={PATCH_STREAM: start_patch_stream, MERGE_TREES: start_merge_trees}, overlap=True),
+                 prestart={PATCH_STREAM: start_patch_stream, MERGE_TREES: start_merge_trees}, overlap=True,
+                 relay=PATCH_STREAM),
            Stage("reverts", ("reverts", "revert_flags"), reverts_stage, reads=("patch_fingerprints",)),
            Stage("signals", ("signals", "adoption"), signals_stage)]

@@ -30,10 +30,23 @@ _HEADER = re.compile(rb"^[0-9a-f]{40}(?:[0-9a-f]{24})?\x1f")
 _CHANGE = {"A": "add", "M": "modify", "D": "delete", "R": "rename", "C": "copy", "T": "type_change"}
 
 
-def log_args(head: str, *, exclude: Iterable[str] = (), first_parent: bool = False, find_copies: bool = False) -> list[str]:
-    """The one ``git log`` call behind the activity tables (also used by the parity checks)."""
-    args = ["log", "--topo-order", "--reverse", "--no-abbrev", "-z", "--raw", "--numstat", "--no-ext-diff",
+def log_args(head: str, *, exclude: Iterable[str] = (), first_parent: bool = False, find_copies: bool = False,
+             patches: bool = False) -> list[str]:
+    """The one ``git log`` call behind the activity tables (also used by the parity checks).
+
+    With ``patches`` each commit's record also carries its ``-U0`` patch after the numstat records, as the line
+    stage reads it (:func:`churnlab.mine.lines.log_args`): git loads each changed blob once for both outputs,
+    so one diff pass serves stage 1 and the line stage (:class:`churnlab.mine.overlap.Relay`).
+    """
+    # -U0 also sets numstat's diff: git trims a long common tail before a zero-context diff, as git blame and
+    # the line stage's patches do, so the counts are theirs (git log --numstat pairs a line or two otherwise in
+    # about 0.2% of commits, net lines equal); with or without patches the counts are the same
+    args = ["log", "--topo-order", "--reverse", "--no-abbrev", "-z", "--raw", "--numstat", "-U0", "--no-ext-diff",
             "--no-textconv", "--date=raw", f"--format={_FORMAT}", "-C" if find_copies else "-M"]
+    if patches:  # the patch part of lines.log_args (merges are not diffed in the default mode, as without -p)
+        args += ["-p", "--full-index", "--no-color"]
+        if not first_parent:
+            args.append("--diff-merges=off")
     if first_parent:
         args += ["--first-parent", "--diff-merges=first-parent"]
     return [*args, head, *(f"^{sha}" for sha in exclude), "--"]
@@ -172,11 +185,17 @@ def _records(chunks: Iterable[bytes]) -> Iterator[bytes]:
         yield b"\x1e".join(record)
 
 
-def parse_log(chunks: Iterable[bytes], *, on_commit=None) -> History:
-    """Parse a ``git log`` stream made with :func:`log_args` into column lists."""
+def parse_log(chunks: Iterable[bytes], *, on_commit=None, on_patch=None) -> History:
+    """Parse a ``git log`` stream made with :func:`log_args` into column lists.
+
+    ``on_patch(sha, patch)`` receives each commit's id and patch text (empty without ``patches``, or for a
+    commit without a diff), in the stream's order.
+    """
     hist = History()
     for record in _records(chunks):
-        _parse_record(record, hist)
+        sha, patch = _parse_record(record, hist)
+        if on_patch is not None:
+            on_patch(sha, patch)
         if hist.full():
             hist.flush()
         if on_commit is not None:
@@ -184,7 +203,8 @@ def parse_log(chunks: Iterable[bytes], *, on_commit=None) -> History:
     return hist
 
 
-def _parse_record(record: bytes, hist: History) -> None:
+def _parse_record(record: bytes, hist: History) -> tuple[bytes, bytes]:
+    """Append one commit to the column lists; return its id and its patch text (``b""`` when there is none)."""
     end = record.index(b"\x1f\x00")
     sha, parents, name, email, adate, cemail, cdate, body = record[:end].split(b"\x1f", 7)
     c = hist.commits
@@ -199,11 +219,16 @@ def _parse_record(record: bytes, hist: History) -> None:
     c["_committer_email"].append(_decode(cemail))
     c["committer_epoch"].append(int(cdate.split()[0]))
     c["_message"].append(_decode(body.rstrip(b"\n")))
-    n_files, added, deleted = _parse_diff(record[end + 2:].lstrip(b"\n").split(b"\x00"), sha_s, hist.files)
+    # The raw and numstat records end at the record's first empty NUL-separated field (no path is empty), where
+    # a patch begins when the stream has them: so the first "\0\0" ends them, whatever the patch holds.
+    cut = record.find(b"\x00\x00", end + 2)
+    meta, patch = (record[end + 2:], b"") if cut < 0 else (record[end + 2:cut], record[cut + 2:])
+    n_files, added, deleted = _parse_diff(meta.lstrip(b"\n").split(b"\x00"), sha_s, hist.files)
     is_diffed = n_files > 0 or b" " not in parents
     c["files_changed"].append(n_files if is_diffed else None)
     c["lines_added"].append(added if is_diffed else None)
     c["lines_deleted"].append(deleted if is_diffed else None)
+    return sha, patch
 
 
 def _parse_diff(tokens: list[bytes], sha: str, f: dict[str, list]) -> tuple[int, int, int]:
@@ -249,10 +274,16 @@ def _parse_diff(tokens: list[bytes], sha: str, f: dict[str, list]) -> tuple[int,
 
 
 def read_history(repo: Repository, *, exclude: Iterable[str] = (), first_parent: bool = False,
-                 find_copies: bool = False, on_commit=None) -> History:
-    """Stream the history of ``repo.head`` (minus the commits reachable from ``exclude``)."""
-    args = log_args(repo.head, exclude=exclude, first_parent=first_parent, find_copies=find_copies)
-    return parse_log(repo.stream([*repo.mailmap_args(), *args]), on_commit=on_commit)
+                 find_copies: bool = False, on_commit=None, on_patch=None) -> History:
+    """Stream the history of ``repo.head`` (minus the commits reachable from ``exclude``); with ``on_patch``,
+    patches too, handed over commit by commit (:func:`parse_log`)."""
+    args = log_args(repo.head, exclude=exclude, first_parent=first_parent, find_copies=find_copies,
+                    patches=on_patch is not None)
+    stream = repo.stream([*repo.mailmap_args(), *args])
+    try:
+        return parse_log(stream, on_commit=on_commit, on_patch=on_patch)
+    finally:  # a failure in a callback stops git now, not when the traceback is let go
+        stream.close()
 
 
 def _typed_commits(commits: pl.DataFrame) -> pl.DataFrame:

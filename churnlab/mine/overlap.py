@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from typing import Any
 
 import polars as pl
@@ -29,7 +30,7 @@ from .classify import Attributes, classify
 from .identity import pseudonymise
 from .provenance import EXCLUDED_PATHS, ReadAhead, excluded_paths
 
-__all__ = ["COLUMNS", "Abandoned", "ExcludedByPath", "Overlap"]
+__all__ = ["COLUMNS", "Abandoned", "ExcludedByPath", "Overlap", "Relay"]
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,91 @@ class ExcludedByPath:
         return all((path in excluded) == hit for path, hit in self.answers.items())
 
 
+_RELAY_BYTES = 32 << 20  # patch text waiting for the line stage at most (a larger single commit still passes)
+
+
+class Relay:
+    """Stage 1's patches handed to the overlapped stage as its patch stream: one git diff pass for both.
+
+    Stage 1 reads ``git log`` with patches (:func:`churnlab.mine.history.log_args`) and gives each commit's
+    patch to :meth:`put`, then calls :meth:`finish` (or :meth:`fail` with its error); the stage iterates chunks
+    in the format of its own stream (:func:`churnlab.mine.lines.log_args`), the same bytes. Stage 1 waits while
+    :data:`_RELAY_BYTES` of patch text wait for the stage. :meth:`close` (the stage is done or gave up) drops the
+    rest, so neither side ever waits for the other in vain.
+    """
+
+    def __init__(self, limit: int = _RELAY_BYTES) -> None:
+        self._items: deque = deque()
+        self._bytes = 0
+        self._limit = limit
+        self._closed = False
+        self._ended = False
+        self._turn = threading.Condition()
+
+    def put(self, sha: bytes, patch: bytes) -> None:
+        chunk = b"\x1e" + sha + (b"\n\n" + patch if patch else b"\n")  # as "--format=%x1e%H" prints it
+        with self._turn:
+            while self._items and self._bytes + len(chunk) > self._limit and not self._closed:
+                self._turn.wait()
+            if self._closed:
+                return
+            self._items.append(chunk)
+            self._bytes += len(chunk)
+            self._turn.notify_all()
+
+    def finish(self) -> None:
+        self._end(_DONE)
+
+    def fail(self, error: BaseException) -> None:
+        self._end(error)
+
+    def _end(self, item) -> None:
+        with self._turn:
+            if not self._ended:
+                self._ended = True
+                self._items.append(item)
+                self._turn.notify_all()
+
+    def __iter__(self) -> Relay:
+        return self
+
+    def __next__(self) -> bytes:
+        with self._turn:
+            while not self._items and not self._closed:
+                self._turn.wait()
+            if self._closed:  # closed before stage 1 ended it: what the stage read is not the history
+                raise Abandoned
+            item = self._items.popleft()
+            if isinstance(item, bytes):
+                self._bytes -= len(item)
+                self._turn.notify_all()
+                return item
+        self.close()
+        if item is _DONE:
+            raise StopIteration
+        raise item
+
+    def close(self) -> None:
+        with self._turn:
+            self._closed = True
+            self._items.clear()
+            self._bytes = 0
+            self._turn.notify_all()
+
+    def __enter__(self) -> Relay:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+_DONE = object()
+
+
 class _Stoppable:
     """A started stream that raises :class:`Abandoned` at its next chunk once ``stop`` is set."""
 
-    def __init__(self, stream: ReadAhead, stop: threading.Event) -> None:
+    def __init__(self, stream: ReadAhead | Relay, stop: threading.Event) -> None:
         self._stream = stream
         self._stop = stop
 
@@ -97,7 +179,8 @@ class Overlap:
         self.stage = stage
         self._tables = tables  # the run's wanted tables (Context.tables)
         self._stop = threading.Event()
-        self._extras = {k: _Stoppable(v, self._stop) if isinstance(v, ReadAhead) else v for k, v in extras.items()}
+        self._extras = {k: _Stoppable(v, self._stop) if isinstance(v, (ReadAhead, Relay)) else v
+                        for k, v in extras.items()}
         self._ctx = None  # the context the stage ran on
         self._excluded: ExcludedByPath | None = None
         self._frames: dict[str, pl.DataFrame] | None = None

@@ -1,8 +1,13 @@
 """The line stage's patch stream starts before stage 1 (``Stage.prestart``): used when it can be, and closed
-on every path, with no git process or reader thread left behind."""
+on every path, with no git process or reader thread left behind.
+
+A whole mine relays stage 1's patches instead (``Stage.relay``, ``tests/mine/test_relay.py``); the early stream
+serves incremental mines and the missing-object fallback, so these tests turn the relay off.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from pathlib import Path
@@ -38,7 +43,17 @@ def assert_nothing_left() -> None:
 
 
 @pytest.fixture
-def started(monkeypatch):
+def no_relay():
+    """The line stage as without the relay: its own patch stream, started early."""
+    at = next(i for i, s in enumerate(STAGES) if s.name == "lines")
+    lines = STAGES[at]
+    STAGES[at] = dataclasses.replace(lines, relay=None)
+    yield
+    STAGES[at] = lines
+
+
+@pytest.fixture
+def started(monkeypatch, no_relay):
     """Records each early-started stream (the real one, spied on)."""
     streams = []
     lines = next(s for s in STAGES if s.name == "lines")

@@ -208,35 +208,53 @@ def test_the_line_stage_starts_before_stage_1_ends(branchy, events):
     assert log.index("line stage fed a commit") < log.index("stage 1 read the history")
 
 
+def relaying(then):
+    """A ``history.read_history`` that relays the first two commits' patches (the line stage is fed the first
+    once the second arrives), then calls ``then()``: it may wait for the line stage, or raise."""
+    read_history = history.read_history
+
+    def read(*args, **kw):
+        on_patch, relayed = kw.get("on_patch"), []
+        if on_patch is None:  # read again after a missing-object error: nothing relayed
+            then()
+            return read_history(*args, **kw)
+
+        def relay(sha, patch):
+            on_patch(sha, patch)
+            relayed.append(sha)
+            if len(relayed) == 2:
+                then()
+
+        return read_history(*args, **{**kw, "on_patch": relay})
+
+    return read
+
+
 class TestFailures:
     def test_stage_1_failing_while_the_line_stage_runs(self, branchy, monkeypatch, tmp_path, events):
         _, fed = events
 
-        def broken(*args, **kw):
+        def broken():
             assert fed.wait(WAIT)  # the line stage is running
             raise GitError("git log failed: bad object")
 
-        monkeypatch.setattr(history, "read_history", broken)
+        monkeypatch.setattr(history, "read_history", relaying(broken))
         with pytest.raises(GitError, match="bad object"):
             run(branchy, out=tmp_path / "data")
         assert leftovers() == [] and not list((tmp_path / "data").rglob("*.parquet"))
 
     def test_the_line_stage_failing_while_stage_1_runs(self, branchy, monkeypatch, tmp_path):
         failed = threading.Event()
-        read_history = history.read_history
 
         def broken(self, record):
             failed.set()
             raise GitError("git log failed: the patch stream broke")
 
-        def slow_stage_1(*args, **kw):
-            assert failed.wait(WAIT)  # the line stage has failed already
-            return read_history(*args, **kw)
-
         monkeypatch.setattr(provenance.Tracker, "feed", broken)
-        monkeypatch.setattr(history, "read_history", slow_stage_1)
+        monkeypatch.setattr(history, "read_history", relaying(lambda: failed.wait(WAIT)))
         with pytest.raises(GitError, match="patch stream broke"):
             run(branchy, out=tmp_path / "data")
+        assert failed.is_set()
         assert leftovers() == [] and not list((tmp_path / "data").rglob("*.parquet"))
 
     def test_both_failing_raises_stage_1s_error_as_without_the_overlap(self, branchy, monkeypatch):
@@ -246,22 +264,25 @@ class TestFailures:
             failed.set()
             raise ValueError("cannot parse")
 
-        def broken_stage_1(*args, **kw):
+        def broken_stage_1():
             assert failed.wait(WAIT)
             raise GitError("git log failed: bad object")
 
         monkeypatch.setattr(provenance.Tracker, "feed", broken_feed)
-        monkeypatch.setattr(history, "read_history", broken_stage_1)
+        monkeypatch.setattr(history, "read_history", relaying(broken_stage_1))
         with pytest.raises(GitError, match="bad object"):
             run(branchy)
         assert leftovers() == []
 
     def test_an_interrupt_in_stage_1_stops_the_line_stage(self, branchy, events):
         _, fed = events
+        calls = []
 
         def interrupt(_):
-            assert fed.wait(WAIT)
-            raise KeyboardInterrupt
+            calls.append(1)
+            if len(calls) == 2:  # the line stage is fed the first commit once the second is relayed
+                assert fed.wait(WAIT)
+                raise KeyboardInterrupt
 
         with pytest.raises(KeyboardInterrupt):
             run(branchy, on_progress=interrupt)

@@ -1,0 +1,161 @@
+"""One git diff pass for stage 1 and the line stage (:class:`churnlab.mine.overlap.Relay`).
+
+What must hold: the patches stage 1 relays are, byte for byte, the line stage's own patch stream, on a history
+with everything that makes diffs odd; stage 1's rows are the same with or without patches in its stream; a
+whole mine starts no patch stream of its own (an incremental one still does); and the relay never leaves one
+side waiting: back-pressure, an error, or the stage giving up.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from churnlab.errors import GitError
+from churnlab.git import open_repository
+from churnlab.mine import STAGES, history, lines, mine, provenance
+from churnlab.mine.overlap import Abandoned, Relay
+from churnlab.mine.provenance import PATCH_STREAM
+
+from tests.gitrepo import GitRepo
+
+
+@pytest.fixture(scope="module")
+def odd_history(tmp_path_factory):
+    """Renames, binary content (and a NUL after git's 8,000-byte probe), odd and non-UTF-8 names, a type
+    change, a mode change, an empty file, a submodule, CRLF lines, an empty commit and merges."""
+    base = tmp_path_factory.mktemp("relay")
+    sub = GitRepo(base / "sub")
+    sub.write("s.txt", "s\n")
+    sub.commit("sub")
+    r = GitRepo(base / "repo")
+    r.write("app.py", "".join(f"line {i}\n" for i in range(30)))
+    r.write("blob.bin", b"\0binary\1")
+    r.write("late_nul.txt", "text\n" * 2000 + "\0tail\n")
+    r.write("empty.txt", "")
+    r.commit("base")
+    (r.path / "a b").mkdir()
+    r.git("mv", "app.py", "a b/app -> x.py")
+    r.write("a b/app -> x.py", "".join(f"line {i}\n" for i in range(29)) + "changed\n")
+    r.write(b"caf\xe9\tname\n.txt", "caf\n")
+    r.write('quote"s.py', "q = 1\r\nr = 2\r\n")
+    r.commit("rename, odd names", t=60)
+    r.git("checkout", "--quiet", "-b", "side")
+    r.write("side.py", "side = 1\n")
+    r.write("blob.bin", b"\0binary\2")
+    r.commit("side", t=120)
+    r.git("checkout", "--quiet", "main")
+    os.remove(r.path / "empty.txt")
+    os.symlink("late_nul.txt", r.path / "empty.txt")  # a type change: file to symlink
+    r.git("update-index", "--chmod=+x", "--add", 'quote"s.py')
+    r.git("-c", "protocol.file.allow=always", "submodule", "--quiet", "add", str(sub.path), "vendor/sub")
+    r.commit("type and mode change, submodule", t=180)
+    r.merge("side", t=240)
+    r.commit("nothing", t=300, allow_empty=True)
+    return r
+
+
+def relayed(repo, **kw) -> tuple[list[bytes], history.History]:
+    """The line stage's records as stage 1 relays them, and stage 1's column lists."""
+    relay = Relay()
+    hist = history.read_history(repo, on_patch=relay.put, **kw)
+    relay.finish()
+    return list(lines.records(relay)), hist
+
+
+@pytest.mark.parametrize("first_parent", [False, True])
+def test_the_relayed_patches_are_the_line_stages_own_stream(odd_history, first_parent):
+    repo = open_repository(odd_history.path, name="odd")
+    records, _ = relayed(repo, first_parent=first_parent)
+    own = list(lines.records(repo.stream(lines.log_args(repo.head, first_parent=first_parent))))
+    assert len(own) == (6 if not first_parent else 5) and records == own
+
+
+@pytest.mark.parametrize("first_parent", [False, True])
+def test_stage_1_reads_the_same_rows_with_patches_in_its_stream(odd_history, first_parent):
+    repo = open_repository(odd_history.path, name="odd")
+    _, with_patches = relayed(repo, first_parent=first_parent)
+    without = history.read_history(repo, first_parent=first_parent)
+    for got, want in zip(history._raw_frames(with_patches), history._raw_frames(without)):
+        assert got.equals(want)
+
+
+@pytest.fixture
+def own_streams(monkeypatch):
+    """Patch streams the line stage starts for itself (spied on)."""
+    started = []
+    stage = next(s for s in STAGES if s.name == "lines")
+    start = provenance.start_patch_stream
+
+    def spy(repo, options):
+        started.append(start(repo, options))
+        return started[-1]
+
+    monkeypatch.setitem(stage.prestart, PATCH_STREAM, spy)
+    monkeypatch.setattr(provenance, "start_patch_stream", spy)
+    return started
+
+
+def test_a_whole_mine_diffs_once_and_an_incremental_one_streams_patches_itself(odd_history, own_streams, tmp_path):
+    first = mine(odd_history.path, tmp_path / "data", name="odd", salt="relay-salt-1")
+    assert own_streams == [] and first.tables["line_ops"]["added"].sum() > 0
+    again = mine(odd_history.path, tmp_path / "data", name="odd", salt="relay-salt-1")
+    assert again.provenance["incremental_from"] == first.head and len(own_streams) == 1
+    for table in ("line_ops", "churn", "survival"):
+        assert again.tables[table].equals(first.tables[table]), table
+
+
+class TestRelay:
+    def test_chunks_come_in_order_as_the_stream_prints_them(self):
+        relay = Relay()
+        relay.put(b"a" * 40, b"diff --git a/x b/x\n")
+        relay.put(b"b" * 40, b"")  # a merge: no patch
+        relay.finish()
+        assert list(relay) == [b"\x1e" + b"a" * 40 + b"\n\ndiff --git a/x b/x\n", b"\x1e" + b"b" * 40 + b"\n"]
+
+    def test_stage_1_waits_while_the_limit_is_reached(self):
+        relay = Relay(limit=100)
+        relay.put(b"a" * 40, b"x" * 200)  # one chunk larger than the limit passes when nothing waits
+        second = threading.Thread(target=relay.put, args=(b"b" * 40, b"y"))
+        second.start()
+        second.join(0.2)
+        assert second.is_alive()  # waiting for room
+        assert next(relay).startswith(b"\x1e" + b"a" * 40)
+        second.join(5)
+        assert not second.is_alive() and next(relay).startswith(b"\x1e" + b"b" * 40)
+
+    def test_the_stage_giving_up_frees_stage_1(self):
+        relay = Relay(limit=10)
+        relay.put(b"a" * 40, b"x")
+        blocked = threading.Thread(target=relay.put, args=(b"b" * 40, b"y"))
+        blocked.start()
+        relay.close()
+        blocked.join(5)
+        assert not blocked.is_alive()
+        relay.put(b"c" * 40, b"z")  # dropped, without waiting
+
+    def test_stage_1s_error_reaches_the_stage(self):
+        relay = Relay()
+        relay.put(b"a" * 40, b"")
+        relay.fail(GitError("git log failed: bad object"))
+        assert next(relay)
+        with pytest.raises(GitError, match="bad object"):
+            next(relay)
+
+    def test_a_relay_closed_before_it_ended_abandons_the_stage(self):
+        relay = Relay()
+        waiting = []
+
+        def read():
+            try:
+                next(relay)
+            except Abandoned:
+                waiting.append("abandoned")
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        relay.close()
+        reader.join(5)
+        assert waiting == ["abandoned"]
