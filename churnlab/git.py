@@ -103,26 +103,36 @@ def is_ancestor(git_dir: str | os.PathLike, older: str, newer: str) -> bool:
     return subprocess.run(cmd, capture_output=True, env=_env()).returncode == 0
 
 
-def numstat_by_commit(git_dir: str | os.PathLike, head: str = "HEAD", *, first_parent: bool = False) -> dict[str, tuple[int, int]]:
-    """Reference reading for parity checks: per-commit (added, deleted) from plain ``git log --numstat -M``.
+def numstat_by_commit(git_dir: str | os.PathLike, head: str = "HEAD", *, first_parent: bool = False,
+                      zero_context: bool = True) -> dict[str, tuple[int, int]]:
+    """Reference reading for parity checks: per-commit (added, deleted) from ``git log --numstat -U0 -M``, the
+    zero-context diff that stage 1, the line stage and git blame use; ``zero_context=False``: plain
+    ``git log --numstat -M`` (3 lines of context: git then does not trim a long common tail before diffing, which
+    pairs a line or two otherwise in a few commits of a thousand, net lines equal).
 
     Binary files count 0, as in git's own totals; merges (not diffed by default) count (0, 0).
     """
-    args = ["log", "--numstat", "-M", "-z", "--format=%x00@%H"]
+    args = ["log", "--numstat", "-M", "-z", "--format=%x1e%H%x1f"]
+    if zero_context:
+        args.append("-U0")  # implies the patch, printed after each commit's numstat records
     if first_parent:
         args += ["--first-parent", "--diff-merges=first-parent"]
-    totals: dict[str, list[int]] = {}
-    current: list[int] = []
-    for token in run_git([*args, head, "--"], git_dir=git_dir).split(b"\0"):
-        token = token.lstrip(b"\n")
-        if token.startswith(b"@"):
-            current = totals.setdefault(token[1:].decode(), [0, 0])
-        elif token.count(b"\t") >= 2:
-            added, deleted, _ = token.split(b"\t", 2)
-            if added != b"-":
-                current[0] += int(added)
-                current[1] += int(deleted)
-    return {sha: (a, d) for sha, (a, d) in totals.items()}
+    totals: dict[str, tuple[int, int]] = {}
+    for record in re.split(rb"\x1e(?=[0-9a-f]{40}(?:[0-9a-f]{24})?\x1f)", run_git([*args, head, "--"], git_dir=git_dir)):
+        sha, _, body = record.partition(b"\x1f")
+        if not sha:
+            continue
+        cut = body.find(b"\0\0")  # the numstat records end at the first empty field (no path is empty)
+        added = deleted = 0
+        for token in (body if cut < 0 else body[:cut]).split(b"\0"):
+            token = token.lstrip(b"\n")
+            if token.count(b"\t") >= 2:
+                a, d, _ = token.split(b"\t", 2)
+                if a != b"-":
+                    added += int(a)
+                    deleted += int(d)
+        totals[sha.decode()] = (added, deleted)
+    return totals
 
 
 def git_version() -> str:

@@ -3,7 +3,8 @@
 ``mine()`` opens the repository (cloning URLs into the cache), streams its history once through
 :mod:`churnlab.mine.history`, pseudonymises identities, then runs the later stages (line provenance,
 reverts, AI signals), each a function ``stage(ctx) -> {table name: frame}``; line provenance runs in a thread
-beside stage 1, checked against it (:mod:`churnlab.mine.overlap`). Tables are written together:
+beside stage 1, checked against it, on the patches of stage 1's own ``git log`` (:mod:`churnlab.mine.overlap`:
+one diff pass for both). Tables are written together:
 each file atomically, the ``commits`` table last, so an interrupted run leaves the previous complete set.
 
 Re-running on a mined repository makes stage 1 read only the commits that are new since the recorded head, as

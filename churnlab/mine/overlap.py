@@ -1,7 +1,10 @@
 """Run the line stage while stage 1 reads (:attr:`churnlab.mine.Stage.overlap`), with the same results.
 
 Stage 1's time is mostly git's (``git log --numstat``); the line stage's is Python's. So :func:`churnlab.mine.mine`
-starts the line stage in a thread before stage 1, on inputs it reads for itself:
+starts the line stage in a thread before stage 1. In a whole mine stage 1 reads its ``git log`` with patches
+and hands each commit's patch over (:class:`Relay`), so git diffs each commit once for both; the patches are
+byte for byte the stream the stage would read for itself (``tests/mine/test_relay.py``), which it still does in
+an incremental mine (stage 1 then reads only the new commits). The stage's other inputs it reads for itself:
 
 - the commits (``sha``, ``parents``, ``author_time``, ``committer_time``, ``author_id``, ``on_first_parent``)
   from a light ``git log`` of the same commits in the same order (:func:`churnlab.mine.history.commit_list`),
