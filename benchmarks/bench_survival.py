@@ -3,9 +3,9 @@ survival-only path function by function (what is worth compiling).
 
 Each mine runs in a fresh process, survival sampled weekly (as git-of-theseus does). CPU time is
 ``time.process_time()`` of the mine (all its threads) and, separately, of its git children; on a shared machine
-it is steadier than wall time. The breakdown wraps a few functions with ``process_time`` (no profiler, so
-pure-Python code is not inflated; nested functions are counted in their callers too), and runs each git
-stream of the line stage alone for git's share.
+it is steadier than wall time. The breakdown wraps a few functions with ``thread_time`` (the CPU of the thread
+that calls them: stage 1 and the line stage run in two threads at once; no profiler, so pure-Python code is not
+inflated; nested functions are counted in their callers too), and runs each git stream alone for git's share.
 
 Usage::
 
@@ -34,18 +34,18 @@ spent, calls = defaultdict(float), defaultdict(int)
 def wrap(owner, name, label):
     orig = getattr(owner, name)
     def timed(*args, **kwargs):
-        started = time.process_time()
+        started = time.thread_time()
         try:
             return orig(*args, **kwargs)
         finally:
-            spent[label] += time.process_time() - started
+            spent[label] += time.thread_time() - started
             calls[label] += 1
     setattr(owner, name, timed)
 
 order = []
 if breakdown:
     for owner, name, label in (
-            (M, "_read", "stage 1: commits, file changes (git log --raw --numstat, parsed)"),
+            (M, "_read", "stage 1: commits, file changes (git log --raw --numstat -p, parsed and relayed)"),
             (P.Tracker, "feed", "line stage: Tracker.feed, all commits"),
             (L, "parse_record", "  parse_record (patch text to hunks)"),
             (P.Tracker, "_hunks", "  _hunks (births, deaths; line_key per added line)"),
@@ -84,14 +84,15 @@ def git_streams(repo: Path) -> list[tuple[str, float]]:
 
     r = open_repository(repo)
     out = []
-    for label, args in (("stage 1: git log --raw --numstat", history.log_args(r.head)),
-                        ("line stage: git log -p -U0 -M (no merges)", L.log_args(r.head)),
+    for label, args in (("the mine's one diff pass: git log --raw --numstat -p -U0 -M (stage 1, relayed to the line "
+                         "stage)", history.log_args(r.head)),
+                        ("line stage alone (incremental mines): git log -p -U0 -M", L.log_args(r.head)),
                         ("line stage: merges' tree diffs", merge_tree_args(r.head)),
                         ("the baseline: git log -p -M", ["log", "-p", "-M", r.head]),
-                        # what one diff pass for stage 1 and the line stage would cost git (not used yet)
-                        ("one pass: git log --raw --numstat -p -U0 -M (no merges)",
-                         ["log", "--topo-order", "--reverse", "--no-abbrev", "--full-index", "--raw", "--numstat",
-                          "-p", "-U0", "-M", "--diff-merges=off", r.head])):
+                        # before the one pass, stage 1 read this and the line stage its own git log -p
+                        ("stage 1 before the one pass: git log --raw --numstat -M",
+                         ["log", "--topo-order", "--reverse", "--no-abbrev", "-z", "--raw", "--numstat", "-M",
+                          r.head])):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(["git", f"--git-dir={r.git_dir}", *args], stdout=subprocess.DEVNULL, check=True)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)

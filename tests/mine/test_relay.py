@@ -168,3 +168,19 @@ class TestRelay:
         relay.close()
         reader.join(5)
         assert waiting == ["abandoned"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("fcntl"), "F_GETPIPE_SZ"), reason="Linux pipes only")
+def test_git_writes_into_a_1_mib_pipe_where_the_system_allows(odd_history):
+    import fcntl
+    from pathlib import Path
+
+    from churnlab.git import stream_git
+
+    sizes = []
+    chunks = stream_git(["log", "-p"], git_dir=odd_history.path / ".git",
+                        on_start=lambda proc: sizes.append(fcntl.fcntl(proc.stdout.fileno(), fcntl.F_GETPIPE_SZ)))
+    assert b"".join(chunks).startswith(b"commit ")
+    limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    # above the system's limit an unprivileged process keeps the default (64 KiB)
+    assert sizes == [1 << 20] or (limit < 1 << 20 and sizes == [64 << 10])
