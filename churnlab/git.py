@@ -79,6 +79,14 @@ def cache_dir(path: str | os.PathLike | None = None) -> Path:
     return Path(base) / "churnlab"
 
 
+def _command(args: Sequence[str]) -> str:
+    """The git command of ``args``, after any ``-c name=value`` options (for error messages)."""
+    i = 0
+    while i < len(args) - 1 and args[i] == "-c":
+        i += 2
+    return args[i] if i < len(args) else "?"
+
+
 def _last_line(stderr: bytes) -> str:
     """git's own verdict: the last ``fatal:``/``error:`` line, else the last line (hints follow fatal lines)."""
     lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
@@ -98,7 +106,7 @@ def run_git(args: Sequence[str], *, git_dir: str | os.PathLike | None = None, in
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH; install git 2.30 or newer") from None
     if check and proc.returncode != 0:
-        raise GitError(f"git {args[0]} failed: {_last_line(proc.stderr)}")
+        raise GitError(f"git {_command(args)} failed: {_last_line(proc.stderr)}")
     return proc.stdout
 
 
@@ -192,7 +200,7 @@ def stream_git(args: Sequence[str], *, git_dir: str | os.PathLike, chunk_size: i
             code = proc.wait()
         if code != 0:
             err.seek(0)
-            raise GitError(f"git {args[0]} failed: {_last_line(err.read())}")
+            raise GitError(f"git {_command(args)} failed: {_last_line(err.read())}")
 
 
 class BlobReader:

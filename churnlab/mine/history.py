@@ -1,16 +1,17 @@
 """Stage 1: the commit history, read from one streaming ``git log``, into the ``commits`` and ``file_changes``
 tables (before pseudonymisation; see :mod:`churnlab.mine`).
 
-The stream is ``git log -z --raw --numstat -p -U0 -M`` with a header of NUL-free fields per commit::
+The stream is ``git -c diff.context=0 log -z --raw --numstat [-p] -M`` with a header of NUL-free fields per
+commit::
 
     \\x1e<sha>\\x1f<parents>\\x1f<name>\\x1f<email>\\x1f<author date>\\x1f<committer email>\\x1f<committer date>\\x1f<body>\\x1f\\0
     :<old mode> <new mode> <old sha> <new sha> <status>\\0<path>\\0[<new path>\\0]     (one per file, --raw)
     <added>\\t<deleted>\\t<path>\\0  or  <added>\\t<deleted>\\t\\0<old path>\\0<new path>\\0   (one per file, --numstat)
-    \\0diff --git a/<path> b/<path>\\n...                                        (the patch, -p -U0)
+    \\0diff --git a/<path> b/<path>\\n...                             (the zero-context patch, with -p)
 
 The raw and numstat records of a commit come in the same order; the raw record gives the change type, modes
-and blob ids, the numstat record the line counts (of the zero-context diff: :func:`log_args`); the patch is
-the line stage's input, relayed to it in a whole mine. Paths are raw bytes (``-z``): never C-quoted, decoded as
+and blob ids, the numstat record the line counts (of the zero-context diff: :func:`log_args`); the patch, read in a
+whole mine, is the line stage's input, relayed to it. Paths are raw bytes (``-z``): never C-quoted, decoded as
 UTF-8 with undecodable bytes written as ``\\xNN``.
 """
 
@@ -32,19 +33,22 @@ _HEADER = re.compile(rb"^[0-9a-f]{40}(?:[0-9a-f]{24})?\x1f")
 _CHANGE = {"A": "add", "M": "modify", "D": "delete", "R": "rename", "C": "copy", "T": "type_change"}
 
 
-def log_args(head: str, *, exclude: Iterable[str] = (), first_parent: bool = False, find_copies: bool = False) -> list[str]:
-    """The one ``git log`` call behind the activity tables (also used by the parity checks).
+def log_args(head: str, *, exclude: Iterable[str] = (), first_parent: bool = False, find_copies: bool = False,
+             patches: bool = False) -> list[str]:
+    """The one ``git log`` call behind the activity tables (also used by the parity checks), its ``-c`` options
+    first.
 
-    Each commit's record also carries its ``-U0`` patch after the numstat records, as the line stage reads it
-    (:func:`churnlab.mine.lines.log_args`): git loads each changed blob once for both outputs, so one diff pass
-    serves stage 1 and the line stage (:class:`churnlab.mine.overlap.Relay`). ``-U0`` also sets numstat's diff:
-    git trims a long common tail before a zero-context diff, as git blame and the line stage's patches do, so the
-    counts are theirs (plain ``git log --numstat`` pairs a line or two otherwise in about 0.2% of commits, net
-    lines equal). (``-U0`` implies the patch: git has no zero-context numstat without it.)
+    Line counts are those of git's zero-context diff, the one git blame and the line stage's ``-U0`` patches use:
+    ``diff.context=0`` makes numstat trim a long common tail before diffing, as ``-U0`` does, without asking for
+    the patch (plain ``git log --numstat`` pairs a line or two otherwise in about 0.2% of commits, net lines
+    equal). With ``patches`` each record also carries its zero-context patch after the numstat records, as the
+    line stage reads it (:func:`churnlab.mine.lines.log_args`): git loads each changed blob once for both
+    outputs, so one diff pass serves stage 1 and the line stage (:class:`churnlab.mine.overlap.Relay`).
     """
-    args = ["log", "--topo-order", "--reverse", "--no-abbrev", "--full-index", "-z", "--raw", "--numstat", "-p",
-            "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--date=raw", f"--format={_FORMAT}",
-            "-C" if find_copies else "-M"]
+    args = ["-c", "diff.context=0", "log", "--topo-order", "--reverse", "--no-abbrev", "-z", "--raw", "--numstat",
+            "--no-ext-diff", "--no-textconv", "--date=raw", f"--format={_FORMAT}", "-C" if find_copies else "-M"]
+    if patches:
+        args += ["-p", "--full-index", "--no-color"]
     # merges are not diffed in the default mode (the line stage reads them from their trees)
     args += ["--first-parent", "--diff-merges=first-parent"] if first_parent else ["--diff-merges=off"]
     return [*args, head, *(f"^{sha}" for sha in exclude), "--"]
@@ -186,8 +190,8 @@ def _records(chunks: Iterable[bytes]) -> Iterator[bytes]:
 def parse_log(chunks: Iterable[bytes], *, on_commit=None, on_patch=None) -> History:
     """Parse a ``git log`` stream made with :func:`log_args` into column lists.
 
-    ``on_patch(sha, patch)`` receives each commit's id and patch text (empty for a commit without a diff), in
-    the stream's order.
+    ``on_patch(sha, patch)`` receives each commit's id and patch text (empty without ``patches``, or for a
+    commit without a diff), in the stream's order.
     """
     hist = History()
     for record in _records(chunks):
@@ -273,9 +277,10 @@ def _parse_diff(tokens: list[bytes], sha: str, f: dict[str, list]) -> tuple[int,
 
 def read_history(repo: Repository, *, exclude: Iterable[str] = (), first_parent: bool = False,
                  find_copies: bool = False, on_commit=None, on_patch=None) -> History:
-    """Stream the history of ``repo.head`` (minus the commits reachable from ``exclude``); ``on_patch`` receives
-    each commit's patch (:func:`parse_log`)."""
-    args = log_args(repo.head, exclude=exclude, first_parent=first_parent, find_copies=find_copies)
+    """Stream the history of ``repo.head`` (minus the commits reachable from ``exclude``); with ``on_patch``,
+    patches too, handed over commit by commit (:func:`parse_log`)."""
+    args = log_args(repo.head, exclude=exclude, first_parent=first_parent, find_copies=find_copies,
+                    patches=on_patch is not None)
     stream = repo.stream([*repo.mailmap_args(), *args])
     try:
         return parse_log(stream, on_commit=on_commit, on_patch=on_patch)

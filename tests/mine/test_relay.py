@@ -79,12 +79,15 @@ def test_the_relayed_patches_are_the_line_stages_own_stream(odd_history, first_p
 
 
 @pytest.mark.parametrize("first_parent", [False, True])
-def test_stage_1_counts_lines_as_git_log_numstat_U0_with_patches_in_its_stream(odd_history, first_parent):
+def test_stage_1_counts_lines_as_git_log_numstat_U0_with_or_without_patches(odd_history, first_parent):
     repo = open_repository(odd_history.path, name="odd")
     _, hist = relayed(repo, first_parent=first_parent)
     commits, files = history._raw_frames(hist)
     got = {sha: (a or 0, d or 0) for sha, a, d in commits.select("sha", "lines_added", "lines_deleted").rows()}
     assert got == numstat_by_commit(repo.git_dir, repo.head, first_parent=first_parent)
+    # without patches (stage 1 alone: diff.context=0 gives the same counts without asking for the patch)
+    alone = history._raw_frames(history.read_history(repo, first_parent=first_parent))
+    assert alone[0].equals(commits) and alone[1].equals(files)
     # git's binary rule (a NUL in the first 8,000 bytes): late_nul.txt is text; a binary file's type change is
     # binary as a whole, though its symlink half has a line (in first-parent mode the merge brings the modify)
     binary = files.filter(pl.col("is_binary")).select("path", "change_type").rows()
