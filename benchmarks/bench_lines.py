@@ -3,7 +3,7 @@
 Measured in one run, each as a ratio to a baseline from the same run:
 
 1. the whole mine (commits, file changes, line operations, churn, survival) of a repository against
-   ``git log -p -M`` on it (target: within 2x);
+   ``git log -p -M`` on it (target: within 2x), and the mine of every table (reverts and signals too);
 2. the survival table, survival sampled weekly as git-of-theseus does, against ``git-of-theseus-analyze`` on the
    same repository (target: at least 50x faster; install with ``pip install git-of-theseus``, part of the
    ``test`` extra; ``--no-theseus`` skips it), made two ways: like for like, the survival table alone
@@ -55,6 +55,9 @@ seconds = time.perf_counter() - started
 hwm = next(int(ln.split()[1]) for ln in open("/proc/self/status") if ln.startswith("VmHWM"))
 print(json.dumps(dict(seconds=seconds, peak_mb=hwm / 1024, commits=result.tables["commits"].height)))
 """
+
+ISSUE_TABLES = ("commits", "file_changes", "line_ops", "churn", "survival")
+
 
 def mine_in_child(path: Path, *, sample_days: int = 30, stage1_only: bool = False,
                   tables: list[str] | None = None) -> dict:
@@ -224,10 +227,16 @@ def main(argv: list[str] | None = None) -> int:
 def speed_rows(repo: Path, work: Path, *, theseus: bool) -> list[tuple[str, ...]]:
     rows = []
     git_s = min(time_git_log_patch(repo) for _ in range(3))
+    # the issue's whole mine: these five tables (the revert stage, which reads the line stage's patch
+    # fingerprints, and the signals stage are not part of it); and every table, for comparison
+    issue = [mine_in_child(repo, tables=list(ISSUE_TABLES)) for _ in range(3)]
     mined = min((mine_in_child(repo) for _ in range(3)), key=lambda r: r["seconds"])
     stage1 = min((mine_in_child(repo, stage1_only=True) for _ in range(3)), key=lambda r: r["seconds"])
-    rows.append(("whole mine vs `git log -p -M`", f"{mined['seconds']:.2f} s", f"{git_s:.2f} s",
-                 f"{mined['seconds'] / git_s:.2f}x the time", "<= 2x"))
+    best = min(issue, key=lambda r: r["seconds"])
+    rows.append(("whole mine (commits, file changes, line ops, churn, survival) vs `git log -p -M`",
+                 f"{best['seconds']:.2f} s", f"{git_s:.2f} s", f"{best['seconds'] / git_s:.2f}x the time", "<= 2x"))
+    rows.append(("every table (adds reverts, revert flags, signals, adoption) vs `git log -p -M`",
+                 f"{mined['seconds']:.2f} s", f"{git_s:.2f} s", f"{mined['seconds'] / git_s:.2f}x the time", ""))
     rows.append(("  of which stage 1 (commits, file changes)", f"{stage1['seconds']:.2f} s", f"{git_s:.2f} s",
                  f"{stage1['seconds'] / git_s:.2f}x", ""))
     rows.append(("peak memory, whole mine", f"{mined['peak_mb']:.0f} MB", f"stage 1 alone {stage1['peak_mb']:.0f} MB",
