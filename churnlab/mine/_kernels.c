@@ -637,6 +637,25 @@ done:
     return rc;
 }
 
+/* The reference's _joined: blocks sorted by (i, j, size), each joined with the next where one continues the
+ * other on both sides. */
+static void
+join_blocks(Blocks *bs)
+{
+    if (bs->n < 2)
+        return;
+    qsort(bs->v, (size_t)bs->n, sizeof(Block), block_cmp);
+    Py_ssize_t w = 0;
+    for (Py_ssize_t x = 1; x < bs->n; x++) {
+        Block *last = &bs->v[w], *blk = &bs->v[x];
+        if (last->i + last->k == blk->i && last->j + last->k == blk->j)
+            last->k += blk->k;
+        else
+            bs->v[++w] = *blk;
+    }
+    bs->n = w + 1;
+}
+
 static PyObject *
 kernels_align(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -647,8 +666,10 @@ kernels_align(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Blocks out = {NULL, 0, 0};
     int64_t *a = to_int64(args[0], &la, "a must be a list of ints");
     int64_t *b = a ? to_int64(args[1], &lb, "b must be a list of ints") : NULL;
-    if (b != NULL && align64(a, la, b, lb, &out) == 0)
+    if (b != NULL && align64(a, la, b, lb, &out) == 0) {
+        join_blocks(&out);
         res = blocks_to_list(&out);
+    }
     PyMem_Free(a);
     PyMem_Free(b);
     PyMem_Free(out.v);
@@ -1358,6 +1379,320 @@ done:
     return out;
 }
 
+/* ---- windows that a change replaces ---------------------------------------------------------------- */
+
+#define WINDOW_LINES 5      /* churnlab.mine.duplicates.BLOCK */
+#define NO_KEY (-1)         /* churnlab.mine.duplicates.NO_KEY: a line that is not meaningful */
+
+typedef struct { int64_t *v; Py_ssize_t n, cap; } Int64s;
+
+static int
+int64s_push(Int64s *xs, int64_t x)
+{
+    if (grow((void **)&xs->v, &xs->cap, xs->n + 1, sizeof(int64_t)) < 0)
+        return -1;
+    xs->v[xs->n++] = x;
+    return 0;
+}
+
+/* hash() of a Python int that fits in 64 bits (Objects/longobject.c: the value modulo 2**61 - 1, signed). */
+static inline Py_uhash_t
+int_hash(int64_t v)
+{
+    uint64_t x = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    Py_hash_t h = (Py_hash_t)(x % (uint64_t)_PyHASH_MODULUS);
+    if (v < 0)
+        h = -h;
+    return (Py_uhash_t)(h == -1 ? -2 : h);
+}
+
+/* Appends to out hash(tuple(run)) of every run of WINDOW_LINES consecutive items of seq. */
+static int
+push_windows(const Int64s *seq, PyObject *out)
+{
+    Py_uhash_t lanes[WINDOW_LINES];
+    for (Py_ssize_t s = 0; s + WINDOW_LINES <= seq->n; s++) {
+        for (int x = 0; x < WINDOW_LINES; x++)
+            lanes[x] = int_hash(seq->v[s + x]);
+        PyObject *h = PyLong_FromSsize_t(tuple_hash(lanes, WINDOW_LINES));
+        if (h == NULL || PyList_Append(out, h) < 0) {
+            Py_XDECREF(h);
+            return -1;
+        }
+        Py_DECREF(h);
+    }
+    return 0;
+}
+
+/* The meaningful keys of keys[lo:hi], appended to out. */
+static int
+push_meaningful(const int64_t *keys, Py_ssize_t lo, Py_ssize_t hi, Int64s *out)
+{
+    for (Py_ssize_t x = lo; x < hi; x++)
+        if (keys[x] != NO_KEY && int64s_push(out, keys[x]) < 0)
+            return -1;
+    return 0;
+}
+
+/* changed_windows(before, after, regions): churnlab.mine.duplicates' reference, the windows (gone, come) when
+ * before becomes after at regions (old from, old to, new from, new to), regions within the files, in order. */
+static PyObject *
+kernels_changed_windows(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("changed_windows", nargs, 3) < 0)
+        return NULL;
+    Py_ssize_t la = 0, lb = 0, nreg = 0;
+    PyObject *res = NULL, *gone = NULL, *come = NULL, *regs = NULL;
+    Range *rs = NULL;
+    Int64s left = {NULL, 0, 0}, seq = {NULL, 0, 0}, mid = {NULL, 0, 0};
+    int64_t *a = to_int64(args[0], &la, "changed_windows(): before must be a list of ints");
+    int64_t *b = a ? to_int64(args[1], &lb, "changed_windows(): after must be a list of ints") : NULL;
+    if (b == NULL)
+        goto done;
+    if ((regs = PySequence_Fast(args[2], "changed_windows(): regions must be a list")) == NULL)
+        goto done;
+    nreg = PySequence_Fast_GET_SIZE(regs);
+    if ((rs = PyMem_Malloc((size_t)(nreg ? nreg : 1) * sizeof(Range))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < nreg; r++) {
+        PyObject *t = PySequence_Fast(PySequence_Fast_GET_ITEM(regs, r), "changed_windows(): a region is 4 ints");
+        if (t == NULL)
+            goto done;
+        Py_ssize_t v[4] = {0, 0, 0, 0};
+        int bad = PySequence_Fast_GET_SIZE(t) != 4;
+        for (int x = 0; !bad && x < 4; x++) {
+            v[x] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(t, x));
+            bad = v[x] == -1 && PyErr_Occurred();
+        }
+        Py_DECREF(t);
+        if (!bad && !(0 <= v[0] && v[0] <= v[1] && v[1] <= la && 0 <= v[2] && v[2] <= v[3] && v[3] <= lb)) {
+            PyErr_SetString(PyExc_ValueError, "changed_windows(): a region lies outside the files");
+            bad = 1;
+        }
+        if (bad) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "changed_windows(): a region is 4 ints");
+            goto done;
+        }
+        rs[r] = (Range){v[0], v[1], v[2], v[3]};
+    }
+    if ((gone = PyList_New(0)) == NULL || (come = PyList_New(0)) == NULL)
+        goto done;
+    for (Py_ssize_t r = 0; r < nreg;) {
+        Py_ssize_t a0 = rs[r].alo, a1 = rs[r].ahi, b0 = rs[r].blo, b1 = rs[r].bhi;
+        r++;
+        while (r < nreg) {  /* windows could span this region and the next: one region */
+            int meaningful = 0;
+            for (Py_ssize_t x = a1; x < rs[r].alo && meaningful < WINDOW_LINES - 1; x++)
+                meaningful += a[x] != NO_KEY;
+            if (meaningful >= WINDOW_LINES - 1)
+                break;
+            a1 = rs[r].ahi;
+            b1 = rs[r].bhi;
+            r++;
+        }
+        left.n = 0;  /* the context: up to WINDOW_LINES - 1 meaningful unchanged lines each way, reversed here */
+        for (Py_ssize_t x = a0 - 1; x >= 0 && left.n < WINDOW_LINES - 1; x--)
+            if (a[x] != NO_KEY && int64s_push(&left, a[x]) < 0)
+                goto done;
+        mid.n = 0;
+        if (push_meaningful(a, a0, a1, &mid) < 0)
+            goto done;
+        Py_ssize_t old_n = mid.n;
+        if (push_meaningful(b, b0, b1, &mid) < 0)
+            goto done;
+        if (mid.n == 2 * old_n && memcmp(mid.v, mid.v + old_n, (size_t)old_n * sizeof(int64_t)) == 0)
+            continue;  /* the same meaningful lines */
+        for (int side = 0; side < 2; side++) {
+            seq.n = 0;
+            for (Py_ssize_t x = left.n - 1; x >= 0; x--)
+                if (int64s_push(&seq, left.v[x]) < 0)
+                    goto done;
+            Py_ssize_t lo = side ? old_n : 0, hi = side ? mid.n : old_n;
+            for (Py_ssize_t x = lo; x < hi; x++)
+                if (int64s_push(&seq, mid.v[x]) < 0)
+                    goto done;
+            int right = 0;
+            for (Py_ssize_t x = a1; x < la && right < WINDOW_LINES - 1; x++)
+                if (a[x] != NO_KEY) {
+                    if (int64s_push(&seq, a[x]) < 0)
+                        goto done;
+                    right++;
+                }
+            if (push_windows(&seq, side ? come : gone) < 0)
+                goto done;
+        }
+    }
+    res = PyTuple_Pack(2, gone, come);
+done:
+    Py_XDECREF(gone);
+    Py_XDECREF(come);
+    Py_XDECREF(regs);
+    PyMem_Free(rs);
+    PyMem_Free(a);
+    PyMem_Free(b);
+    PyMem_Free(left.v);
+    PyMem_Free(seq.v);
+    PyMem_Free(mid.v);
+    return res;
+}
+
+/* ---- a merge's lines by birth -------------------------------------------------------------------- */
+
+/* One line (birth record without bit 1, content hash) of a merge and how often each side holds it. */
+typedef struct { int64_t rec, h; Py_ssize_t n[4]; int used; } LineCell;
+/* One birth and its lines: arrived minus left, dead. */
+typedef struct { int64_t rec; long long net, died; int used; } BirthCell;
+
+static int
+birth_cmp(const void *x, const void *y)
+{
+    const BirthCell *p = x, *q = y;
+    return (p->rec > q->rec) - (p->rec < q->rec);
+}
+
+/* Adds every line of one side's runs, a list of (records, hashes) pairs, to the table. */
+static int
+count_side(PyObject *run, int side, LineCell *cells, size_t mask)
+{
+    PyObject *fast = PySequence_Fast(run, "merge_lines(): runs[k] must be a list of (records, hashes)");
+    if (fast == NULL)
+        return -1;
+    int rc = -1;
+    for (Py_ssize_t x = 0; x < PySequence_Fast_GET_SIZE(fast); x++) {
+        PyObject *pair = PySequence_Fast_GET_ITEM(fast, x), *ro = NULL, *ho = NULL;
+        int64_t *recs = NULL, *hs = NULL;
+        Py_ssize_t nr = 0, nh = 0;
+        int ok = (ro = PySequence_GetItem(pair, 0)) != NULL && (ho = PySequence_GetItem(pair, 1)) != NULL
+                 && (recs = to_int64(ro, &nr, "merge_lines(): records must be a list of ints")) != NULL
+                 && (hs = to_int64(ho, &nh, "merge_lines(): hashes must be a list of ints")) != NULL;
+        if (ok && nr != nh) {
+            PyErr_SetString(PyExc_ValueError, "merge_lines(): records and hashes differ in length");
+            ok = 0;
+        }
+        for (Py_ssize_t i = 0; ok && i < nr; i++) {
+            int64_t rec = recs[i] & ~(int64_t)2, h = hs[i];
+            size_t at = mix(h ^ (int64_t)((uint64_t)rec * 0x9e3779b97f4a7c15ULL)) & mask;
+            while (cells[at].used && (cells[at].rec != rec || cells[at].h != h))
+                at = (at + 1) & mask;
+            cells[at].used = 1;
+            cells[at].rec = rec;
+            cells[at].h = h;
+            cells[at].n[side]++;
+        }
+        Py_XDECREF(ro);
+        Py_XDECREF(ho);
+        PyMem_Free(recs);
+        PyMem_Free(hs);
+        if (!ok)
+            goto done;
+    }
+    rc = 0;
+done:
+    Py_DECREF(fast);
+    return rc;
+}
+
+static Py_ssize_t
+side_lines(PyObject *run)
+{
+    PyObject *fast = PySequence_Fast(run, "merge_lines(): runs[k] must be a list of (records, hashes)");
+    if (fast == NULL)
+        return -1;
+    Py_ssize_t total = 0;
+    for (Py_ssize_t x = 0; x < PySequence_Fast_GET_SIZE(fast); x++) {
+        PyObject *recs = PySequence_GetItem(PySequence_Fast_GET_ITEM(fast, x), 0);
+        Py_ssize_t n = recs == NULL ? -1 : PyObject_Length(recs);
+        Py_XDECREF(recs);
+        if (n < 0) {
+            Py_DECREF(fast);
+            return -1;
+        }
+        total += n;
+    }
+    Py_DECREF(fast);
+    return total;
+}
+
+/* merge_lines(runs): churnlab.mine.provenance's reference, by hashing where it sorts: the lines of the four
+ * sides counted per (record, hash), then per record, records in order. */
+static PyObject *
+kernels_merge_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("merge_lines", nargs, 1) < 0)
+        return NULL;
+    PyObject *runs = PySequence_Fast(args[0], "merge_lines(): runs must be four lists"), *out = NULL;
+    if (runs == NULL)
+        return NULL;
+    LineCell *lines = NULL;
+    BirthCell *births = NULL;
+    if (PySequence_Fast_GET_SIZE(runs) != 4) {
+        PyErr_SetString(PyExc_ValueError, "merge_lines(): runs must be four lists");
+        goto done;
+    }
+    Py_ssize_t sizes[4], total = 0;
+    for (int side = 0; side < 4; side++) {
+        if ((sizes[side] = side_lines(PySequence_Fast_GET_ITEM(runs, side))) < 0)
+            goto done;
+        total += sizes[side];
+    }
+    if (sizes[0] + sizes[1] == 0) {
+        out = PyList_New(0);
+        goto done;
+    }
+    size_t size = 16;
+    while (size < 2 * (size_t)total)
+        size *= 2;
+    if ((lines = PyMem_Calloc(size, sizeof(LineCell))) == NULL || (births = PyMem_Calloc(size, sizeof(BirthCell))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (int side = 0; side < 4; side++)
+        if (count_side(PySequence_Fast_GET_ITEM(runs, side), side, lines, size - 1) < 0)
+            goto done;
+    Py_ssize_t nbirths = 0;
+    for (size_t x = 0; x < size; x++) {
+        LineCell *c = &lines[x];
+        if (!c->used)
+            continue;
+        long long died = c->n[0] > c->n[1] ? c->n[0] - c->n[1] : 0;  /* left and did not arrive */
+        long long moved = c->n[3] > c->n[2] ? c->n[3] - c->n[2] : 0;  /* into excluded files: not dead */
+        died -= died < moved ? died : moved;
+        size_t at = mix(c->rec) & (size - 1);
+        while (births[at].used && births[at].rec != c->rec)
+            at = (at + 1) & (size - 1);
+        if (!births[at].used) {
+            births[at].used = 1;
+            births[at].rec = c->rec;
+            nbirths++;
+        }
+        births[at].net += (long long)c->n[1] - (long long)c->n[0];
+        births[at].died += died;
+    }
+    Py_ssize_t w = 0;  /* the births packed at the start, then in order */
+    for (size_t x = 0; x < size; x++)
+        if (births[x].used)
+            births[w++] = births[x];
+    qsort(births, (size_t)nbirths, sizeof(BirthCell), birth_cmp);
+    if ((out = PyList_New(nbirths)) == NULL)
+        goto done;
+    for (Py_ssize_t x = 0; x < nbirths; x++) {
+        PyObject *t = Py_BuildValue("(LLL)", (long long)births[x].rec, births[x].net, births[x].died);
+        if (t == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, x, t);
+    }
+done:
+    Py_DECREF(runs);
+    PyMem_Free(lines);
+    PyMem_Free(births);
+    return out;
+}
+
 /* ---- module ---------------------------------------------------------------------------------------- */
 
 static PyMethodDef kernels_methods[] = {
@@ -1369,7 +1704,7 @@ static PyMethodDef kernels_methods[] = {
      "b[bhi - 1] (at most n): churnlab.mine.align.common_tail."},
     {"align", (PyCFunction)(void (*)(void))kernels_align, METH_FASTCALL,
      "align(a, b) -> list[tuple[int, int, int]]\n--\n\nMatched blocks (i, j, size) of two lists of line "
-     "hashes: churnlab.mine.align.align."},
+     "hashes, in order, adjacent ones joined: churnlab.mine.align.align."},
     {"unique_anchors", (PyCFunction)(void (*)(void))kernels_unique_anchors, METH_FASTCALL,
      "unique_anchors(a, alo, ahi, b, blo, bhi) -> list[tuple[int, int]]\n--\n\n"
      "churnlab.mine.align.unique_anchors."},
@@ -1388,6 +1723,12 @@ static PyMethodDef kernels_methods[] = {
      "pair_ascii(rj, aj, rkeys, akeys) -> list[tuple[int, int, tuple, int]] | NotImplemented\n--\n\n"
      "The similar removed/added lines of one hunk (NotImplemented if a key is not ASCII): "
      "churnlab.mine.lines' reference."},
+    {"changed_windows", (PyCFunction)(void (*)(void))kernels_changed_windows, METH_FASTCALL,
+     "changed_windows(before, after, regions) -> tuple[list[int], list[int]]\n--\n\nThe windows that leave "
+     "and come where before becomes after: churnlab.mine.duplicates' reference."},
+    {"merge_lines", (PyCFunction)(void (*)(void))kernels_merge_lines, METH_FASTCALL,
+     "merge_lines(runs) -> list[tuple[int, int, int]]\n--\n\n(birth record without bit 1, lines arrived minus "
+     "left, lines dead) of a merge, by birth: churnlab.mine.provenance's reference."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1405,6 +1746,7 @@ PyInit__kernels(void)
         return NULL;
     if (PyModule_AddIntConstant(m, "ALIGN_MAX_CELLS", (long)ALIGN_MAX_CELLS) < 0
             || PyModule_AddIntConstant(m, "PAIR_WINDOW", PAIR_WINDOW) < 0
+            || PyModule_AddIntConstant(m, "WINDOW_LINES", WINDOW_LINES) < 0
             || PyModule_AddObject(m, "PAIR_MIN_RATIO", PyFloat_FromDouble(PAIR_MIN_RATIO)) < 0
             || PyModule_AddIntConstant(m, "UPDATE_MAX_TOKENS", UPDATE_MAX_TOKENS) < 0
             || PyModule_AddIntConstant(m, "REALIGN_MAX_TOKENS", REALIGN_MAX_TOKENS) < 0) {
