@@ -1445,9 +1445,16 @@ kernels_changed_windows(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     PyObject *res = NULL, *gone = NULL, *come = NULL, *regs = NULL;
     Range *rs = NULL;
     Int64s left = {NULL, 0, 0}, seq = {NULL, 0, 0}, mid = {NULL, 0, 0};
-    int64_t *a = to_int64(args[0], &la, "changed_windows(): before must be a list of ints");
-    int64_t *b = a ? to_int64(args[1], &lb, "changed_windows(): after must be a list of ints") : NULL;
-    if (b == NULL)
+    Py_buffer va, vb;
+    int64_t *copy_a = NULL, *copy_b = NULL;  /* lists are copied; array('q') is read in place */
+    const int64_t *a = int64_view(args[0], &va), *b = NULL;
+    if (a != NULL)
+        la = va.len / 8;
+    else if ((a = copy_a = to_int64(args[0], &la, "changed_windows(): before must be a list of ints")) == NULL)
+        goto done;
+    if ((b = int64_view(args[1], &vb)) != NULL)
+        lb = vb.len / 8;
+    else if ((b = copy_b = to_int64(args[1], &lb, "changed_windows(): after must be a list of ints")) == NULL)
         goto done;
     if ((regs = PySequence_Fast(args[2], "changed_windows(): regions must be a list")) == NULL)
         goto done;
@@ -1531,8 +1538,12 @@ done:
     Py_XDECREF(come);
     Py_XDECREF(regs);
     PyMem_Free(rs);
-    PyMem_Free(a);
-    PyMem_Free(b);
+    if (a != NULL && copy_a == NULL)
+        PyBuffer_Release(&va);
+    if (b != NULL && copy_b == NULL)
+        PyBuffer_Release(&vb);
+    PyMem_Free(copy_a);
+    PyMem_Free(copy_b);
     PyMem_Free(left.v);
     PyMem_Free(seq.v);
     PyMem_Free(mid.v);
@@ -1693,6 +1704,53 @@ done:
     return out;
 }
 
+/* ---- a blob's lines -------------------------------------------------------------------------------- */
+
+#if PY_VERSION_HEX >= 0x030E0000
+#define HASH_BYTES(p, n) Py_HashBuffer((p), (n))
+#else
+#define HASH_BYTES(p, n) _Py_HashBytes((p), (n))  /* what hash() of a bytes object computes */
+#endif
+
+/* line_hashes(content): churnlab.mine.provenance's reference, (hash of every line, where each line starts)
+ * as the bytes of int64 arrays, without making a bytes object per line. */
+static PyObject *
+kernels_line_hashes(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("line_hashes", nargs, 1) < 0)
+        return NULL;
+    if (!PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "line_hashes(): content must be bytes");
+        return NULL;
+    }
+    const char *text = PyBytes_AS_STRING(args[0]);
+    Py_ssize_t len = PyBytes_GET_SIZE(args[0]), n = 0;
+    for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + len - p))) != NULL; p++)
+        n++;
+    if (len && text[len - 1] != '\n')
+        n++;  /* a last line without its newline */
+    PyObject *hashes = PyBytes_FromStringAndSize(NULL, n * 8), *starts = PyBytes_FromStringAndSize(NULL, (n + 1) * 8);
+    if (hashes == NULL || starts == NULL) {
+        Py_XDECREF(hashes);
+        Py_XDECREF(starts);
+        return NULL;
+    }
+    int64_t *h = (int64_t *)PyBytes_AS_STRING(hashes), *at = (int64_t *)PyBytes_AS_STRING(starts);
+    Py_ssize_t pos = 0;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        const char *nl = memchr(text + pos, '\n', (size_t)(len - pos));
+        Py_ssize_t end = nl != NULL ? nl - text : len;
+        at[j] = pos;
+        h[j] = HASH_BYTES(text + pos, end - pos);
+        pos = end + 1;
+    }
+    at[n] = pos;
+    PyObject *out = PyTuple_Pack(2, hashes, starts);
+    Py_DECREF(hashes);
+    Py_DECREF(starts);
+    return out;
+}
+
 /* ---- module ---------------------------------------------------------------------------------------- */
 
 static PyMethodDef kernels_methods[] = {
@@ -1726,6 +1784,9 @@ static PyMethodDef kernels_methods[] = {
     {"changed_windows", (PyCFunction)(void (*)(void))kernels_changed_windows, METH_FASTCALL,
      "changed_windows(before, after, regions) -> tuple[list[int], list[int]]\n--\n\nThe windows that leave "
      "and come where before becomes after: churnlab.mine.duplicates' reference."},
+    {"line_hashes", (PyCFunction)(void (*)(void))kernels_line_hashes, METH_FASTCALL,
+     "line_hashes(content) -> tuple[bytes, bytes]\n--\n\nThe hash of every line of a blob and where each line "
+     "starts, as int64 arrays' bytes: churnlab.mine.provenance's reference."},
     {"merge_lines", (PyCFunction)(void (*)(void))kernels_merge_lines, METH_FASTCALL,
      "merge_lines(runs) -> list[tuple[int, int, int]]\n--\n\n(birth record without bit 1, lines arrived minus "
      "left, lines dead) of a merge, by birth: churnlab.mine.provenance's reference."},

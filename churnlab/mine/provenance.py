@@ -540,7 +540,7 @@ class Tracker:
 
         return _middle_keys(a, b, old_keys, lookup)
 
-    def _merged_file(self, m: int, blob: bytes, lines: list[bytes] | None, old: tuple | None, theirs: list,
+    def _merged_file(self, m: int, blob: bytes, lines: _BlobLines | None, old: tuple | None, theirs: list,
                      renamed: list) -> tuple[array, array, bytes] | None:
         """Births of a merged file no parent has: first-parent lines kept, the rest credited, as git blame does.
 
@@ -550,7 +550,7 @@ class Tracker:
         """
         if lines is None:
             return None
-        hashes = array("q", map(hash, lines))
+        hashes = lines.hashes
         own = m * 4
         recs = array("q", [own]) * len(lines)
         if old is not None:  # lines unchanged against the first parent keep their births
@@ -592,11 +592,9 @@ class Tracker:
             # the lines both keep at the common ends (same records, same contents) cancel out: count the middle
             a, b, ha, hb = old[0], cur[0], old[1], cur[1]
             n = min(len(a), len(b))
-            k = _common(a, 0, b, 0, n)
-            if ha[:k] != hb[:k]:  # rarely: the same births hold other contents
-                k = _common(ha, 0, hb, 0, k)
+            k = _common(ha, 0, hb, 0, _common(a, 0, b, 0, n))  # rarely shorter: the same births, other contents
             e = _common_tail(a, len(a), b, len(b), n - k)
-            if e and ha[len(a) - e:] != hb[len(b) - e:]:
+            if e:
                 e = _common_tail(ha, len(a), hb, len(b), e)
             runs[at].append((a[k:len(a) - e], ha[k:len(a) - e]))
             runs[at + 1].append((b[k:len(b) - e], hb[k:len(b) - e]))
@@ -795,16 +793,16 @@ class MergeTrees:
 
 
 def _move_tree(tree: TreeWindows, path: bytes, old: tuple | None, new: tuple | None,
-               lines: list[bytes] | None) -> None:
+               lines: _BlobLines | None) -> None:
     """Move the duplicate-block index on by one file of a chain merge (``lines``: its merged blob's, ``None``:
     missing or binary): only what lies between common ends, and only new lines are keyed."""
     if (old is not None and new is not None and lines is not None and len(lines) == len(new[1])
             and len(tree.files.get(path) or ()) == len(old[1])):
         spliced = _middle_keys(old[1], new[1], tree.files[path],
-                               lambda lo, hi, _a_lo, _a_hi: list(map(key_hash, lines[lo:hi])))
+                               lambda lo, hi, _a_lo, _a_hi: list(map(key_hash, lines.between(lo, hi))))
         if spliced is not None and tree.splice_keys(path, *spliced):
             return
-    tree.replace(path, lines)
+    tree.replace(path, None if lines is None else lines.between(0, len(lines)))
 
 
 def _middle_keys(a: array, b: array, old_keys: array,
@@ -836,14 +834,53 @@ def _middle_keys(a: array, b: array, old_keys: array,
     return head, tail, keys, blocks
 
 
-def _blob_lines(content: bytes | None) -> list[bytes] | None:
+def _blob_lines(content: bytes | None) -> _BlobLines | None:
     """A blob's lines as the patch stream gives them (no trailing empty line); ``None`` if missing or binary."""
-    if content is None or b"\0" in content[:_BINARY_PROBE]:  # git's binary test
+    if content is None or content.find(b"\0", 0, _BINARY_PROBE) >= 0:  # git's binary test
         return None
+    return _BlobLines(content)
+
+
+class _BlobLines:
+    """A text blob's lines: the content hash of each (``hashes``, as ``hash()`` of the line), and each line's
+    bytes cut out only when asked (``lines[j]``, :meth:`between`): a merge keys or reads few of them."""
+
+    __slots__ = ("_content", "_starts", "hashes")
+
+    def __init__(self, content: bytes) -> None:
+        hashes, starts = _line_hashes(content)
+        self._content = content
+        self.hashes = array("q")
+        self.hashes.frombytes(hashes)
+        self._starts = array("q")  # where each line starts, and one more (its end, past its newline)
+        self._starts.frombytes(starts)
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def __getitem__(self, j: int) -> bytes:
+        return self._content[self._starts[j]:self._starts[j + 1] - 1]
+
+    def between(self, lo: int, hi: int) -> list[bytes]:
+        """Lines ``lo`` to ``hi`` (excluded)."""
+        content, starts = self._content, self._starts
+        return [content[x:y - 1] for x, y in zip(starts[lo:hi], starts[lo + 1:hi + 1])]
+
+
+def _line_hashes_reference(content: bytes) -> tuple[bytes, bytes]:
+    """``hash()`` of every line of a blob (split at newlines, no trailing empty line) and where each line starts
+    (plus where a next one would), as the bytes of two int64 arrays: the pure-Python twin of the compiled kernel,
+    which makes no bytes object per line."""
     lines = content.split(b"\n")
     if lines[-1] == b"":
         lines.pop()
-    return lines
+    starts = array("q", [0])
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    return array("q", map(hash, lines)).tobytes(), starts.tobytes()
+
+
+_line_hashes = _accel.pick("line_hashes", _line_hashes_reference)
 
 
 def start_merge_trees(repo, options) -> contextlib.AbstractContextManager:

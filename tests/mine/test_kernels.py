@@ -221,6 +221,21 @@ def test_merge_lines_parity(runs):
 
 @needs_kernels
 @SETTINGS
+@given(st.lists(st.sampled_from([b"\n", b"\n", b"x", b"def f():", b" ", b"\r", b"\x00", b"\xff", b""]), max_size=20)
+       .map(b"".join))
+def test_line_hashes_parity(content):
+    want = provenance._line_hashes_reference(content)
+    assert compiled.line_hashes(content) == want
+    # and both are the lines' hash(), the lines being the patch stream's (no trailing empty line)
+    lines = provenance._blob_lines(content)
+    expected = content.split(b"\n")[:-1] if content.endswith(b"\n") else content.split(b"\n") if content else []
+    if lines is not None:
+        assert list(lines.hashes) == [hash(x) for x in expected]
+        assert [lines[j] for j in range(len(lines))] == lines.between(0, len(lines)) == expected
+
+
+@needs_kernels
+@SETTINGS
 @given(file_pairs())
 def test_align_blocks_in_order_and_joined(pair):
     a, b = pair
