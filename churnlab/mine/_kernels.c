@@ -1552,10 +1552,17 @@ done:
 
 /* ---- a merge's lines by birth -------------------------------------------------------------------- */
 
-/* One line (birth record without bit 1, content hash) of a merge and how often each side holds it. */
-typedef struct { int64_t rec, h; Py_ssize_t n[4]; int used; } LineCell;
+/* One line (birth record without bit 1, content hash) of a merge and how often each side holds it (a cell
+ * with all counts 0 is free). */
+typedef struct { int64_t rec, h; uint32_t n[4]; } LineCell;
 /* One birth and its lines: arrived minus left, dead. */
-typedef struct { int64_t rec; long long net, died; int used; } BirthCell;
+typedef struct { int64_t rec; long long net, died; } BirthCell;
+
+typedef struct {
+    LineCell *cells;
+    size_t mask;
+    Py_ssize_t *used, nused;  /* the cells taken, in the order taken */
+} LineTable;
 
 static int
 birth_cmp(const void *x, const void *y)
@@ -1566,7 +1573,7 @@ birth_cmp(const void *x, const void *y)
 
 /* Adds every line of one side's runs, a list of (records, hashes) pairs, to the table. */
 static int
-count_side(PyObject *run, int side, LineCell *cells, size_t mask)
+count_side(PyObject *run, int side, LineTable *t)
 {
     PyObject *fast = PySequence_Fast(run, "merge_lines(): runs[k] must be a list of (records, hashes)");
     if (fast == NULL)
@@ -1585,13 +1592,20 @@ count_side(PyObject *run, int side, LineCell *cells, size_t mask)
         }
         for (Py_ssize_t i = 0; ok && i < nr; i++) {
             int64_t rec = recs[i] & ~(int64_t)2, h = hs[i];
-            size_t at = mix(h ^ (int64_t)((uint64_t)rec * 0x9e3779b97f4a7c15ULL)) & mask;
-            while (cells[at].used && (cells[at].rec != rec || cells[at].h != h))
-                at = (at + 1) & mask;
-            cells[at].used = 1;
-            cells[at].rec = rec;
-            cells[at].h = h;
-            cells[at].n[side]++;
+            size_t at = mix(h ^ (int64_t)((uint64_t)rec * 0x9e3779b97f4a7c15ULL)) & t->mask;
+            LineCell *c;
+            for (;; at = (at + 1) & t->mask) {
+                c = &t->cells[at];
+                if (!(c->n[0] | c->n[1] | c->n[2] | c->n[3])) {  /* free: the line's cell from now on */
+                    c->rec = rec;
+                    c->h = h;
+                    t->used[t->nused++] = (Py_ssize_t)at;
+                    break;
+                }
+                if (c->rec == rec && c->h == h)
+                    break;
+            }
+            c->n[side]++;
         }
         Py_XDECREF(ro);
         Py_XDECREF(ho);
@@ -1628,7 +1642,8 @@ side_lines(PyObject *run)
 }
 
 /* merge_lines(runs): churnlab.mine.provenance's reference, by hashing where it sorts: the lines of the four
- * sides counted per (record, hash), then per record, records in order. */
+ * sides counted per (record, hash), then per record (births kept in order of the lines' first sight, then
+ * sorted by record). */
 static PyObject *
 kernels_merge_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1637,8 +1652,9 @@ kernels_merge_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     PyObject *runs = PySequence_Fast(args[0], "merge_lines(): runs must be four lists"), *out = NULL;
     if (runs == NULL)
         return NULL;
-    LineCell *lines = NULL;
+    LineTable t = {NULL, 0, NULL, 0};
     BirthCell *births = NULL;
+    Py_ssize_t *birth_at = NULL;
     if (PySequence_Fast_GET_SIZE(runs) != 4) {
         PyErr_SetString(PyExc_ValueError, "merge_lines(): runs must be four lists");
         goto done;
@@ -1654,53 +1670,67 @@ kernels_merge_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     }
     size_t size = 16;
-    while (size < 2 * (size_t)total)
+    while (size < (size_t)total + (size_t)total / 2)
         size *= 2;
-    if ((lines = PyMem_Calloc(size, sizeof(LineCell))) == NULL || (births = PyMem_Calloc(size, sizeof(BirthCell))) == NULL) {
+    t.mask = size - 1;
+    if ((t.cells = PyMem_Calloc(size, sizeof(LineCell))) == NULL
+            || (t.used = PyMem_Malloc((size_t)total * sizeof(Py_ssize_t))) == NULL) {
         PyErr_NoMemory();
         goto done;
     }
     for (int side = 0; side < 4; side++)
-        if (count_side(PySequence_Fast_GET_ITEM(runs, side), side, lines, size - 1) < 0)
+        if (count_side(PySequence_Fast_GET_ITEM(runs, side), side, &t) < 0)
             goto done;
-    Py_ssize_t nbirths = 0;
-    for (size_t x = 0; x < size; x++) {
-        LineCell *c = &lines[x];
-        if (!c->used)
-            continue;
-        long long died = c->n[0] > c->n[1] ? c->n[0] - c->n[1] : 0;  /* left and did not arrive */
-        long long moved = c->n[3] > c->n[2] ? c->n[3] - c->n[2] : 0;  /* into excluded files: not dead */
-        died -= died < moved ? died : moved;
-        size_t at = mix(c->rec) & (size - 1);
-        while (births[at].used && births[at].rec != c->rec)
-            at = (at + 1) & (size - 1);
-        if (!births[at].used) {
-            births[at].used = 1;
-            births[at].rec = c->rec;
-            nbirths++;
-        }
-        births[at].net += (long long)c->n[1] - (long long)c->n[0];
-        births[at].died += died;
+    /* births: a table of indexes into the packed births, sized for the distinct lines (births are fewer) */
+    size_t bsize = 16;
+    while (bsize < 2 * (size_t)t.nused)
+        bsize *= 2;
+    if ((births = PyMem_Malloc((size_t)t.nused * sizeof(BirthCell))) == NULL
+            || (birth_at = PyMem_Malloc(bsize * sizeof(Py_ssize_t))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
     }
-    Py_ssize_t w = 0;  /* the births packed at the start, then in order */
-    for (size_t x = 0; x < size; x++)
-        if (births[x].used)
-            births[w++] = births[x];
+    memset(birth_at, 0xff, bsize * sizeof(Py_ssize_t));  /* -1: free */
+    Py_ssize_t nbirths = 0;
+    for (Py_ssize_t x = 0; x < t.nused; x++) {
+        const LineCell *c = &t.cells[t.used[x]];
+        long long died = c->n[0] > c->n[1] ? (long long)c->n[0] - c->n[1] : 0;  /* left and did not arrive */
+        long long moved = c->n[3] > c->n[2] ? (long long)c->n[3] - c->n[2] : 0;  /* into excluded files: not dead */
+        died -= died < moved ? died : moved;
+        size_t at = mix(c->rec) & (bsize - 1);
+        while (birth_at[at] >= 0 && births[birth_at[at]].rec != c->rec)
+            at = (at + 1) & (bsize - 1);
+        if (birth_at[at] < 0) {
+            birth_at[at] = nbirths;
+            births[nbirths++] = (BirthCell){c->rec, 0, 0};
+        }
+        BirthCell *b = &births[birth_at[at]];
+        b->net += (long long)c->n[1] - (long long)c->n[0];
+        b->died += died;
+    }
     qsort(births, (size_t)nbirths, sizeof(BirthCell), birth_cmp);
     if ((out = PyList_New(nbirths)) == NULL)
         goto done;
     for (Py_ssize_t x = 0; x < nbirths; x++) {
-        PyObject *t = Py_BuildValue("(LLL)", (long long)births[x].rec, births[x].net, births[x].died);
-        if (t == NULL) {
+        PyObject *rec = PyLong_FromLongLong(births[x].rec), *net = PyLong_FromLongLong(births[x].net);
+        PyObject *died = PyLong_FromLongLong(births[x].died), *item = NULL;
+        if (rec != NULL && net != NULL && died != NULL)
+            item = PyTuple_Pack(3, rec, net, died);
+        Py_XDECREF(rec);
+        Py_XDECREF(net);
+        Py_XDECREF(died);
+        if (item == NULL) {
             Py_CLEAR(out);
             goto done;
         }
-        PyList_SET_ITEM(out, x, t);
+        PyList_SET_ITEM(out, x, item);
     }
 done:
     Py_DECREF(runs);
-    PyMem_Free(lines);
+    PyMem_Free(t.cells);
+    PyMem_Free(t.used);
     PyMem_Free(births);
+    PyMem_Free(birth_at);
     return out;
 }
 

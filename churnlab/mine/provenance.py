@@ -602,7 +602,7 @@ class Tracker:
             runs[2 if self.excluded(path) else 0].append((cur[0], cur[1]))
         live, qid, t = self.live, self.qid, self.time[m]
         for rec, arrived_net, died in _merge_lines(runs):
-            if rec < 0:
+            if rec < 0 or not (arrived_net or died):  # most births: their lines all stayed
                 continue
             b = rec >> 2
             live[qid[b] * 2 + (rec & 1)] += arrived_net
