@@ -637,23 +637,44 @@ done:
     return rc;
 }
 
-/* The reference's _joined: blocks sorted by (i, j, size), each joined with the next where one continues the
- * other on both sides. */
-static void
-join_blocks(Blocks *bs)
+/* The reference's _joined: blocks in order of i (their starts are distinct: blocks do not overlap), each joined
+ * with the next where one continues the other on both sides. By bucketing the starts (i < la): linear, where
+ * sorting would cost more than the alignment itself. */
+static int
+join_blocks(Blocks *bs, Py_ssize_t la)
 {
     if (bs->n < 2)
-        return;
-    qsort(bs->v, (size_t)bs->n, sizeof(Block), block_cmp);
-    Py_ssize_t w = 0;
-    for (Py_ssize_t x = 1; x < bs->n; x++) {
-        Block *last = &bs->v[w], *blk = &bs->v[x];
-        if (last->i + last->k == blk->i && last->j + last->k == blk->j)
-            last->k += blk->k;
-        else
-            bs->v[++w] = *blk;
+        return 0;
+    Py_ssize_t *at = PyMem_Malloc((size_t)la * sizeof(Py_ssize_t));
+    Block *out = PyMem_Malloc((size_t)bs->n * sizeof(Block));
+    if (at == NULL || out == NULL) {
+        PyMem_Free(at);
+        PyMem_Free(out);
+        PyErr_NoMemory();
+        return -1;
     }
-    bs->n = w + 1;
+    memset(at, 0xff, (size_t)la * sizeof(Py_ssize_t));  /* -1: no block starts here */
+    for (Py_ssize_t x = 0; x < bs->n; x++)
+        at[bs->v[x].i] = x;
+    Py_ssize_t w = 0;
+    for (Py_ssize_t i = 0; i < la;) {
+        if (at[i] < 0) {
+            i++;
+            continue;
+        }
+        Block blk = bs->v[at[i]];
+        if (w && out[w - 1].i + out[w - 1].k == blk.i && out[w - 1].j + out[w - 1].k == blk.j)
+            out[w - 1].k += blk.k;
+        else
+            out[w++] = blk;
+        i += blk.k;
+    }
+    PyMem_Free(at);
+    PyMem_Free(bs->v);
+    bs->v = out;
+    bs->n = w;
+    bs->cap = bs->n;
+    return 0;
 }
 
 static PyObject *
@@ -666,10 +687,8 @@ kernels_align(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Blocks out = {NULL, 0, 0};
     int64_t *a = to_int64(args[0], &la, "a must be a list of ints");
     int64_t *b = a ? to_int64(args[1], &lb, "b must be a list of ints") : NULL;
-    if (b != NULL && align64(a, la, b, lb, &out) == 0) {
-        join_blocks(&out);
+    if (b != NULL && align64(a, la, b, lb, &out) == 0 && join_blocks(&out, la) == 0)
         res = blocks_to_list(&out);
-    }
     PyMem_Free(a);
     PyMem_Free(b);
     PyMem_Free(out.v);
@@ -722,13 +741,6 @@ done:
 
 /* ---- credit ---------------------------------------------------------------------------------------- */
 
-static int
-block_j_cmp(const void *x, const void *y)
-{
-    const Block *p = x, *q = y;
-    return (p->j > q->j) - (p->j < q->j);
-}
-
 /* credit(recs, hashes, born_at, other): churnlab.mine.align.credit, recs (a list, or a writable array('q'))
  * changed in place. */
 static PyObject *
@@ -776,9 +788,9 @@ kernels_credit(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     if ((h = to_int64(args[1], &lh, "credit(): hashes must be a list of ints")) == NULL)
         goto done;
-    if (align64(oh, lo, h, lh, &blocks) < 0)
+    /* in order of i, so of j (blocks are monotone on both sides), joined: the same lines aligned */
+    if (align64(oh, lo, h, lh, &blocks) < 0 || join_blocks(&blocks, lo) < 0)
         goto done;
-    qsort(blocks.v, (size_t)blocks.n, sizeof(Block), block_j_cmp);  /* the j of blocks are distinct */
     Py_ssize_t nborn = PySequence_Fast_GET_SIZE(born);
     PyObject **born_items = PySequence_Fast_ITEMS(born);
     for (Py_ssize_t x = 0; x < nborn; x++) {
