@@ -34,7 +34,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
-from itertools import islice
+from itertools import accumulate, islice
 
 import numpy as np
 import polars as pl
@@ -71,6 +71,7 @@ _OPS_COUNTS = (*L.LABELS, "duplicated_lines")  # the line_ops table's counts, af
 _ROW = 4  # per-commit churn-table counters: meaningful, duplicated, authored, is_bulk
 _NOT_NEW = ~2  # clears bit 1 of a birth record (new code: the churn table's, not survival's)
 _REVISED = 2 * len(WINDOWS) + 1  # per-reviser counters: self by window, others by window, all revisions
+_ALIGN_MIDDLES = _accel.COMPILED  # whether merges align a file's versions to key and recount less (_middle_keys)
 
 
 def _quarter(epoch: int) -> int:
@@ -814,12 +815,16 @@ def _middle_keys(a: array, b: array, old_keys: array,
     of the new middle aligned with one of the old (:func:`churnlab.mine.align.align`) has its content, so its
     key; the others are asked of ``lookup(lo, hi, a_lo, a_hi)`` (their range ``b[lo:hi]``, and the old middle
     ``a[a_lo:a_hi]``), ``None`` when it does not know them all. Returns ``(head, tail, middle key hashes,
-    aligned blocks of the middles)``, or ``None``.
+    aligned blocks of the middles)``, or ``None``. Without the compiled kernels the middles are not aligned (the
+    reference alignment costs more than it saves): every middle line is asked, and the blocks are ``None``.
     """
     n = min(len(a), len(b))
     head = _common(a, 0, b, 0, n)
     tail = _common_tail(a, len(a), b, len(b), n - head)
     a_end, b_end = len(a) - tail, len(b) - tail
+    if not _ALIGN_MIDDLES:  # every middle line asked, the middle one changed region
+        middle = lookup(head, b_end, head, a_end)
+        return None if middle is None else (head, tail, array("q", middle), None)
     blocks = _align(a[head:a_end], b[head:b_end]) if head < a_end and head < b_end else []
     keys = array("q")
     j0 = 0
@@ -874,9 +879,7 @@ def _line_hashes_reference(content: bytes) -> tuple[bytes, bytes]:
     lines = content.split(b"\n")
     if lines[-1] == b"":
         lines.pop()
-    starts = array("q", [0])
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
+    starts = array("q", accumulate(map((1).__add__, map(len, lines)), initial=0))  # each line and its newline
     return array("q", map(hash, lines)).tobytes(), starts.tobytes()
 
 
