@@ -5,9 +5,10 @@ identical results. ``CHURNLAB_PURE_PYTHON=1`` forces the reference, e.g. to comp
 :data:`COMPILED` says which is in use: benchmarks print it and the mine records it in its provenance.
 
 Each kernel's reference lives beside its call site (:mod:`churnlab.mine.align` for the merge alignment,
-``_windows_reference`` and ``_net_counts_reference`` in :mod:`churnlab.mine.duplicates`,
-``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`, ``_pair_ascii_reference`` in
-:mod:`churnlab.mine.lines`), which binds the one in use with :func:`pick`.
+``_windows_reference``, ``_changed_windows_reference`` and ``_net_counts_reference`` in
+:mod:`churnlab.mine.duplicates`, ``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`,
+``_pair_ascii_reference`` in :mod:`churnlab.mine.lines`, ``_merge_lines_reference`` and
+``_line_hashes_reference`` in :mod:`churnlab.mine.provenance`), which binds the one in use with :func:`pick`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ __all__ = ["COMPILED", "KERNELS", "align", "call_sites", "common", "common_tail"
            "pick"]
 
 # Every kernel the miner calls: a build older than the source (missing some of them) is not used.
-KERNELS = ("align", "ascii_key", "common", "common_tail", "credit", "net_counts", "pair_ascii", "windows")
+KERNELS = ("align", "ascii_key", "changed_windows", "common", "common_tail", "credit", "line_hashes", "merge_lines",
+           "net_counts", "pair_ascii", "windows")
 
 
 def compiled_kernels():
@@ -62,7 +64,10 @@ def call_sites() -> list[tuple]:
         (provenance, "_common_tail", "common_tail", reference.common_tail),
         (provenance, "_credit", "credit", reference.credit),
         (duplicates, "_windows", "windows", duplicates._windows_reference),
+        (duplicates, "_changed_windows", "changed_windows", duplicates._changed_windows_reference),
         (normalize, "_ascii_key", "ascii_key", normalize._ascii_key_reference),
         (duplicates, "_net_counts", "net_counts", duplicates._net_counts_reference),
         (lines, "_pair_ascii", "pair_ascii", lines._pair_ascii_reference),
+        (provenance, "_merge_lines", "merge_lines", provenance._merge_lines_reference),
+        (provenance, "_line_hashes", "line_hashes", provenance._line_hashes_reference),
     ]

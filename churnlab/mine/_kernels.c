@@ -637,6 +637,46 @@ done:
     return rc;
 }
 
+/* The reference's _joined: blocks in order of i (their starts are distinct: blocks do not overlap), each joined
+ * with the next where one continues the other on both sides. By bucketing the starts (i < la): linear, where
+ * sorting would cost more than the alignment itself. */
+static int
+join_blocks(Blocks *bs, Py_ssize_t la)
+{
+    if (bs->n < 2)
+        return 0;
+    Py_ssize_t *at = PyMem_Malloc((size_t)la * sizeof(Py_ssize_t));
+    Block *out = PyMem_Malloc((size_t)bs->n * sizeof(Block));
+    if (at == NULL || out == NULL) {
+        PyMem_Free(at);
+        PyMem_Free(out);
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(at, 0xff, (size_t)la * sizeof(Py_ssize_t));  /* -1: no block starts here */
+    for (Py_ssize_t x = 0; x < bs->n; x++)
+        at[bs->v[x].i] = x;
+    Py_ssize_t w = 0;
+    for (Py_ssize_t i = 0; i < la;) {
+        if (at[i] < 0) {
+            i++;
+            continue;
+        }
+        Block blk = bs->v[at[i]];
+        if (w && out[w - 1].i + out[w - 1].k == blk.i && out[w - 1].j + out[w - 1].k == blk.j)
+            out[w - 1].k += blk.k;
+        else
+            out[w++] = blk;
+        i += blk.k;
+    }
+    PyMem_Free(at);
+    PyMem_Free(bs->v);
+    bs->v = out;
+    bs->n = w;
+    bs->cap = bs->n;
+    return 0;
+}
+
 static PyObject *
 kernels_align(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -647,7 +687,7 @@ kernels_align(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Blocks out = {NULL, 0, 0};
     int64_t *a = to_int64(args[0], &la, "a must be a list of ints");
     int64_t *b = a ? to_int64(args[1], &lb, "b must be a list of ints") : NULL;
-    if (b != NULL && align64(a, la, b, lb, &out) == 0)
+    if (b != NULL && align64(a, la, b, lb, &out) == 0 && join_blocks(&out, la) == 0)
         res = blocks_to_list(&out);
     PyMem_Free(a);
     PyMem_Free(b);
@@ -701,13 +741,6 @@ done:
 
 /* ---- credit ---------------------------------------------------------------------------------------- */
 
-static int
-block_j_cmp(const void *x, const void *y)
-{
-    const Block *p = x, *q = y;
-    return (p->j > q->j) - (p->j < q->j);
-}
-
 /* credit(recs, hashes, born_at, other): churnlab.mine.align.credit, recs (a list, or a writable array('q'))
  * changed in place. */
 static PyObject *
@@ -755,9 +788,9 @@ kernels_credit(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     if ((h = to_int64(args[1], &lh, "credit(): hashes must be a list of ints")) == NULL)
         goto done;
-    if (align64(oh, lo, h, lh, &blocks) < 0)
+    /* in order of i, so of j (blocks are monotone on both sides), joined: the same lines aligned */
+    if (align64(oh, lo, h, lh, &blocks) < 0 || join_blocks(&blocks, lo) < 0)
         goto done;
-    qsort(blocks.v, (size_t)blocks.n, sizeof(Block), block_j_cmp);  /* the j of blocks are distinct */
     Py_ssize_t nborn = PySequence_Fast_GET_SIZE(born);
     PyObject **born_items = PySequence_Fast_ITEMS(born);
     for (Py_ssize_t x = 0; x < nborn; x++) {
@@ -1358,6 +1391,408 @@ done:
     return out;
 }
 
+/* ---- windows that a change replaces ---------------------------------------------------------------- */
+
+#define WINDOW_LINES 5      /* churnlab.mine.duplicates.BLOCK */
+#define NO_KEY (-1)         /* churnlab.mine.duplicates.NO_KEY: a line that is not meaningful */
+
+typedef struct { int64_t *v; Py_ssize_t n, cap; } Int64s;
+
+static int
+int64s_push(Int64s *xs, int64_t x)
+{
+    if (grow((void **)&xs->v, &xs->cap, xs->n + 1, sizeof(int64_t)) < 0)
+        return -1;
+    xs->v[xs->n++] = x;
+    return 0;
+}
+
+/* hash() of a Python int that fits in 64 bits (Objects/longobject.c: the value modulo 2**61 - 1, signed). */
+static inline Py_uhash_t
+int_hash(int64_t v)
+{
+    uint64_t x = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    Py_hash_t h = (Py_hash_t)(x % (uint64_t)_PyHASH_MODULUS);
+    if (v < 0)
+        h = -h;
+    return (Py_uhash_t)(h == -1 ? -2 : h);
+}
+
+/* Appends to out hash(tuple(run)) of every run of WINDOW_LINES consecutive items of seq. */
+static int
+push_windows(const Int64s *seq, PyObject *out)
+{
+    Py_uhash_t lanes[WINDOW_LINES];
+    for (Py_ssize_t s = 0; s + WINDOW_LINES <= seq->n; s++) {
+        for (int x = 0; x < WINDOW_LINES; x++)
+            lanes[x] = int_hash(seq->v[s + x]);
+        PyObject *h = PyLong_FromSsize_t(tuple_hash(lanes, WINDOW_LINES));
+        if (h == NULL || PyList_Append(out, h) < 0) {
+            Py_XDECREF(h);
+            return -1;
+        }
+        Py_DECREF(h);
+    }
+    return 0;
+}
+
+/* The meaningful keys of keys[lo:hi], appended to out. */
+static int
+push_meaningful(const int64_t *keys, Py_ssize_t lo, Py_ssize_t hi, Int64s *out)
+{
+    for (Py_ssize_t x = lo; x < hi; x++)
+        if (keys[x] != NO_KEY && int64s_push(out, keys[x]) < 0)
+            return -1;
+    return 0;
+}
+
+/* changed_windows(before, after, regions): churnlab.mine.duplicates' reference, the windows (gone, come) when
+ * before becomes after at regions (old from, old to, new from, new to), regions within the files, in order. */
+static PyObject *
+kernels_changed_windows(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("changed_windows", nargs, 3) < 0)
+        return NULL;
+    Py_ssize_t la = 0, lb = 0, nreg = 0;
+    PyObject *res = NULL, *gone = NULL, *come = NULL, *regs = NULL;
+    Range *rs = NULL;
+    Int64s left = {NULL, 0, 0}, seq = {NULL, 0, 0}, mid = {NULL, 0, 0};
+    Py_buffer va, vb;
+    int64_t *copy_a = NULL, *copy_b = NULL;  /* lists are copied; array('q') is read in place */
+    const int64_t *a = int64_view(args[0], &va), *b = NULL;
+    if (a != NULL)
+        la = va.len / 8;
+    else if ((a = copy_a = to_int64(args[0], &la, "changed_windows(): before must be a list of ints")) == NULL)
+        goto done;
+    if ((b = int64_view(args[1], &vb)) != NULL)
+        lb = vb.len / 8;
+    else if ((b = copy_b = to_int64(args[1], &lb, "changed_windows(): after must be a list of ints")) == NULL)
+        goto done;
+    if ((regs = PySequence_Fast(args[2], "changed_windows(): regions must be a list")) == NULL)
+        goto done;
+    nreg = PySequence_Fast_GET_SIZE(regs);
+    if ((rs = PyMem_Malloc((size_t)(nreg ? nreg : 1) * sizeof(Range))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < nreg; r++) {
+        PyObject *t = PySequence_Fast(PySequence_Fast_GET_ITEM(regs, r), "changed_windows(): a region is 4 ints");
+        if (t == NULL)
+            goto done;
+        Py_ssize_t v[4] = {0, 0, 0, 0};
+        int bad = PySequence_Fast_GET_SIZE(t) != 4;
+        for (int x = 0; !bad && x < 4; x++) {
+            v[x] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(t, x));
+            bad = v[x] == -1 && PyErr_Occurred();
+        }
+        Py_DECREF(t);
+        if (!bad && !(0 <= v[0] && v[0] <= v[1] && v[1] <= la && 0 <= v[2] && v[2] <= v[3] && v[3] <= lb)) {
+            PyErr_SetString(PyExc_ValueError, "changed_windows(): a region lies outside the files");
+            bad = 1;
+        }
+        if (bad) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "changed_windows(): a region is 4 ints");
+            goto done;
+        }
+        rs[r] = (Range){v[0], v[1], v[2], v[3]};
+    }
+    if ((gone = PyList_New(0)) == NULL || (come = PyList_New(0)) == NULL)
+        goto done;
+    for (Py_ssize_t r = 0; r < nreg;) {
+        Py_ssize_t a0 = rs[r].alo, a1 = rs[r].ahi, b0 = rs[r].blo, b1 = rs[r].bhi;
+        r++;
+        while (r < nreg) {  /* windows could span this region and the next: one region */
+            int meaningful = 0;
+            for (Py_ssize_t x = a1; x < rs[r].alo && meaningful < WINDOW_LINES - 1; x++)
+                meaningful += a[x] != NO_KEY;
+            if (meaningful >= WINDOW_LINES - 1)
+                break;
+            a1 = rs[r].ahi;
+            b1 = rs[r].bhi;
+            r++;
+        }
+        left.n = 0;  /* the context: up to WINDOW_LINES - 1 meaningful unchanged lines each way, reversed here */
+        for (Py_ssize_t x = a0 - 1; x >= 0 && left.n < WINDOW_LINES - 1; x--)
+            if (a[x] != NO_KEY && int64s_push(&left, a[x]) < 0)
+                goto done;
+        mid.n = 0;
+        if (push_meaningful(a, a0, a1, &mid) < 0)
+            goto done;
+        Py_ssize_t old_n = mid.n;
+        if (push_meaningful(b, b0, b1, &mid) < 0)
+            goto done;
+        if (mid.n == 2 * old_n && memcmp(mid.v, mid.v + old_n, (size_t)old_n * sizeof(int64_t)) == 0)
+            continue;  /* the same meaningful lines */
+        for (int side = 0; side < 2; side++) {
+            seq.n = 0;
+            for (Py_ssize_t x = left.n - 1; x >= 0; x--)
+                if (int64s_push(&seq, left.v[x]) < 0)
+                    goto done;
+            Py_ssize_t lo = side ? old_n : 0, hi = side ? mid.n : old_n;
+            for (Py_ssize_t x = lo; x < hi; x++)
+                if (int64s_push(&seq, mid.v[x]) < 0)
+                    goto done;
+            int right = 0;
+            for (Py_ssize_t x = a1; x < la && right < WINDOW_LINES - 1; x++)
+                if (a[x] != NO_KEY) {
+                    if (int64s_push(&seq, a[x]) < 0)
+                        goto done;
+                    right++;
+                }
+            if (push_windows(&seq, side ? come : gone) < 0)
+                goto done;
+        }
+    }
+    res = PyTuple_Pack(2, gone, come);
+done:
+    Py_XDECREF(gone);
+    Py_XDECREF(come);
+    Py_XDECREF(regs);
+    PyMem_Free(rs);
+    if (a != NULL && copy_a == NULL)
+        PyBuffer_Release(&va);
+    if (b != NULL && copy_b == NULL)
+        PyBuffer_Release(&vb);
+    PyMem_Free(copy_a);
+    PyMem_Free(copy_b);
+    PyMem_Free(left.v);
+    PyMem_Free(seq.v);
+    PyMem_Free(mid.v);
+    return res;
+}
+
+/* ---- a merge's lines by birth -------------------------------------------------------------------- */
+
+/* One line (birth record without bit 1, content hash) of a merge and how often each side holds it (a cell
+ * with all counts 0 is free). */
+typedef struct { int64_t rec, h; uint32_t n[4]; } LineCell;
+/* One birth and its lines: arrived minus left, dead. */
+typedef struct { int64_t rec; long long net, died; } BirthCell;
+
+typedef struct {
+    LineCell *cells;
+    size_t mask;
+    Py_ssize_t *used, nused;  /* the cells taken, in the order taken */
+} LineTable;
+
+static int
+birth_cmp(const void *x, const void *y)
+{
+    const BirthCell *p = x, *q = y;
+    return (p->rec > q->rec) - (p->rec < q->rec);
+}
+
+/* Adds every line of one side's runs, a list of (records, hashes) pairs, to the table. */
+static int
+count_side(PyObject *run, int side, LineTable *t)
+{
+    PyObject *fast = PySequence_Fast(run, "merge_lines(): runs[k] must be a list of (records, hashes)");
+    if (fast == NULL)
+        return -1;
+    int rc = -1;
+    for (Py_ssize_t x = 0; x < PySequence_Fast_GET_SIZE(fast); x++) {
+        PyObject *pair = PySequence_Fast_GET_ITEM(fast, x), *ro = NULL, *ho = NULL;
+        int64_t *recs = NULL, *hs = NULL;
+        Py_ssize_t nr = 0, nh = 0;
+        int ok = (ro = PySequence_GetItem(pair, 0)) != NULL && (ho = PySequence_GetItem(pair, 1)) != NULL
+                 && (recs = to_int64(ro, &nr, "merge_lines(): records must be a list of ints")) != NULL
+                 && (hs = to_int64(ho, &nh, "merge_lines(): hashes must be a list of ints")) != NULL;
+        if (ok && nr != nh) {
+            PyErr_SetString(PyExc_ValueError, "merge_lines(): records and hashes differ in length");
+            ok = 0;
+        }
+        for (Py_ssize_t i = 0; ok && i < nr; i++) {
+            int64_t rec = recs[i] & ~(int64_t)2, h = hs[i];
+            size_t at = mix(h ^ (int64_t)((uint64_t)rec * 0x9e3779b97f4a7c15ULL)) & t->mask;
+            LineCell *c;
+            for (;; at = (at + 1) & t->mask) {
+                c = &t->cells[at];
+                if (!(c->n[0] | c->n[1] | c->n[2] | c->n[3])) {  /* free: the line's cell from now on */
+                    c->rec = rec;
+                    c->h = h;
+                    t->used[t->nused++] = (Py_ssize_t)at;
+                    break;
+                }
+                if (c->rec == rec && c->h == h)
+                    break;
+            }
+            c->n[side]++;
+        }
+        Py_XDECREF(ro);
+        Py_XDECREF(ho);
+        PyMem_Free(recs);
+        PyMem_Free(hs);
+        if (!ok)
+            goto done;
+    }
+    rc = 0;
+done:
+    Py_DECREF(fast);
+    return rc;
+}
+
+static Py_ssize_t
+side_lines(PyObject *run)
+{
+    PyObject *fast = PySequence_Fast(run, "merge_lines(): runs[k] must be a list of (records, hashes)");
+    if (fast == NULL)
+        return -1;
+    Py_ssize_t total = 0;
+    for (Py_ssize_t x = 0; x < PySequence_Fast_GET_SIZE(fast); x++) {
+        PyObject *recs = PySequence_GetItem(PySequence_Fast_GET_ITEM(fast, x), 0);
+        Py_ssize_t n = recs == NULL ? -1 : PyObject_Length(recs);
+        Py_XDECREF(recs);
+        if (n < 0) {
+            Py_DECREF(fast);
+            return -1;
+        }
+        total += n;
+    }
+    Py_DECREF(fast);
+    return total;
+}
+
+/* merge_lines(runs): churnlab.mine.provenance's reference, by hashing where it sorts: the lines of the four
+ * sides counted per (record, hash), then per record (births kept in order of the lines' first sight, then
+ * sorted by record). */
+static PyObject *
+kernels_merge_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("merge_lines", nargs, 1) < 0)
+        return NULL;
+    PyObject *runs = PySequence_Fast(args[0], "merge_lines(): runs must be four lists"), *out = NULL;
+    if (runs == NULL)
+        return NULL;
+    LineTable t = {NULL, 0, NULL, 0};
+    BirthCell *births = NULL;
+    Py_ssize_t *birth_at = NULL;
+    if (PySequence_Fast_GET_SIZE(runs) != 4) {
+        PyErr_SetString(PyExc_ValueError, "merge_lines(): runs must be four lists");
+        goto done;
+    }
+    Py_ssize_t sizes[4], total = 0;
+    for (int side = 0; side < 4; side++) {
+        if ((sizes[side] = side_lines(PySequence_Fast_GET_ITEM(runs, side))) < 0)
+            goto done;
+        total += sizes[side];
+    }
+    if (sizes[0] + sizes[1] == 0) {
+        out = PyList_New(0);
+        goto done;
+    }
+    size_t size = 16;
+    while (size < (size_t)total + (size_t)total / 2)
+        size *= 2;
+    t.mask = size - 1;
+    if ((t.cells = PyMem_Calloc(size, sizeof(LineCell))) == NULL
+            || (t.used = PyMem_Malloc((size_t)total * sizeof(Py_ssize_t))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (int side = 0; side < 4; side++)
+        if (count_side(PySequence_Fast_GET_ITEM(runs, side), side, &t) < 0)
+            goto done;
+    /* births: a table of indexes into the packed births, sized for the distinct lines (births are fewer) */
+    size_t bsize = 16;
+    while (bsize < 2 * (size_t)t.nused)
+        bsize *= 2;
+    if ((births = PyMem_Malloc((size_t)t.nused * sizeof(BirthCell))) == NULL
+            || (birth_at = PyMem_Malloc(bsize * sizeof(Py_ssize_t))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    memset(birth_at, 0xff, bsize * sizeof(Py_ssize_t));  /* -1: free */
+    Py_ssize_t nbirths = 0;
+    for (Py_ssize_t x = 0; x < t.nused; x++) {
+        const LineCell *c = &t.cells[t.used[x]];
+        long long died = c->n[0] > c->n[1] ? (long long)c->n[0] - c->n[1] : 0;  /* left and did not arrive */
+        long long moved = c->n[3] > c->n[2] ? (long long)c->n[3] - c->n[2] : 0;  /* into excluded files: not dead */
+        died -= died < moved ? died : moved;
+        size_t at = mix(c->rec) & (bsize - 1);
+        while (birth_at[at] >= 0 && births[birth_at[at]].rec != c->rec)
+            at = (at + 1) & (bsize - 1);
+        if (birth_at[at] < 0) {
+            birth_at[at] = nbirths;
+            births[nbirths++] = (BirthCell){c->rec, 0, 0};
+        }
+        BirthCell *b = &births[birth_at[at]];
+        b->net += (long long)c->n[1] - (long long)c->n[0];
+        b->died += died;
+    }
+    qsort(births, (size_t)nbirths, sizeof(BirthCell), birth_cmp);
+    if ((out = PyList_New(nbirths)) == NULL)
+        goto done;
+    for (Py_ssize_t x = 0; x < nbirths; x++) {
+        PyObject *rec = PyLong_FromLongLong(births[x].rec), *net = PyLong_FromLongLong(births[x].net);
+        PyObject *died = PyLong_FromLongLong(births[x].died), *item = NULL;
+        if (rec != NULL && net != NULL && died != NULL)
+            item = PyTuple_Pack(3, rec, net, died);
+        Py_XDECREF(rec);
+        Py_XDECREF(net);
+        Py_XDECREF(died);
+        if (item == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, x, item);
+    }
+done:
+    Py_DECREF(runs);
+    PyMem_Free(t.cells);
+    PyMem_Free(t.used);
+    PyMem_Free(births);
+    PyMem_Free(birth_at);
+    return out;
+}
+
+/* ---- a blob's lines -------------------------------------------------------------------------------- */
+
+#if PY_VERSION_HEX >= 0x030E0000
+#define HASH_BYTES(p, n) Py_HashBuffer((p), (n))
+#else
+#define HASH_BYTES(p, n) _Py_HashBytes((p), (n))  /* what hash() of a bytes object computes */
+#endif
+
+/* line_hashes(content): churnlab.mine.provenance's reference, (hash of every line, where each line starts)
+ * as the bytes of int64 arrays, without making a bytes object per line. */
+static PyObject *
+kernels_line_hashes(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("line_hashes", nargs, 1) < 0)
+        return NULL;
+    if (!PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "line_hashes(): content must be bytes");
+        return NULL;
+    }
+    const char *text = PyBytes_AS_STRING(args[0]);
+    Py_ssize_t len = PyBytes_GET_SIZE(args[0]), n = 0;
+    for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + len - p))) != NULL; p++)
+        n++;
+    if (len && text[len - 1] != '\n')
+        n++;  /* a last line without its newline */
+    PyObject *hashes = PyBytes_FromStringAndSize(NULL, n * 8), *starts = PyBytes_FromStringAndSize(NULL, (n + 1) * 8);
+    if (hashes == NULL || starts == NULL) {
+        Py_XDECREF(hashes);
+        Py_XDECREF(starts);
+        return NULL;
+    }
+    int64_t *h = (int64_t *)PyBytes_AS_STRING(hashes), *at = (int64_t *)PyBytes_AS_STRING(starts);
+    Py_ssize_t pos = 0;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        const char *nl = memchr(text + pos, '\n', (size_t)(len - pos));
+        Py_ssize_t end = nl != NULL ? nl - text : len;
+        at[j] = pos;
+        h[j] = HASH_BYTES(text + pos, end - pos);
+        pos = end + 1;
+    }
+    at[n] = pos;
+    PyObject *out = PyTuple_Pack(2, hashes, starts);
+    Py_DECREF(hashes);
+    Py_DECREF(starts);
+    return out;
+}
+
 /* ---- module ---------------------------------------------------------------------------------------- */
 
 static PyMethodDef kernels_methods[] = {
@@ -1369,7 +1804,7 @@ static PyMethodDef kernels_methods[] = {
      "b[bhi - 1] (at most n): churnlab.mine.align.common_tail."},
     {"align", (PyCFunction)(void (*)(void))kernels_align, METH_FASTCALL,
      "align(a, b) -> list[tuple[int, int, int]]\n--\n\nMatched blocks (i, j, size) of two lists of line "
-     "hashes: churnlab.mine.align.align."},
+     "hashes, in order, adjacent ones joined: churnlab.mine.align.align."},
     {"unique_anchors", (PyCFunction)(void (*)(void))kernels_unique_anchors, METH_FASTCALL,
      "unique_anchors(a, alo, ahi, b, blo, bhi) -> list[tuple[int, int]]\n--\n\n"
      "churnlab.mine.align.unique_anchors."},
@@ -1388,6 +1823,15 @@ static PyMethodDef kernels_methods[] = {
      "pair_ascii(rj, aj, rkeys, akeys) -> list[tuple[int, int, tuple, int]] | NotImplemented\n--\n\n"
      "The similar removed/added lines of one hunk (NotImplemented if a key is not ASCII): "
      "churnlab.mine.lines' reference."},
+    {"changed_windows", (PyCFunction)(void (*)(void))kernels_changed_windows, METH_FASTCALL,
+     "changed_windows(before, after, regions) -> tuple[list[int], list[int]]\n--\n\nThe windows that leave "
+     "and come where before becomes after: churnlab.mine.duplicates' reference."},
+    {"line_hashes", (PyCFunction)(void (*)(void))kernels_line_hashes, METH_FASTCALL,
+     "line_hashes(content) -> tuple[bytes, bytes]\n--\n\nThe hash of every line of a blob and where each line "
+     "starts, as int64 arrays' bytes: churnlab.mine.provenance's reference."},
+    {"merge_lines", (PyCFunction)(void (*)(void))kernels_merge_lines, METH_FASTCALL,
+     "merge_lines(runs) -> list[tuple[int, int, int]]\n--\n\n(birth record without bit 1, lines arrived minus "
+     "left, lines dead) of a merge, by birth: churnlab.mine.provenance's reference."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1405,6 +1849,7 @@ PyInit__kernels(void)
         return NULL;
     if (PyModule_AddIntConstant(m, "ALIGN_MAX_CELLS", (long)ALIGN_MAX_CELLS) < 0
             || PyModule_AddIntConstant(m, "PAIR_WINDOW", PAIR_WINDOW) < 0
+            || PyModule_AddIntConstant(m, "WINDOW_LINES", WINDOW_LINES) < 0
             || PyModule_AddObject(m, "PAIR_MIN_RATIO", PyFloat_FromDouble(PAIR_MIN_RATIO)) < 0
             || PyModule_AddIntConstant(m, "UPDATE_MAX_TOKENS", UPDATE_MAX_TOKENS) < 0
             || PyModule_AddIntConstant(m, "REALIGN_MAX_TOKENS", REALIGN_MAX_TOKENS) < 0) {

@@ -42,7 +42,8 @@ def common_tail(a: list[int], ahi: int, b: list[int], bhi: int, n: int) -> int:
 
 
 def align(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
-    """Matched blocks ``(i, j, size)`` of two files given as line hashes (a patience diff).
+    """Matched blocks ``(i, j, size)`` of two files given as line hashes (a patience diff), in order, adjacent
+    blocks joined (so a merge's unchanged stretch is one block, not one per anchor line).
 
     Common prefix and suffix; then lines unique in both ranges, kept in order (longest increasing run), as
     anchors to split the rest; small unanchored ranges are aligned by difflib. Close to linear in the file
@@ -75,7 +76,18 @@ def align(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
                 stack.append((prev_a, i, prev_b, j))
             prev_a, prev_b = i + 1, j + 1
         stack.append((prev_a, ahi, prev_b, bhi))
-    return blocks
+    return _joined(blocks)
+
+
+def _joined(blocks: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """``blocks`` in order, each joined with the next where one continues the other on both sides."""
+    out: list[tuple[int, int, int]] = []
+    for i, j, size in sorted(blocks):
+        if out and out[-1][0] + out[-1][2] == i and out[-1][1] + out[-1][2] == j:
+            out[-1] = (out[-1][0], out[-1][1], out[-1][2] + size)
+        else:
+            out.append((i, j, size))
+    return out
 
 
 def unique_anchors(a, alo, ahi, b, blo, bhi) -> list[tuple[int, int]]:

@@ -64,7 +64,34 @@ def _net_counts_reference(plus: Counter[int], minus: Counter[int]) -> Counter[in
     return +plus
 
 
+def _changed_windows_reference(before: Sequence[int], after: Sequence[int],
+                               regions: list[Region]) -> tuple[list[int], list[int]]:
+    """The windows ``(gone, come)`` when the key hashes ``before`` become ``after`` at ``regions`` (in order,
+    within the files): those that meet a changed region, hunks this close to one another being one region.
+    The pure-Python twin of the compiled kernel."""
+    gone: list[int] = []
+    come: list[int] = []
+    i, n = 0, len(regions)
+    while i < n:
+        a0, a1, b0, b1 = regions[i]
+        i += 1
+        while i < n and _meaningful(before, a1, regions[i][0], BLOCK - 1) < BLOCK - 1:
+            _, a1, _, b1 = regions[i]  # windows could span both: one region
+            i += 1
+        old_mid = [k for k in before[a0:a1] if k != NO_KEY]
+        new_mid = [k for k in after[b0:b1] if k != NO_KEY]
+        if old_mid == new_mid:
+            continue
+        # the context is unchanged lines, the same on both sides: up to BLOCK - 1 meaningful lines each way
+        left = _context_before(before, a0)
+        right = _context_after(before, a1)
+        gone += _windows_reference(left + old_mid + right, BLOCK)
+        come += _windows_reference(left + new_mid + right, BLOCK)
+    return gone, come
+
+
 _windows = _accel.pick("windows", _windows_reference)
+_changed_windows = _accel.pick("changed_windows", _changed_windows_reference)
 _net_counts = _accel.pick("net_counts", _net_counts_reference)
 
 
@@ -144,15 +171,26 @@ class TreeWindows:
         """
         return self.splice_keys(path, head, tail, list(map(key_hash, middle)))
 
-    def splice_keys(self, path: bytes, head: int, tail: int, middle: list[int]) -> bool:
-        """:meth:`splice` with the middle lines given as key hashes (:func:`key_hash`)."""
+    def splice_keys(self, path: bytes, head: int, tail: int, middle: list[int] | array,
+                    unchanged: list[tuple[int, int, int]] | None = None) -> bool:
+        """:meth:`splice` with the middle lines given as key hashes (:func:`key_hash`).
+
+        ``unchanged``: blocks ``(i, j, size)``, in order, of lines of the old middle (from ``head``) whose key
+        hashes the new middle has at ``j`` (a merge's alignment): only the windows near the lines between them
+        are recounted. Without it the whole middle is one changed region.
+        """
         before = self.files.get(path)
         if before is None or head + tail > len(before):
             return False
         after = before[:head] + array("q", middle) + before[len(before) - tail:]
         self.files[path] = after
         if not self._excluded(path):
-            self._recount(before, after, [(head, len(before) - tail, head, len(after) - tail)])
+            old_end, new_end = len(before) - tail, len(after) - tail
+            if unchanged is None:
+                regions = [(head, old_end, head, new_end)]
+            else:
+                regions = _gaps(unchanged, head, old_end - head, new_end - head)
+            self._recount(before, after, regions)
         return True
 
     def remove(self, path: bytes) -> None:
@@ -172,25 +210,8 @@ class TreeWindows:
             self._plus.update(_file_windows(keys))
 
     def _recount(self, before: array, after: array, regions: list[Region]) -> None:
-        """Replace the windows that meet a changed region (hunks this close to one another are one region)."""
-        gone: list[int] = []
-        come: list[int] = []
-        i, n = 0, len(regions)
-        while i < n:
-            a0, a1, b0, b1 = regions[i]
-            i += 1
-            while i < n and _meaningful(before, a1, regions[i][0], BLOCK - 1) < BLOCK - 1:
-                _, a1, _, b1 = regions[i]  # windows could span both: one region
-                i += 1
-            old_mid = [k for k in before[a0:a1] if k != NO_KEY]
-            new_mid = [k for k in after[b0:b1] if k != NO_KEY]
-            if old_mid == new_mid:
-                continue
-            # the context is unchanged lines, the same on both sides: up to BLOCK - 1 meaningful lines each way
-            left = _context_before(before, a0)
-            right = _context_after(before, a1)
-            gone += windows(left + old_mid + right)
-            come += windows(left + new_mid + right)
+        """Replace the windows that meet a changed region (:func:`_changed_windows_reference`)."""
+        gone, come = _changed_windows(before, after, regions)
         if gone or come:
             self._minus.update(gone)
             self._plus.update(come)
@@ -219,6 +240,18 @@ def _splice(before: array, hunks: list) -> tuple[array, list[Region]] | None:
         pos = a0 + o_count
     out.extend(before[pos:])
     return out, regions
+
+
+def _gaps(blocks: list[tuple[int, int, int]], at: int, old_n: int, new_n: int) -> list[Region]:
+    """The changed regions between matched ``blocks`` of two middles of ``old_n`` and ``new_n`` lines, which both
+    start at line ``at`` of their file."""
+    regions: list[Region] = []
+    i0 = j0 = 0
+    for i, j, size in (*blocks, (old_n, new_n, 0)):
+        if i > i0 or j > j0:
+            regions.append((at + i0, at + i, at + j0, at + j))
+        i0, j0 = i + size, j + size
+    return regions
 
 
 def _meaningful(keys: Sequence[int], lo: int, hi: int, limit: int) -> int:

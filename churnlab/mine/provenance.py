@@ -34,7 +34,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
-from itertools import islice
+from itertools import accumulate, islice
 
 import numpy as np
 import polars as pl
@@ -42,11 +42,12 @@ import polars as pl
 from ..schemas import CHURN_WINDOWS
 from . import lines as L
 from . import patches
+from . import _accel
 from ._accel import align as _align  # merge alignment: compiled when built, else churnlab.mine.align
 from ._accel import common as _common
 from ._accel import common_tail as _common_tail
 from ._accel import credit as _credit
-from .duplicates import NO_KEY, TreeWindows, duplicated_lines
+from .duplicates import NO_KEY, TreeWindows, duplicated_lines, key_hash
 from .normalize import line_key
 
 __all__ = ["EXCLUDED_PATHS", "MERGE_TREES", "PATCH_STREAM", "WINDOWS", "CommitIds", "Deaths", "MergeTrees", "Ragged",
@@ -70,6 +71,7 @@ _OPS_COUNTS = (*L.LABELS, "duplicated_lines")  # the line_ops table's counts, af
 _ROW = 4  # per-commit churn-table counters: meaningful, duplicated, authored, is_bulk
 _NOT_NEW = ~2  # clears bit 1 of a birth record (new code: the churn table's, not survival's)
 _REVISED = 2 * len(WINDOWS) + 1  # per-reviser counters: self by window, others by window, all revisions
+_ALIGN_MIDDLES = _accel.COMPILED  # whether merges align a file's versions to key and recount less (_middle_keys)
 
 
 def _quarter(epoch: int) -> int:
@@ -483,9 +485,14 @@ class Tracker:
                     tree.remove(path)
         for path, blob, old in todo:
             new = whole[path]
+            content = lines = None
+            if new is None or (tree is not None and keyed.get(path) is None):
+                content = contents[blob.decode("ascii")]
+                lines = _blob_lines(content)
             if new is None:
-                new = self._merged_file(m, blob, contents[blob.decode("ascii")], old,
-                                        [other.get(path) for other in others],
+                if content is None:
+                    self.missing_merged += 1
+                new = self._merged_file(m, blob, lines, old, [other.get(path) for other in others],
                                         _rename_sources(path, deleted) if old is None and deleted else [])
             state[path] = new
             arrived.append((path, new))
@@ -493,7 +500,7 @@ class Tracker:
                 if keyed.get(path) is not None:
                     tree.splice_keys(path, *keyed[path])
                 else:
-                    _move_tree(tree, path, old, new, contents[blob.decode("ascii")])
+                    _move_tree(tree, path, old, new, lines)
         if len(self._key_of) > _KEYS_KEPT:  # bounded: a miss only costs a blob read
             self._key_of.clear()
         if chain:
@@ -508,53 +515,59 @@ class Tracker:
                     key_of[hash(raw)] = NO_KEY if k is None else hash(k)
 
     def _known_middle(self, tree: TreeWindows, path: bytes, old: tuple | None,
-                      new: tuple | None) -> tuple[int, int, list[int]] | None:
-        """``(head, tail, key hashes)`` of the lines of ``new`` between the common ends with ``old``, when the
-        index holds ``old`` and every middle line's key hash is known (a side-branch line remembered, or a line
-        of ``old``); else ``None`` (the blob is read)."""
+                      new: tuple | None) -> tuple[int, int, array, list] | None:
+        """``(head, tail, key hashes, unchanged blocks)`` of the lines of ``new`` between the common ends with
+        ``old`` (:func:`_middle_keys`), when the index holds ``old`` and every middle line's key hash is known (a
+        line of ``old`` it aligns with, a side-branch line remembered, or a line of ``old`` with its content);
+        else ``None`` (the blob is read)."""
         if old is None or new is None or len(tree.files.get(path) or ()) != len(old[1]) or not old[1]:
             return None
-        a, b = old[1], new[1]
-        n = min(len(a), len(b))
-        head = _common(a, 0, b, 0, n)
-        tail = _common_tail(a, len(a), b, len(b), n - head)
-        middle = b[head:len(b) - tail]
-        keys = list(map(self._key_of.get, middle))
-        if None in keys:
-            # lines of the middle that the old version has too (unchanged lines between two edits) keep their keys
-            held = dict(zip(a[head:len(a) - tail], tree.files[path][head:len(a) - tail]))
-            keys = [k if k is not None else held.get(h) for h, k in zip(middle, keys)]
-            if None in keys:
-                return None
-        return head, tail, keys  # type: ignore[return-value]
+        a, b, old_keys = old[1], new[1], tree.files[path]
+        remembered = self._key_of.get
+        held: dict[int, int] | None = None
 
-    def _merged_file(self, m: int, blob: bytes, content: bytes | None, old: tuple | None, theirs: list,
+        def lookup(lo: int, hi: int, a_lo: int, a_hi: int) -> list[int] | None:
+            nonlocal held
+            lines = b[lo:hi]
+            keys = list(map(remembered, lines))
+            if None in keys:
+                # lines the old version has elsewhere in the middle (moved) keep their keys
+                if held is None:
+                    held = dict(zip(a[a_lo:a_hi], old_keys[a_lo:a_hi]))
+                keys = [k if k is not None else held.get(h) for h, k in zip(lines, keys)]
+                if None in keys:
+                    return None
+            return keys  # type: ignore[return-value]
+
+        return _middle_keys(a, b, old_keys, lookup)
+
+    def _merged_file(self, m: int, blob: bytes, lines: _BlobLines | None, old: tuple | None, theirs: list,
                      renamed: list) -> tuple[array, array, bytes] | None:
         """Births of a merged file no parent has: first-parent lines kept, the rest credited, as git blame does.
 
         ``theirs``: the other parents' files at the path; ``renamed``: first-parent files the merge deletes that
-        may be this path's rename source (when the path is new against the first parent).
+        may be this path's rename source (when the path is new against the first parent); ``lines``: the merged
+        blob's (:func:`_blob_lines`; ``None``: missing or binary).
         """
-        if content is None:
-            self.missing_merged += 1
-            return None
-        lines = _blob_lines(content)
         if lines is None:
             return None
-        hashes = array("q", map(hash, lines))
+        hashes = lines.hashes
         own = m * 4
         recs = array("q", [own]) * len(lines)
         if old is not None:  # lines unchanged against the first parent keep their births
             o_recs = old[0]
             for i, j, size in _align(old[1], hashes):
                 recs[j:j + size] = o_recs[i:i + size]
-        born_at = [j for j, rec in enumerate(recs) if rec == own]
+        at = np.frombuffer(recs, np.int64)  # a view: credit's writes show through
+        born_at = np.flatnonzero(at == own).tolist()
         for src in (*renamed, *theirs):  # the first parent that has a line gives its birth, as git blame does
             if not born_at:
                 break
             if src is not None:
                 _credit(recs, hashes, born_at, src)
-                born_at = [j for j in born_at if recs[j] == own]
+                born = np.array(born_at, np.int64)
+                born_at = born[at[born] == own].tolist()
+        del at  # the array may be written again only once no view of it is left
         for j in born_at:
             if line_key(lines[j]) is not None:
                 recs[j] = own + 3
@@ -580,11 +593,9 @@ class Tracker:
             # the lines both keep at the common ends (same records, same contents) cancel out: count the middle
             a, b, ha, hb = old[0], cur[0], old[1], cur[1]
             n = min(len(a), len(b))
-            k = _common(a, 0, b, 0, n)
-            if ha[:k] != hb[:k]:  # rarely: the same births hold other contents
-                k = _common(ha, 0, hb, 0, k)
+            k = _common(ha, 0, hb, 0, _common(a, 0, b, 0, n))  # rarely shorter: the same births, other contents
             e = _common_tail(a, len(a), b, len(b), n - k)
-            if e and ha[len(a) - e:] != hb[len(b) - e:]:
+            if e:
                 e = _common_tail(ha, len(a), hb, len(b), e)
             runs[at].append((a[k:len(a) - e], ha[k:len(a) - e]))
             runs[at + 1].append((b[k:len(b) - e], hb[k:len(b) - e]))
@@ -592,7 +603,7 @@ class Tracker:
             runs[2 if self.excluded(path) else 0].append((cur[0], cur[1]))
         live, qid, t = self.live, self.qid, self.time[m]
         for rec, arrived_net, died in _merge_lines(runs):
-            if rec < 0:
+            if rec < 0 or not (arrived_net or died):  # most births: their lines all stayed
                 continue
             b = rec >> 2
             live[qid[b] * 2 + (rec & 1)] += arrived_net
@@ -674,8 +685,9 @@ class Tracker:
         return out
 
 
-def _merge_lines(runs: tuple[list, list, list, list]) -> Iterator[tuple[int, int, int]]:
-    """``(birth record without bit 1, lines arrived minus left, lines dead)`` of a merge on the chain, by birth.
+def _merge_lines_reference(runs: tuple[list, list, list, list]) -> list[tuple[int, int, int]]:
+    """``(birth record without bit 1, lines arrived minus left, lines dead)`` of a merge on the chain, by birth
+    (in order): the pure-Python twin of the compiled kernel, which hashes where this sorts.
 
     ``runs``: ``(records, hashes)`` that left, arrived, left excluded files, arrived in excluded files. A line is
     its birth and content hash: the lines that left and did not arrive died, except those that moved into an
@@ -683,7 +695,7 @@ def _merge_lines(runs: tuple[list, list, list, list]) -> Iterator[tuple[int, int
     """
     sizes = [sum(len(recs) for recs, _ in run) for run in runs]
     if not sizes[0] + sizes[1]:
-        return iter(())
+        return []
     total = sum(sizes)
     recs = np.concatenate([_int64s(recs) for run in runs for recs, _ in run]) & _NOT_NEW
     hashes = np.concatenate([_int64s(hashes) for run in runs for _, hashes in run])
@@ -699,8 +711,11 @@ def _merge_lines(runs: tuple[list, list, list, list]) -> Iterator[tuple[int, int
     died -= np.minimum(died, np.maximum(counts[:, 3] - counts[:, 2], 0))
     births = recs[first]
     starts = np.flatnonzero(np.concatenate(([True], births[1:] != births[:-1])))  # lines are sorted by birth
-    return zip(births[starts].tolist(), np.add.reduceat(counts[:, 1] - counts[:, 0], starts).tolist(),
-               np.add.reduceat(died, starts).tolist())
+    return list(zip(births[starts].tolist(), np.add.reduceat(counts[:, 1] - counts[:, 0], starts).tolist(),
+                    np.add.reduceat(died, starts).tolist()))
+
+
+_merge_lines = _accel.pick("merge_lines", _merge_lines_reference)
 
 
 def _int64s(values) -> np.ndarray:
@@ -778,27 +793,97 @@ class MergeTrees:
         self.blobs.close()
 
 
-def _move_tree(tree: TreeWindows, path: bytes, old: tuple | None, new: tuple | None, content: bytes | None) -> None:
-    """Move the duplicate-block index on by one file of a chain merge: only what lies between common ends."""
-    lines = _blob_lines(content)
-    if old is not None and new is not None and lines is not None and len(lines) == len(new[1]):
-        a, b = old[1], new[1]
-        n = min(len(a), len(b))
-        head = _common(a, 0, b, 0, n)
-        tail = _common_tail(a, len(a), b, len(b), n - head)
-        if len(tree.files.get(path) or ()) == len(a) and tree.splice(path, head, tail, lines[head:len(b) - tail]):
+def _move_tree(tree: TreeWindows, path: bytes, old: tuple | None, new: tuple | None,
+               lines: _BlobLines | None) -> None:
+    """Move the duplicate-block index on by one file of a chain merge (``lines``: its merged blob's, ``None``:
+    missing or binary): only what lies between common ends, and only new lines are keyed."""
+    if (old is not None and new is not None and lines is not None and len(lines) == len(new[1])
+            and len(tree.files.get(path) or ()) == len(old[1])):
+        spliced = _middle_keys(old[1], new[1], tree.files[path],
+                               lambda lo, hi, _a_lo, _a_hi: list(map(key_hash, lines.between(lo, hi))))
+        if spliced is not None and tree.splice_keys(path, *spliced):
             return
-    tree.replace(path, lines)
+    tree.replace(path, None if lines is None else lines.between(0, len(lines)))
 
 
-def _blob_lines(content: bytes | None) -> list[bytes] | None:
+def _middle_keys(a: array, b: array, old_keys: array,
+                 lookup: Callable[[int, int, int, int], list[int] | None]) -> tuple[int, int, array, list] | None:
+    """Key hashes of a file's new version between its common ends with the old one, aligned (the tree index's
+    splice, :meth:`churnlab.mine.duplicates.TreeWindows.splice_keys`).
+
+    ``a``, ``b``: the old and new versions' content hashes; ``old_keys``: the old version's key hashes. A line
+    of the new middle aligned with one of the old (:func:`churnlab.mine.align.align`) has its content, so its
+    key; the others are asked of ``lookup(lo, hi, a_lo, a_hi)`` (their range ``b[lo:hi]``, and the old middle
+    ``a[a_lo:a_hi]``), ``None`` when it does not know them all. Returns ``(head, tail, middle key hashes,
+    aligned blocks of the middles)``, or ``None``. Without the compiled kernels the middles are not aligned (the
+    reference alignment costs more than it saves): every middle line is asked, and the blocks are ``None``.
+    """
+    n = min(len(a), len(b))
+    head = _common(a, 0, b, 0, n)
+    tail = _common_tail(a, len(a), b, len(b), n - head)
+    a_end, b_end = len(a) - tail, len(b) - tail
+    if not _ALIGN_MIDDLES:  # every middle line asked, the middle one changed region
+        middle = lookup(head, b_end, head, a_end)
+        return None if middle is None else (head, tail, array("q", middle), None)
+    blocks = _align(a[head:a_end], b[head:b_end]) if head < a_end and head < b_end else []
+    keys = array("q")
+    j0 = 0
+    for i, j, size in (*blocks, (a_end - head, b_end - head, 0)):
+        if j > j0:
+            got = lookup(head + j0, head + j, head, a_end)
+            if got is None:
+                return None
+            keys.extend(got)
+        keys += old_keys[head + i:head + i + size]
+        j0 = j + size
+    return head, tail, keys, blocks
+
+
+def _blob_lines(content: bytes | None) -> _BlobLines | None:
     """A blob's lines as the patch stream gives them (no trailing empty line); ``None`` if missing or binary."""
-    if content is None or b"\0" in content[:_BINARY_PROBE]:  # git's binary test
+    if content is None or content.find(b"\0", 0, _BINARY_PROBE) >= 0:  # git's binary test
         return None
+    return _BlobLines(content)
+
+
+class _BlobLines:
+    """A text blob's lines: the content hash of each (``hashes``, as ``hash()`` of the line), and each line's
+    bytes cut out only when asked (``lines[j]``, :meth:`between`): a merge keys or reads few of them."""
+
+    __slots__ = ("_content", "_starts", "hashes")
+
+    def __init__(self, content: bytes) -> None:
+        hashes, starts = _line_hashes(content)
+        self._content = content
+        self.hashes = array("q")
+        self.hashes.frombytes(hashes)
+        self._starts = array("q")  # where each line starts, and one more (its end, past its newline)
+        self._starts.frombytes(starts)
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def __getitem__(self, j: int) -> bytes:
+        return self._content[self._starts[j]:self._starts[j + 1] - 1]
+
+    def between(self, lo: int, hi: int) -> list[bytes]:
+        """Lines ``lo`` to ``hi`` (excluded)."""
+        content, starts = self._content, self._starts
+        return [content[x:y - 1] for x, y in zip(starts[lo:hi], starts[lo + 1:hi + 1])]
+
+
+def _line_hashes_reference(content: bytes) -> tuple[bytes, bytes]:
+    """``hash()`` of every line of a blob (split at newlines, no trailing empty line) and where each line starts
+    (plus where a next one would), as the bytes of two int64 arrays: the pure-Python twin of the compiled kernel,
+    which makes no bytes object per line."""
     lines = content.split(b"\n")
     if lines[-1] == b"":
         lines.pop()
-    return lines
+    starts = array("q", accumulate(map((1).__add__, map(len, lines)), initial=0))  # each line and its newline
+    return array("q", map(hash, lines)).tobytes(), starts.tobytes()
+
+
+_line_hashes = _accel.pick("line_hashes", _line_hashes_reference)
 
 
 def start_merge_trees(repo, options) -> contextlib.AbstractContextManager:

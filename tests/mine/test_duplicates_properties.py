@@ -13,11 +13,12 @@ import itertools
 from collections import Counter
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from churnlab.mine import mine
-from churnlab.mine.duplicates import NO_KEY, key_hash, windows
+from churnlab.mine import mine, provenance
+from churnlab.mine.duplicates import NO_KEY, TreeWindows, key_hash, windows
 
 SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
                     phases=(Phase.explicit, Phase.reuse, Phase.generate),
@@ -128,6 +129,18 @@ def test_index_equals_the_tree_after_every_chain_commit(tmp_path_factory, scenar
     assert _check(repo, replay, first_parent=False, find_copies=data.draw(st.booleans())) >= 3
 
 
+@settings(SETTINGS, max_examples=6)
+@given(data=st.data())
+def test_index_equals_the_tree_whichever_way_merges_key_their_files(tmp_path_factory, scenario_repo_class, replay,
+                                                                    data, monkeypatch):
+    # merges key the lines between a file's common ends after aligning its versions (with the compiled kernels) or
+    # all of them (without): the other way than the one in use here gives the same index
+    monkeypatch.setattr(provenance, "_ALIGN_MIDDLES", not provenance._ALIGN_MIDDLES)
+    repo = scenario_repo_class(tmp_path_factory.mktemp("dup") / "repo")
+    build(repo, data)
+    assert _check(repo, replay, first_parent=False) >= 3
+
+
 def test_index_equals_the_tree_in_first_parent_mode(tmp_path, scenario_repo_class, replay):
     # one fixed history of the same kind, read with --first-parent (merges against their first parent)
     repo = scenario_repo_class(tmp_path / "repo")
@@ -145,3 +158,40 @@ def test_index_equals_the_tree_in_first_parent_mode(tmp_path, scenario_repo_clas
     repo.remove("m_c.py")
     repo.commit(4)
     assert _check(repo, replay, first_parent=True) == 4
+
+
+@pytest.mark.parametrize("align_middles", [True, False])
+def test_merges_splice_the_index_between_their_edits(tmp_path, scenario_repo_class, replay, monkeypatch,
+                                                     align_middles):
+    # a side branch edits two files in two places each, far apart; main edits one of them too: the merge takes
+    # m_a.py whole from the side (its keys remembered) and git merges m_c.py (a blob read). Aligned, each splice
+    # recounts only near the edits; not aligned, the whole middle: the same index as the tree's, either way
+    monkeypatch.setattr(provenance, "_ALIGN_MIDDLES", align_middles)
+    splices = []
+    splice_keys = TreeWindows.splice_keys
+
+    def spy(self, path, head, tail, middle, unchanged=None):
+        splices.append((path, unchanged))
+        return splice_keys(self, path, head, tail, middle, unchanged)
+
+    monkeypatch.setattr(TreeWindows, "splice_keys", spy)
+    lines = [f"value_{i} = load({i % 7})" if i % 9 else "" for i in range(40)]
+    repo = scenario_repo_class(tmp_path / "repo")
+    repo.write("m_a.py", lines)
+    repo.write("m_c.py", [*lines[:20], *lines[:20]])  # windows repeat within the file
+    repo.commit(0)
+    repo.checkout("-b", "feature")
+    repo.write("m_a.py", [*lines[:5], "side = 1", *lines[6:30], "side = 2", "side = 3", *lines[30:]])
+    repo.write("m_c.py", [*lines[:10], *VOCAB[:5], *lines[10:20], *lines[:18], "side = 4"])
+    repo.commit(1)
+    repo.checkout("main")
+    repo.write("m_c.py", ["main = 1", *lines[1:20], *lines[:20]])
+    repo.commit(2)
+    repo.merge("feature", 3)
+    assert _check(repo, replay, first_parent=False) == 3
+    merged = {path: unchanged for path, unchanged in splices}
+    assert set(merged) == {b"m_a.py", b"m_c.py"}
+    if align_middles:  # the unchanged lines between the side's two edits: one block each, two regions
+        assert len(merged[b"m_a.py"]) == 1 and len(merged[b"m_c.py"]) == 1
+    else:
+        assert merged == {b"m_a.py": None, b"m_c.py": None}

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from churnlab.mine import _accel, mine
 from churnlab.mine import align as ref
-from churnlab.mine import duplicates, lines, normalize
+from churnlab.mine import duplicates, lines, normalize, provenance
 
 try:
     from churnlab.mine import _kernels as compiled
@@ -154,6 +154,95 @@ def test_credit_parity(pair, data):
 def test_windows_parity(keys, size):
     # the compiled kernel recomputes CPython's tuple hash: equal values (hash(-1) is -2; ints wrap mod 2**61 - 1)
     assert compiled.windows(keys, size) == duplicates._windows_reference(keys, size)
+
+
+# Key hashes of a file: NO_KEY (lines that are not meaningful) often, a small alphabet (windows repeat), extremes.
+key_lists = st.lists(st.one_of(st.just(duplicates.NO_KEY), small, wide), max_size=40)
+
+
+@st.composite
+def edited_keys(draw) -> tuple[list[int], list[int], list[tuple[int, int, int, int]]]:
+    """A file's key hashes, the same file after a few edits (some leaving the meaningful lines as they were), and
+    the edits' regions: ``(old from, old to, new from, new to)``, in order."""
+    before = draw(key_lists)
+    cuts = sorted(draw(st.lists(st.integers(0, len(before)), max_size=8)))
+    after: list[int] = []
+    regions = []
+    pos = 0
+    for lo, hi in zip(cuts[::2], cuts[1::2]):
+        after += before[pos:lo]
+        new = draw(st.one_of(key_lists, st.just([k for k in before[lo:hi] if k != duplicates.NO_KEY])))
+        regions.append((lo, hi, len(after), len(after) + len(new)))
+        after += new
+        pos = hi
+    after += before[pos:]
+    return before, after, regions
+
+
+@needs_kernels
+@SETTINGS
+@given(edited_keys())
+def test_changed_windows_parity(edit):
+    before, after, regions = edit
+    want = duplicates._changed_windows_reference(before, after, regions)
+    assert compiled.changed_windows(before, after, regions) == want
+    assert compiled.changed_windows(array("q", before), array("q", after), regions) == want
+    assert compiled.WINDOW_LINES == duplicates.BLOCK
+    # and both are right: the windows of the file before, less those gone, plus those come, are the file's after
+    gone, come = want
+
+    def file_windows(keys: list[int]) -> Counter:
+        return Counter(duplicates.windows([k for k in keys if k != duplicates.NO_KEY]))
+
+    assert file_windows(before) + Counter(come) == file_windows(after) + Counter(gone)
+
+
+@needs_kernels
+def test_changed_windows_rejects_regions_outside_the_files():
+    with pytest.raises(ValueError, match="outside the files"):
+        compiled.changed_windows([1, 2, 3], [1, 2], [(0, 4, 0, 2)])
+
+
+# A merge's lines, as provenance._merge_survival hands them over (tests/mine/test_survival.py checks the
+# reference against the line-by-line definition): few births and contents, so lines repeat and cancel.
+merge_runs = st.lists(st.tuples(st.integers(-8, 40), st.one_of(st.integers(0, 5), wide)), max_size=30).map(
+    lambda lines: (array("q", [r for r, _ in lines]), array("q", [h for _, h in lines])))
+
+
+@needs_kernels
+@SETTINGS
+@given(st.tuples(*[st.lists(merge_runs, max_size=3)] * 4))
+def test_merge_lines_parity(runs):
+    want = provenance._merge_lines_reference(runs)
+    assert compiled.merge_lines(runs) == want
+    as_lists = tuple([(list(recs), list(hashes)) for recs, hashes in run] for run in runs)
+    assert compiled.merge_lines(as_lists) == want
+
+
+@needs_kernels
+@SETTINGS
+@given(st.lists(st.sampled_from([b"\n", b"\n", b"x", b"def f():", b" ", b"\r", b"\x00", b"\xff", b""]), max_size=20)
+       .map(b"".join))
+def test_line_hashes_parity(content):
+    want = provenance._line_hashes_reference(content)
+    assert compiled.line_hashes(content) == want
+    # and both are the lines' hash(), the lines being the patch stream's (no trailing empty line)
+    lines = provenance._blob_lines(content)
+    expected = content.split(b"\n")[:-1] if content.endswith(b"\n") else content.split(b"\n") if content else []
+    if lines is not None:
+        assert list(lines.hashes) == [hash(x) for x in expected]
+        assert [lines[j] for j in range(len(lines))] == lines.between(0, len(lines)) == expected
+
+
+@needs_kernels
+@SETTINGS
+@given(file_pairs())
+def test_align_blocks_in_order_and_joined(pair):
+    a, b = pair
+    blocks = compiled.align(a, b)
+    for (i, j, size), (i2, j2, _) in zip(blocks, blocks[1:]):
+        assert i + size <= i2 and j + size <= j2 and (i + size, j + size) != (i2, j2)
+    assert all(size > 0 and a[i:i + size] == b[j:j + size] for i, j, size in blocks)
 
 
 counters = st.dictionaries(st.one_of(small, wide), st.integers(-2, 3), max_size=30).map(Counter)
