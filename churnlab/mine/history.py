@@ -1,18 +1,17 @@
 """Stage 1: the commit history, read from one streaming ``git log``, into the ``commits`` and ``file_changes``
 tables (before pseudonymisation; see :mod:`churnlab.mine`).
 
-The stream is ``git -c diff.context=0 log -z --raw --numstat [-p] -M`` with a header of NUL-free fields per
-commit::
+The stream is ``git -c diff.context=0 log -z --raw --numstat -M`` (stage 1 alone) or ``... --raw -p -M`` (a
+whole mine: the patches are the line stage's too), with a header of NUL-free fields per commit::
 
     \\x1e<sha>\\x1f<parents>\\x1f<name>\\x1f<email>\\x1f<author date>\\x1f<committer email>\\x1f<committer date>\\x1f<body>\\x1f\\0
     :<old mode> <new mode> <old sha> <new sha> <status>\\0<path>\\0[<new path>\\0]     (one per file, --raw)
     <added>\\t<deleted>\\t<path>\\0  or  <added>\\t<deleted>\\t\\0<old path>\\0<new path>\\0   (one per file, --numstat)
-    \\0diff --git a/<path> b/<path>\\n...                             (the zero-context patch, with -p)
+    \\0diff --git a/<path> b/<path>\\n...                             (or the zero-context patch, with -p)
 
-The raw and numstat records of a commit come in the same order; the raw record gives the change type, modes
-and blob ids, the numstat record the line counts (of the zero-context diff: :func:`log_args`); the patch, read in a
-whole mine, is the line stage's input, relayed to it. Paths are raw bytes (``-z``): never C-quoted, decoded as
-UTF-8 with undecodable bytes written as ``\\xNN``.
+The raw records give the change type, modes and blob ids; the numstat records, in the same order, the line
+counts of the zero-context diff (:func:`log_args`), or else the patch's hunk headers do (:func:`_parse_diff`).
+Paths are raw bytes (``-z``): never C-quoted, decoded as UTF-8 with undecodable bytes written as ``\\xNN``.
 """
 
 from __future__ import annotations
@@ -41,14 +40,14 @@ def log_args(head: str, *, exclude: Iterable[str] = (), first_parent: bool = Fal
     Line counts are those of git's zero-context diff, the one git blame and the line stage's ``-U0`` patches use:
     ``diff.context=0`` makes numstat trim a long common tail before diffing, as ``-U0`` does, without asking for
     the patch (plain ``git log --numstat`` pairs a line or two otherwise in about 0.2% of commits, net lines
-    equal). With ``patches`` each record also carries its zero-context patch after the numstat records, as the
-    line stage reads it (:func:`churnlab.mine.lines.log_args`): git loads each changed blob once for both
-    outputs, so one diff pass serves stage 1 and the line stage (:class:`churnlab.mine.overlap.Relay`).
+    equal). With ``patches`` the records carry each commit's zero-context patch instead of numstat records, as
+    the line stage reads it (:func:`churnlab.mine.lines.log_args`), so one diff pass serves stage 1 and the line
+    stage (:class:`churnlab.mine.overlap.Relay`): the counts are read from the patch's hunk headers (numstat
+    runs the same diff; :func:`_patch_sections`).
     """
-    args = ["-c", "diff.context=0", "log", "--topo-order", "--reverse", "--no-abbrev", "-z", "--raw", "--numstat",
+    args = ["-c", "diff.context=0", "log", "--topo-order", "--reverse", "--no-abbrev", "-z", "--raw",
+            *(["-p", "--full-index", "--no-color"] if patches else ["--numstat"]),
             "--no-ext-diff", "--no-textconv", "--date=raw", f"--format={_FORMAT}", "-C" if find_copies else "-M"]
-    if patches:
-        args += ["-p", "--full-index", "--no-color"]
     # merges are not diffed in the default mode (the line stage reads them from their trees)
     args += ["--first-parent", "--diff-merges=first-parent"] if first_parent else ["--diff-merges=off"]
     return [*args, head, *(f"^{sha}" for sha in exclude), "--"]
@@ -122,6 +121,9 @@ class History:
         "sha", "path", "old_path", "change_type", "similarity", "file_mode", "old_blob", "new_blob",
         "lines_added", "lines_deleted", "is_binary")})
     chunks: list[tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=list)
+    # read with patches: commits whose counts a patch cannot tell (see _parse_diff), then git's numstat of them
+    unsure: list[str] = field(default_factory=list)
+    numstat: dict[str, list[tuple[str, int | None, int | None]]] = field(default_factory=dict)
 
     def full(self) -> bool:
         return len(self.commits["sha"]) >= _FLUSH_COMMITS or len(self.files["sha"]) >= _FLUSH_FILES
@@ -158,6 +160,35 @@ def _raw_frames(hist: History) -> tuple[pl.DataFrame, pl.DataFrame]:
     commits = pl.concat([c for c, _ in hist.chunks], rechunk=False)
     files = pl.concat([f for _, f in hist.chunks], rechunk=False)
     hist.chunks.clear()
+    if hist.numstat:
+        commits, files = _with_numstat(commits, files, hist.numstat)
+    return commits, files
+
+
+def _with_numstat(commits: pl.DataFrame, files: pl.DataFrame,
+                  numstat: dict[str, list[tuple[str, int | None, int | None]]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The counts of these commits' file changes (and their totals) as git's numstat gives them, matched to the
+    file changes by their order within the commit."""
+    rows = [(sha, k, path, a, d) for sha, per in numstat.items() for k, (path, a, d) in enumerate(per)]
+    fix = pl.DataFrame(rows, schema={"sha": pl.String, "_k": pl.Int64, "_path": pl.String, "_a": pl.Int64,
+                                     "_d": pl.Int64}, orient="row")
+    files = files.with_columns(_k=pl.int_range(pl.len(), dtype=pl.Int64).over("sha")).join(
+        fix, on=["sha", "_k"], how="left", maintain_order="left")
+    fixed = pl.col("_path").is_not_null()
+    matched = files.filter(fixed)
+    if matched.height != fix.height or not matched["_path"].equals(matched["path"], check_names=False):
+        raise DataError("git's numstat lists other file changes than its raw records for "
+                        f"{len(numstat)} commits (e.g. {next(iter(numstat))}); please report it")
+    files = files.with_columns(
+        lines_added=pl.when(fixed).then(pl.col("_a")).otherwise(pl.col("lines_added")),
+        lines_deleted=pl.when(fixed).then(pl.col("_d")).otherwise(pl.col("lines_deleted")),
+        is_binary=pl.when(fixed).then(pl.col("_a").is_null()).otherwise(pl.col("is_binary")),
+    ).drop("_k", "_path", "_a", "_d")
+    totals = files.filter(pl.col("sha").is_in(list(numstat))).group_by("sha").agg(
+        _ta=pl.col("lines_added").sum(), _td=pl.col("lines_deleted").sum())
+    commits = commits.join(totals, on="sha", how="left", maintain_order="left").with_columns(
+        lines_added=pl.coalesce("_ta", "lines_added"), lines_deleted=pl.coalesce("_td", "lines_deleted"),
+    ).drop("_ta", "_td")
     return commits, files
 
 
@@ -195,7 +226,7 @@ def parse_log(chunks: Iterable[bytes], *, on_commit=None, on_patch=None) -> Hist
     """
     hist = History()
     for record in _records(chunks):
-        sha, patch = _parse_record(record, hist)
+        sha, patch = _parse_record(record, hist, patches=on_patch is not None)
         if on_patch is not None:
             on_patch(sha, patch)
         if hist.full():
@@ -205,8 +236,11 @@ def parse_log(chunks: Iterable[bytes], *, on_commit=None, on_patch=None) -> Hist
     return hist
 
 
-def _parse_record(record: bytes, hist: History) -> tuple[bytes, bytes]:
-    """Append one commit to the column lists; return its id and its patch text (``b""`` when there is none)."""
+def _parse_record(record: bytes, hist: History, *, patches: bool = False) -> tuple[bytes, bytes]:
+    """Append one commit to the column lists; return its id and its patch text (``b""`` when there is none).
+
+    ``patches``: the record has the commit's patch instead of numstat records (:func:`log_args`).
+    """
     end = record.index(b"\x1f\x00")
     sha, parents, name, email, adate, cemail, cdate, body = record[:end].split(b"\x1f", 7)
     c = hist.commits
@@ -225,7 +259,10 @@ def _parse_record(record: bytes, hist: History) -> tuple[bytes, bytes]:
     # a patch begins when the stream has them: so the first "\0\0" ends them, whatever the patch holds.
     cut = record.find(b"\x00\x00", end + 2)
     meta, patch = (record[end + 2:], b"") if cut < 0 else (record[end + 2:cut], record[cut + 2:])
-    n_files, added, deleted = _parse_diff(meta.lstrip(b"\n").split(b"\x00"), sha_s, hist.files)
+    sections = _patch_sections(patch) if patches else None
+    n_files, added, deleted, unsure = _parse_diff(meta.lstrip(b"\n").split(b"\x00"), sha_s, hist.files, sections)
+    if unsure:
+        hist.unsure.append(sha_s)
     is_diffed = n_files > 0 or b" " not in parents
     c["files_changed"].append(n_files if is_diffed else None)
     c["lines_added"].append(added if is_diffed else None)
@@ -233,8 +270,21 @@ def _parse_record(record: bytes, hist: History) -> tuple[bytes, bytes]:
     return sha, patch
 
 
-def _parse_diff(tokens: list[bytes], sha: str, f: dict[str, list]) -> tuple[int, int, int]:
-    """Consume raw records then numstat records of one commit; return (files, added, deleted)."""
+# the empty blob (SHA-1, SHA-256): a file without lines, text to numstat
+_EMPTY = {b"e69de29bb2d1d6434b8b29ae775ad8c2e48c5391",
+          b"473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813"}
+
+
+def _parse_diff(tokens: list[bytes], sha: str, f: dict[str, list],
+                sections: list[tuple[int, int, bool]] | None = None) -> tuple[int, int, int, bool]:
+    """Consume raw records, then numstat records or, given ``sections`` (:func:`_patch_sections`), the patch's
+    counts, of one commit; return (files, added, deleted, unsure).
+
+    ``unsure``: a file change whose counts the patch cannot tell as numstat does: a type change (numstat diffs
+    the old file against the new link or submodule directly, the patch deletes one and creates the other), or
+    unchanged content (a pure rename or copy, a mode change: the patch shows no diff, so not whether numstat
+    calls the file binary). Its counts are then numstat's (:func:`_numstat_of`).
+    """
     raws: list[tuple[bytes, bytes, bytes, bytes, bytes | None, bytes]] = []
     i, n = 0, len(tokens)
     while i < n and tokens[i].startswith(b":"):
@@ -249,15 +299,28 @@ def _parse_diff(tokens: list[bytes], sha: str, f: dict[str, list]) -> tuple[int,
             raws.append((mode, old_blob, new_blob, status, None, tokens[i + 1]))
             i += 2
     total_a = total_d = 0
+    unsure = False
+    at = 0  # the next patch section
     for mode, old_blob, new_blob, status, old_path, path in raws:
-        stat = tokens[i]
-        i += 1
-        a, d, rest = stat.split(b"\t", 2)
-        if not rest:  # rename/copy: old and new path follow
-            i += 2
-        binary = a == b"-"
-        added = None if binary else int(a)
-        deleted = None if binary else int(d)
+        if sections is None:
+            stat = tokens[i]
+            i += 1
+            a, d, rest = stat.split(b"\t", 2)
+            if not rest:  # rename/copy: old and new path follow
+                i += 2
+            binary = a == b"-"
+            added = None if binary else int(a)
+            deleted = None if binary else int(d)
+        else:
+            added, deleted, binary = sections[at] if at < len(sections) else (0, 0, False)
+            at += 1
+            if status == b"T":  # two sections: the old file's deletion, the new one's creation
+                at += 1
+                unsure = True
+            elif old_blob == new_blob and not added and not deleted and not binary and new_blob not in _EMPTY:
+                unsure = True
+            if binary:
+                added = deleted = None
         kind = _CHANGE.get(status[:1].decode(), "modify")
         f["sha"].append(sha)
         f["path"].append(_decode(path))
@@ -272,7 +335,31 @@ def _parse_diff(tokens: list[bytes], sha: str, f: dict[str, list]) -> tuple[int,
         f["is_binary"].append(binary)
         total_a += added or 0
         total_d += deleted or 0
-    return len(raws), total_a, total_d
+    if sections is not None and at != len(sections):
+        raise DataError(f"commit {sha}: {len(sections)} patch sections for {len(raws)} file changes; the patch "
+                        "does not match git's raw records (please report it)")
+    return len(raws), total_a, total_d, unsure
+
+
+def _patch_sections(patch: bytes) -> list[tuple[int, int, bool]]:
+    """``(added, deleted, binary)`` per file section of a zero-context patch, in order.
+
+    Every content line starts with ``+``, ``-``, `` `` or ``\\``, so a line starting ``diff --git `` starts a
+    section and one starting ``@@ -`` a hunk, whose header gives its counts (``-a,b +c,d``; a count left out is
+    1), as numstat counts the same diff. A binary file's section says so in a header line, before any hunk.
+    """
+    if not patch:
+        return []
+    out = []
+    for section in patch.split(b"\ndiff --git "):
+        hunks = section.split(b"\n@@ -")
+        added = deleted = 0
+        for hunk in hunks[1:]:
+            old, new = hunk[:hunk.index(b" @@")].split(b" +")
+            deleted += int(old.partition(b",")[2] or 1)
+            added += int(new.partition(b",")[2] or 1)
+        out.append((added, deleted, b"\nBinary files " in hunks[0]))
+    return out
 
 
 def read_history(repo: Repository, *, exclude: Iterable[str] = (), first_parent: bool = False,
@@ -283,9 +370,39 @@ def read_history(repo: Repository, *, exclude: Iterable[str] = (), first_parent:
                     patches=on_patch is not None)
     stream = repo.stream([*repo.mailmap_args(), *args])
     try:
-        return parse_log(stream, on_commit=on_commit, on_patch=on_patch)
+        hist = parse_log(stream, on_commit=on_commit, on_patch=on_patch)
     finally:  # a failure in a callback stops git now, not when the traceback is let go
         stream.close()
+    if hist.unsure:
+        hist.numstat = _numstat_of(repo, hist.unsure, first_parent=first_parent, find_copies=find_copies)
+    return hist
+
+
+def _numstat_of(repo: Repository, shas: list[str], *, first_parent: bool,
+                find_copies: bool) -> dict[str, list[tuple[str, int | None, int | None]]]:
+    """git's numstat of a few commits, as :func:`log_args` diffs them: ``(path, added, deleted)`` per file
+    change in the raw records' order (``None`` counts: binary)."""
+    merges = ["--diff-merges=first-parent"] if first_parent else ["--diff-merges=off"]
+    out = repo.git(["-c", "diff.context=0", "log", "--no-walk=unsorted", "--stdin", "-z", "--numstat",
+                    "--no-ext-diff", "--no-textconv", "--format=%x1e%H%x1f", "-C" if find_copies else "-M", *merges],
+                   input="".join(f"{sha}\n" for sha in shas).encode())
+    found: dict[str, list[tuple[str, int | None, int | None]]] = {}
+    for record in re.split(rb"\x1e(?=[0-9a-f]{40}(?:[0-9a-f]{24})?\x1f)", out):
+        sha, _, body = record.partition(b"\x1f")
+        if not sha:
+            continue
+        rows = found[sha.decode()] = []
+        tokens = iter(body.split(b"\x00"))
+        for token in tokens:
+            token = token.lstrip(b"\n")
+            if token.count(b"\t") < 2:
+                continue
+            a, d, path = token.split(b"\t", 2)
+            if not path:  # rename/copy: old path, then new path
+                next(tokens)
+                path = next(tokens)
+            rows.append((_decode(path), None if a == b"-" else int(a), None if a == b"-" else int(d)))
+    return found
 
 
 def _typed_commits(commits: pl.DataFrame) -> pl.DataFrame:

@@ -25,9 +25,9 @@ from tests.gitrepo import GitRepo
 
 @pytest.fixture(scope="module")
 def odd_history(tmp_path_factory):
-    """Renames, binary content (and a NUL after git's 8,000-byte probe), odd and non-UTF-8 names, type
-    changes (text and binary files to symlinks), a mode change, an empty file, a submodule, CRLF lines, an empty
-    commit and merges."""
+    """Renames (with edits, and pure ones of text and binary files), binary content (and a NUL after git's
+    8,000-byte probe), odd and non-UTF-8 names, type changes (text and binary files to symlinks, one keeping a
+    line), mode changes (text and binary), an empty file, a submodule, CRLF lines, an empty commit and merges."""
     base = tmp_path_factory.mktemp("relay")
     sub = GitRepo(base / "sub")
     sub.write("s.txt", "s\n")
@@ -36,6 +36,8 @@ def odd_history(tmp_path_factory):
     r.write("app.py", "".join(f"line {i}\n" for i in range(30)))
     r.write("blob.bin", b"\0binary\1")
     r.write("other.bin", b"\0other")
+    r.write("img.bin", b"\0img")
+    r.write("tlink", "x\ny\nlate_nul.txt")  # its last line is the link's target below, both without a newline
     r.write("late_nul.txt", "text\n" * 2000 + "\0tail\n")
     r.write("empty.txt", "")
     r.commit("base")
@@ -54,10 +56,17 @@ def odd_history(tmp_path_factory):
     os.symlink("late_nul.txt", r.path / "empty.txt")  # type changes: files to symlinks
     os.remove(r.path / "other.bin")
     os.symlink("blob.bin", r.path / "other.bin")
-    r.git("update-index", "--chmod=+x", "--add", 'quote"s.py')
+    os.chmod(r.path / 'quote"s.py', 0o755)
     r.git("-c", "protocol.file.allow=always", "submodule", "--quiet", "add", str(sub.path), "vendor/sub")
     r.commit("type and mode change, submodule", t=180)
     r.merge("side", t=240)
+    # content unchanged: the patch shows no diff, numstat still tells binary from text
+    r.git("mv", "blob.bin", "moved.bin")
+    r.git("mv", 'quote"s.py', "q2.py")
+    os.chmod(r.path / "img.bin", 0o755)
+    os.remove(r.path / "tlink")
+    os.symlink("late_nul.txt", r.path / "tlink")  # numstat diffs the two contents: 2 lines deleted, none added
+    r.commit("pure renames, a binary mode change, a type change keeping a line", t=270)
     r.commit("nothing", t=300, allow_empty=True)
     return r
 
@@ -75,7 +84,7 @@ def test_the_relayed_patches_are_the_line_stages_own_stream(odd_history, first_p
     repo = open_repository(odd_history.path, name="odd")
     records, _ = relayed(repo, first_parent=first_parent)
     own = list(lines.records(repo.stream(lines.log_args(repo.head, first_parent=first_parent))))
-    assert len(own) == (6 if not first_parent else 5) and records == own
+    assert len(own) == (7 if not first_parent else 6) and records == own
 
 
 @pytest.mark.parametrize("first_parent", [False, True])
@@ -91,7 +100,10 @@ def test_stage_1_counts_lines_as_git_log_numstat_U0_with_or_without_patches(odd_
     # git's binary rule (a NUL in the first 8,000 bytes): late_nul.txt is text; a binary file's type change is
     # binary as a whole, though its symlink half has a line (in first-parent mode the merge brings the modify)
     binary = files.filter(pl.col("is_binary")).select("path", "change_type").rows()
-    assert binary == [("blob.bin", "add"), ("other.bin", "add"), ("other.bin", "type_change"), ("blob.bin", "modify")]
+    assert binary == [("blob.bin", "add"), ("img.bin", "add"), ("other.bin", "add"), ("other.bin", "type_change"),
+                      ("blob.bin", "modify"), ("img.bin", "modify"), ("moved.bin", "rename")]
+    tlink = files.filter(pl.col("path") == "tlink").select("change_type", "lines_added", "lines_deleted").rows()
+    assert tlink == [("add", 3, 0), ("type_change", 0, 2)]
 
 
 @pytest.fixture
