@@ -93,6 +93,7 @@ class CommitIds:
         self._sorted = ids[self._order]
         self._rank = np.empty(len(ids), dtype=np.int32)  # position of each index's id in the sorted ids
         self._rank[self._order] = np.arange(len(ids), dtype=np.int32)
+        self._next = 0  # the index tried first by index()
 
     def __len__(self) -> int:
         return len(self._sorted)
@@ -109,10 +110,20 @@ class CommitIds:
         return np.where(self._sorted[at] == keys, self._order[at], -1)
 
     def index(self, sha: bytes) -> int | None:
-        """The index of one id (ASCII hex), ``None`` if not held."""
+        """The index of one id (ASCII hex), ``None`` if not held.
+
+        The index after the last one found is tried first: the line stage asks for the commits in the order
+        they are held, so a search is the exception.
+        """
+        guess = self._next
+        if guess < len(self._rank) and self._sorted[self._rank[guess]] == sha:
+            self._next = guess + 1
+            return guess
         at = int(np.searchsorted(self._sorted, sha))
         if at < len(self._sorted) and self._sorted[at] == sha:
-            return int(self._order[at])
+            found = int(self._order[at])
+            self._next = found + 1
+            return found
         return None
 
     def sorted_where(self, chosen: np.ndarray) -> np.ndarray:
@@ -224,6 +235,7 @@ class Tracker:
         self._key_of: dict[int, int] = {}  # content hash -> key hash of side-branch lines (for merges' files)
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
         self.deaths = Deaths()  # (quarter, lifetime days) -> lines that left the chain
+        self._dying = array("q")  # birth records of the lines the commit being applied removes (see _bury)
         # outputs: row lists flushed into frames every _FLUSH_ROWS rows; per-commit counters in flat arrays
         n = len(self.shas)
         self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *_OPS_COUNTS)}
@@ -289,7 +301,7 @@ class Tracker:
         if chain:
             self.files = state
             if self.trees is not None:
-                self.trees.apply(files)
+                self.trees.apply(files, labels and labels.keys_added)
         if self.readers[c] or chain:
             self.states[c] = state
         if chain:  # the chain head's state stays in self.files; older chain states go once read
@@ -390,6 +402,7 @@ class Tracker:
                 state[new] = None
             else:  # pure renames and mode changes have no index line: the blob is the old one
                 state[new] = (result[0], result[1], fd.new_blob or (cur[2] if cur else b""))
+        self._bury(t)
 
     def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: tuple[array, array] | None,
                labels: L.CommitLabels | None, path: bytes, chain: bool):
@@ -413,24 +426,26 @@ class Tracker:
             out_h.extend(hashes[pos:start])
             pos = start + o_count
             rlab = labels.removed[fi][hi] if metrics else None
-            if o_count and (counted or rlab is not None):
-                for j, rec in enumerate(recs[start:pos]):
-                    if rec < 0:
-                        continue
-                    if counted:
-                        self._die(rec, t)
-                    if rlab is not None and rec & 1 and rlab[j] in self.churning:
-                        self._revise(c, rec, t)
+            if o_count:
+                if counted:
+                    self._dying.extend(recs[start:pos])
+                if rlab is not None:
+                    churning = self.churning
+                    for j, rec in enumerate(recs[start:pos]):
+                        if rec >= 0 and rec & 1 and rlab[j] in churning:
+                            self._revise(c, rec, t)
             if not n_count:
                 continue
             base = c * 4
             if metrics:
+                akeys = labels.keys_added[fi][hi]
                 born = [(base + 1 + (0 if lab == L.MOVED or lab == L.NO_OP else 2)) if k is not None else base
-                        for k, lab in zip(labels.keys_added[fi][hi], labels.added[fi][hi])]
+                        for k, lab in zip(akeys, labels.added[fi][hi])]
             else:
-                born = [base + 1 if line_key(x) is not None else base for x in added]
+                akeys = list(map(line_key, added))
+                born = [base if k is None else base + 1 for k in akeys]
             if counted:  # every line born here is this commit's: one quarter, counted by its meaningful bit
-                meaningful = sum(rec & 1 for rec in born)
+                meaningful = len(akeys) - akeys.count(None)
                 at = self.qid[c] * 2
                 self.live[at + 1] += meaningful
                 self.live[at] += len(born) - meaningful
@@ -612,10 +627,19 @@ class Tracker:
                 if rec & 2:
                     self.authored_churned[len(WINDOWS) * b + w] += 1
 
-    def _die(self, rec: int, t: int) -> None:
+    def _die(self, rec: int, t: int, n: int = 1) -> None:
         b = rec >> 2
-        self.live[self.qid[b] * 2 + (rec & 1)] -= 1
-        self.deaths.add(self.qid[b], max(t - self.time[b], 0) // _DAY)
+        self.live[self.qid[b] * 2 + (rec & 1)] -= n
+        self.deaths.add(self.qid[b], max(t - self.time[b], 0) // _DAY, n)
+
+    def _bury(self, t: int) -> None:
+        """The lines of the chain's included files that died at time ``t`` (:attr:`_dying`), counted once per
+        birth record: lines removed together mostly share their births."""
+        if self._dying:
+            for rec, n in Counter(self._dying).items():
+                if rec >= 0:
+                    self._die(rec, t, n)
+            del self._dying[:]
 
     def _count(self, recs: list[int], sign: int) -> None:
         for rec in recs:
@@ -623,12 +647,10 @@ class Tracker:
                 self.live[self.qid[rec >> 2] * 2 + (rec & 1)] += sign
 
     def _leave(self, cur, path: bytes, t: int, chain: bool) -> None:
-        """A whole file leaves the state (deleted, or become binary)."""
+        """A whole file leaves the state (deleted, or become binary); its lines die at :meth:`_bury`."""
         if not cur or not chain or self.excluded(path):
             return
-        for rec in cur[0]:
-            if rec >= 0:
-                self._die(rec, t)
+        self._dying.extend(cur[0])
 
     # ---- survival -------------------------------------------------------------------------------------
 
