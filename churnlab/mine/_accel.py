@@ -6,8 +6,8 @@ identical results. ``CHURNLAB_PURE_PYTHON=1`` forces the reference, e.g. to comp
 
 Each kernel's reference lives beside its call site (:mod:`churnlab.mine.align` for the merge alignment,
 ``_windows_reference`` and ``_net_counts_reference`` in :mod:`churnlab.mine.duplicates`,
-``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`, ``_pair_ascii_reference`` in
-:mod:`churnlab.mine.lines`), which binds the one in use with :func:`pick`.
+``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`, ``_pair_ascii_reference`` and
+``_first_labels_reference`` in :mod:`churnlab.mine.lines`), which binds the one in use with :func:`pick`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ __all__ = ["COMPILED", "KERNELS", "align", "call_sites", "common", "common_tail"
            "pick"]
 
 # Every kernel the miner calls: a build older than the source (missing some of them) is not used.
-KERNELS = ("align", "ascii_key", "common", "common_tail", "credit", "net_counts", "pair_ascii", "windows")
+KERNELS = ("align", "ascii_key", "common", "common_tail", "credit", "first_labels", "net_counts", "pair_ascii",
+           "windows")
 
 
 def compiled_kernels():
@@ -65,4 +66,5 @@ def call_sites() -> list[tuple]:
         (normalize, "_ascii_key", "ascii_key", normalize._ascii_key_reference),
         (duplicates, "_net_counts", "net_counts", duplicates._net_counts_reference),
         (lines, "_pair_ascii", "pair_ascii", lines._pair_ascii_reference),
+        (lines, "_first_labels", "first_labels", lines._first_labels_reference),
     ]

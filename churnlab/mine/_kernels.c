@@ -1358,6 +1358,258 @@ done:
     return out;
 }
 
+/* ---- the first labels of a file's hunks (lines._first_labels_reference) -------------------------------- */
+
+/* Labels: lines.ADDED, lines.DELETED, lines.NO_OP (tests check they are the same numbers) */
+#define LABEL_ADDED 0
+#define LABEL_DELETED 1
+#define LABEL_NO_OP 6
+
+/* list(map(key, lines)), counting the keys that are None in *none; every key must be a str or None. */
+static PyObject *
+keys_of(PyObject *lines, PyObject *key, Py_ssize_t *none)
+{
+    PyObject *fast = PySequence_Fast(lines, "first_labels(): a hunk's lines must be a list");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    PyObject *out = PyList_New(n);
+    if (out == NULL) {
+        Py_DECREF(fast);
+        return NULL;
+    }
+    *none = 0;
+    for (Py_ssize_t x = 0; x < n; x++) {
+        PyObject *k = PyObject_CallOneArg(key, items[x]);
+        if (k == NULL)
+            goto fail;
+        PyList_SET_ITEM(out, x, k);  /* the list owns it, also on failure below */
+        if (k == Py_None) {
+            (*none)++;
+        }
+        else if (!PyUnicode_Check(k)) {
+            PyErr_SetString(PyExc_TypeError, "first_labels(): key() must return a str or None");
+            goto fail;
+        }
+    }
+    Py_DECREF(fast);
+    return out;
+fail:
+    Py_DECREF(out);
+    Py_DECREF(fast);
+    return NULL;
+}
+
+/* [NO_OP if k is None else free for k in keys] */
+static PyObject *
+start_labels(PyObject *keys, long free)
+{
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t x = 0; x < n; x++) {
+        PyObject *lab = PyLong_FromLong(PyList_GET_ITEM(keys, x) == Py_None ? LABEL_NO_OP : free);
+        if (lab == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, x, lab);
+    }
+    return out;
+}
+
+/* [None if k is None else k.replace(" ", "") for k in keys] */
+static PyObject *
+unspaced(PyObject *keys, PyObject *space, PyObject *empty)
+{
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t x = 0; x < n; x++) {
+        PyObject *k = PyList_GET_ITEM(keys, x);
+        PyObject *bare = k == Py_None ? Py_NewRef(Py_None) : PyUnicode_Replace(k, space, empty, -1);
+        if (bare == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, x, bare);
+    }
+    return out;
+}
+
+/* The set of the items of a list that are not None. */
+static PyObject *
+set_of(PyObject *items)
+{
+    PyObject *out = PySet_New(NULL);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t x = 0; x < PyList_GET_SIZE(items); x++) {
+        PyObject *k = PyList_GET_ITEM(items, x);
+        if (k != Py_None && PySet_Add(out, k) < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* lines._whitespace_edits: 1 when some line is only re-spaced (its pairs set to no_op), 0 when none, -1 on error. */
+static int
+whitespace_edits(PyObject *rkeys, PyObject *akeys, PyObject *rlab, PyObject *alab, PyObject *space, PyObject *empty)
+{
+    int found = -1;
+    PyObject *rbare = NULL, *abare = NULL, *rset = NULL, *aset = NULL, *spots = NULL, *no_op = NULL;
+    if ((rbare = unspaced(rkeys, space, empty)) == NULL || (abare = unspaced(akeys, space, empty)) == NULL
+            || (rset = set_of(rbare)) == NULL || (aset = set_of(abare)) == NULL)
+        goto done;
+    found = 0;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(abare) && !found; j++) {  /* a key on both sides? */
+        PyObject *k = PyList_GET_ITEM(abare, j);
+        if (k != Py_None && (found = PySet_Contains(rset, k)) < 0)
+            goto done;
+    }
+    if (!found)
+        goto done;
+    found = -1;
+    /* bare key -> the removed lines with it, in order; each added line with it takes the first left */
+    if ((spots = PyDict_New()) == NULL || (no_op = PyLong_FromLong(LABEL_NO_OP)) == NULL)
+        goto done;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(rbare); j++) {
+        PyObject *k = PyList_GET_ITEM(rbare, j);
+        if (k == Py_None)
+            continue;
+        int both = PySet_Contains(aset, k);
+        if (both < 0)
+            goto done;
+        if (!both)
+            continue;
+        PyObject *at = PyDict_GetItemWithError(spots, k);  /* borrowed */
+        if (at == NULL) {
+            if (PyErr_Occurred() || (at = PyList_New(0)) == NULL)
+                goto done;
+            int rc = PyDict_SetItem(spots, k, at);
+            Py_DECREF(at);  /* the dict holds it */
+            if (rc < 0)
+                goto done;
+        }
+        PyObject *pos = PyLong_FromSsize_t(j);
+        if (pos == NULL)
+            goto done;
+        int rc = PyList_Append(at, pos);
+        Py_DECREF(pos);
+        if (rc < 0)
+            goto done;
+    }
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(abare); j++) {
+        PyObject *k = PyList_GET_ITEM(abare, j);
+        if (k == Py_None)
+            continue;
+        PyObject *at = PyDict_GetItemWithError(spots, k);  /* present exactly when k is on both sides */
+        if (at == NULL) {
+            if (PyErr_Occurred())
+                goto done;
+            continue;
+        }
+        if (PyList_GET_SIZE(at) == 0)
+            continue;
+        Py_ssize_t r = PyLong_AsSsize_t(PyList_GET_ITEM(at, 0));
+        if ((r == -1 && PyErr_Occurred()) || PyList_SetSlice(at, 0, 1, NULL) < 0)
+            goto done;
+        if (PyList_SetItem(rlab, r, Py_NewRef(no_op)) < 0 || PyList_SetItem(alab, j, Py_NewRef(no_op)) < 0)
+            goto done;
+    }
+    found = 1;
+done:
+    Py_XDECREF(rbare);
+    Py_XDECREF(abare);
+    Py_XDECREF(rset);
+    Py_XDECREF(aset);
+    Py_XDECREF(spots);
+    Py_XDECREF(no_op);
+    return found;
+}
+
+/* Append to free the keys whose label is still free (all of them when every label is). */
+static int
+extend_free(PyObject *free, PyObject *keys, PyObject *labels, long label, int all)
+{
+    if (all)
+        return PyList_SetSlice(free, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX, keys);
+    for (Py_ssize_t x = 0; x < PyList_GET_SIZE(keys); x++) {
+        long lab = PyLong_AsLong(PyList_GET_ITEM(labels, x));
+        if (lab == -1 && PyErr_Occurred())
+            return -1;
+        if (lab == label && PyList_Append(free, PyList_GET_ITEM(keys, x)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* first_labels(hunks, key): lines._first_labels_reference. */
+static PyObject *
+kernels_first_labels(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("first_labels", nargs, 2) < 0)
+        return NULL;
+    PyObject *key = args[1], *result = NULL, *space = NULL, *empty = NULL;
+    PyObject *lists[6] = {NULL, NULL, NULL, NULL, NULL, NULL};  /* rl, al, rk, ak, free removed, free added */
+    PyObject *hunks = PySequence_Fast(args[0], "first_labels(): hunks must be a list");
+    if (hunks == NULL)
+        return NULL;
+    Py_ssize_t meaningful = 0;
+    for (int x = 0; x < 6; x++) {
+        if ((lists[x] = PyList_New(0)) == NULL)
+            goto done;
+    }
+    if ((space = PyUnicode_FromString(" ")) == NULL || (empty = PyUnicode_FromString("")) == NULL)
+        goto done;
+    for (Py_ssize_t hi = 0; hi < PySequence_Fast_GET_SIZE(hunks); hi++) {
+        PyObject *h = PySequence_Fast_GET_ITEM(hunks, hi);
+        PyObject *removed = PySequence_GetItem(h, 4), *added = removed ? PySequence_GetItem(h, 5) : NULL;
+        PyObject *rkeys = NULL, *akeys = NULL, *rlab = NULL, *alab = NULL;
+        Py_ssize_t r_none = 0, a_none = 0;
+        int ok = 0;
+        if (added == NULL || (rkeys = keys_of(removed, key, &r_none)) == NULL
+                || (akeys = keys_of(added, key, &a_none)) == NULL
+                || (rlab = start_labels(rkeys, LABEL_DELETED)) == NULL
+                || (alab = start_labels(akeys, LABEL_ADDED)) == NULL)
+            goto hunk_done;
+        Py_ssize_t nr = PyList_GET_SIZE(rkeys), na = PyList_GET_SIZE(akeys);
+        meaningful += nr - r_none + na - a_none;
+        int ws = 0;
+        if (nr && na && (ws = whitespace_edits(rkeys, akeys, rlab, alab, space, empty)) < 0)
+            goto hunk_done;
+        int all = !ws && !r_none && !a_none;  /* every line still free */
+        if (extend_free(lists[4], rkeys, rlab, LABEL_DELETED, all) < 0
+                || extend_free(lists[5], akeys, alab, LABEL_ADDED, all) < 0
+                || PyList_Append(lists[0], rlab) < 0 || PyList_Append(lists[1], alab) < 0
+                || PyList_Append(lists[2], rkeys) < 0 || PyList_Append(lists[3], akeys) < 0)
+            goto hunk_done;
+        ok = 1;
+hunk_done:
+        Py_XDECREF(removed);
+        Py_XDECREF(added);
+        Py_XDECREF(rkeys);
+        Py_XDECREF(akeys);
+        Py_XDECREF(rlab);
+        Py_XDECREF(alab);
+        if (!ok)
+            goto done;
+    }
+    result = Py_BuildValue("(OOOOnOO)", lists[0], lists[1], lists[2], lists[3], meaningful, lists[4], lists[5]);
+done:
+    for (int x = 0; x < 6; x++)
+        Py_XDECREF(lists[x]);
+    Py_XDECREF(space);
+    Py_XDECREF(empty);
+    Py_DECREF(hunks);
+    return result;
+}
+
 /* ---- module ---------------------------------------------------------------------------------------- */
 
 static PyMethodDef kernels_methods[] = {
@@ -1388,6 +1640,9 @@ static PyMethodDef kernels_methods[] = {
      "pair_ascii(rj, aj, rkeys, akeys) -> list[tuple[int, int, tuple, int]] | NotImplemented\n--\n\n"
      "The similar removed/added lines of one hunk (NotImplemented if a key is not ASCII): "
      "churnlab.mine.lines' reference."},
+    {"first_labels", (PyCFunction)(void (*)(void))kernels_first_labels, METH_FASTCALL,
+     "first_labels(hunks, key) -> tuple\n--\n\nKeys and starting labels of one file's hunks, the meaningful "
+     "lines and the keys still free: churnlab.mine.lines' reference."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1407,7 +1662,10 @@ PyInit__kernels(void)
             || PyModule_AddIntConstant(m, "PAIR_WINDOW", PAIR_WINDOW) < 0
             || PyModule_AddObject(m, "PAIR_MIN_RATIO", PyFloat_FromDouble(PAIR_MIN_RATIO)) < 0
             || PyModule_AddIntConstant(m, "UPDATE_MAX_TOKENS", UPDATE_MAX_TOKENS) < 0
-            || PyModule_AddIntConstant(m, "REALIGN_MAX_TOKENS", REALIGN_MAX_TOKENS) < 0) {
+            || PyModule_AddIntConstant(m, "REALIGN_MAX_TOKENS", REALIGN_MAX_TOKENS) < 0
+            || PyModule_AddIntConstant(m, "LABEL_ADDED", LABEL_ADDED) < 0
+            || PyModule_AddIntConstant(m, "LABEL_DELETED", LABEL_DELETED) < 0
+            || PyModule_AddIntConstant(m, "LABEL_NO_OP", LABEL_NO_OP) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -34,9 +34,9 @@ import functools
 import heapq
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from difflib import SequenceMatcher
-from itertools import chain, compress, count, repeat
+from itertools import chain, compress, count
 from operator import itemgetter
 
 from . import _accel
@@ -276,40 +276,61 @@ def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
     """
     out = CommitLabels()
     meaningful = 0
-    free_removed: set[str | None] = set()  # keys of lines not yet labelled (None creeps in; never looked up)
-    free_added: list[str | None] = []
+    free_removed: set[str] = set()  # keys of lines not yet labelled
+    free_added: list[str] = []
     for fi in include:
-        rl, al, rk, ak = [], [], [], []
-        for h in files[fi].hunks:
-            rkeys = list(map(line_key, h[4]))
-            akeys = list(map(line_key, h[5]))
-            r_none, a_none = rkeys.count(None), akeys.count(None)
-            rlab = [NO_OP if k is None else DELETED for k in rkeys] if r_none else [DELETED] * len(rkeys)
-            alab = [NO_OP if k is None else ADDED for k in akeys] if a_none else [ADDED] * len(akeys)
-            meaningful += len(rkeys) - r_none + len(akeys) - a_none
-            if rkeys and akeys and _whitespace_edits(rkeys, akeys, rlab, alab):
-                free_removed.update(k for k, lab in zip(rkeys, rlab) if lab == DELETED)
-                free_added.extend(k for k, lab in zip(akeys, alab) if lab == ADDED)
-            else:
-                free_removed.update(rkeys)
-                free_added.extend(akeys)
-            rl.append(rlab)
-            al.append(alab)
-            rk.append(rkeys)
-            ak.append(akeys)
+        rl, al, rk, ak, n, free_r, free_a = _first_labels(files[fi].hunks, line_key)
         out.removed[fi], out.added[fi], out.keys_removed[fi], out.keys_added[fi] = rl, al, rk, ak
+        meaningful += n
+        free_removed.update(free_r)
+        free_added += free_a
     out.meaningful = meaningful
     # Moves need a key both removed and added, copies a key added twice: only such keys need their places.
     counts = Counter(free_added)
     wanted = free_removed.intersection(counts)
     wanted.update(k for k, n in counts.items() if n > 1)
-    wanted.discard(None)
     if wanted:
         rem_at, add_at = _places(out, include, wanted)
         _moves(out, rem_at, add_at)
         _copies(out, rem_at, add_at)
     _pairs(out, include)
     return out
+
+
+def _first_labels_reference(hunks: list, key: Callable[[bytes], str | None]) -> tuple:
+    """The first labelling pass over one file's hunks: ``(removed labels, added labels, removed keys, added keys,
+    meaningful lines, free removed keys, free added keys)``, the first four as one list per hunk.
+
+    A line's key is ``key(line)``. A removed line starts as ``deleted``, an added one as ``added``, a line
+    that is not meaningful (key ``None``) as ``no_op``, and so do both sides of a whitespace-only edit
+    (:func:`_whitespace_edits`). The free keys are those of the lines still ``deleted``/``added``, in order.
+    The pure-Python twin of the compiled kernel (which calls ``key`` for every line, in order, too).
+    """
+    rl, al, rk, ak = [], [], [], []
+    meaningful = 0
+    free_r: list[str] = []
+    free_a: list[str] = []
+    for h in hunks:
+        rkeys = list(map(key, h[4]))
+        akeys = list(map(key, h[5]))
+        r_none, a_none = rkeys.count(None), akeys.count(None)
+        rlab = [NO_OP if k is None else DELETED for k in rkeys] if r_none else [DELETED] * len(rkeys)
+        alab = [NO_OP if k is None else ADDED for k in akeys] if a_none else [ADDED] * len(akeys)
+        meaningful += len(rkeys) - r_none + len(akeys) - a_none
+        if rkeys and akeys and _whitespace_edits(rkeys, akeys, rlab, alab) or r_none or a_none:
+            free_r += [k for k, lab in zip(rkeys, rlab) if lab == DELETED]
+            free_a += [k for k, lab in zip(akeys, alab) if lab == ADDED]
+        else:  # every line meaningful and none of a whitespace edit
+            free_r += rkeys
+            free_a += akeys
+        rl.append(rlab)
+        al.append(alab)
+        rk.append(rkeys)
+        ak.append(akeys)
+    return rl, al, rk, ak, meaningful, free_r, free_a
+
+
+_first_labels = _accel.pick("first_labels", _first_labels_reference)
 
 
 def _places(out: CommitLabels, include: list[int], wanted: set[str]) -> tuple[dict, dict]:
@@ -328,22 +349,17 @@ def _places(out: CommitLabels, include: list[int], wanted: set[str]) -> tuple[di
     return rem_at, add_at
 
 
-def _unspaced(keys: list) -> Iterator[str]:
-    """The keys that are not None, without their spaces (as ``key.replace(" ", "")``, looped in C)."""
-    return map(str.replace, filter(None, keys), repeat(" "), repeat(""))  # keys are never empty
-
-
 def _whitespace_edits(rkeys: list, akeys: list, rlab: list[int], alab: list[int]) -> bool:
     """Within one hunk, a key both removed and added is a whitespace-only edit: no_op on both sides.
 
     Returns whether any line was labelled.
     """
-    if set(_unspaced(rkeys)).isdisjoint(_unspaced(akeys)):  # the usual case: no line of the hunk is only re-spaced
-        return False
     rbare = [None if k is None else k.replace(" ", "") for k in rkeys]
     abare = [None if k is None else k.replace(" ", "") for k in akeys]
     common = set(rbare).intersection(abare)
     common.discard(None)
+    if not common:  # the usual case: no line of the hunk is only re-spaced
+        return False
     removed: dict[str, list[int]] = defaultdict(list)
     for j, k in enumerate(rbare):
         if k in common:

@@ -429,3 +429,58 @@ def test_whole_mine_labels_identical_with_either_pairing(scenario, monkeypatch):
     assert labels.row(0) == (6, 8, 1, 1)  # updates: value_6, long, name, other; line 7 deleted, extra added
     fast = run(compiled.pair_ascii)
     assert fast[0].equals(slow[0]) and fast[1].equals(slow[1])
+
+
+# ---- the first labels of a file's hunks (lines._first_labels_reference) -------------------------------------
+
+# Line pieces that make re-spaced twins ("f(a, b)" / "f(a,b)"), repeated lines, no-op lines (blank, "}",
+# keywords) and non-ASCII or undecodable bytes.
+LINE_PIECES = st.sampled_from([b"f(a,", b" b)", b"b)", b" ", b"  ", b"\t", b"}", b"x", b" = ", b"=", b"1", b"else",
+                               b"\xc3\xa9", b"\xff", b""])
+hunk_lines = st.lists(st.lists(LINE_PIECES, max_size=5).map(b"".join), max_size=6)
+file_hunks = st.lists(st.tuples(hunk_lines, hunk_lines).map(lambda ra: (1, len(ra[0]), 1, len(ra[1]), *ra)),
+                      max_size=5)
+
+
+def _recording_key(calls: list):
+    return lambda raw: calls.append(raw) or normalize.line_key(raw)
+
+
+def test_first_labels_constants_are_the_references():
+    if compiled is None:
+        pytest.skip("churnlab.mine._kernels not built")
+    assert (compiled.LABEL_ADDED, compiled.LABEL_DELETED, compiled.LABEL_NO_OP) == (
+        lines.ADDED, lines.DELETED, lines.NO_OP)
+
+
+@needs_kernels
+@SETTINGS
+@given(file_hunks)
+def test_first_labels_parity(hunks):
+    want_calls, got_calls = [], []
+    want = lines._first_labels_reference(hunks, _recording_key(want_calls))
+    got = compiled.first_labels(hunks, _recording_key(got_calls))
+    assert got == want
+    assert got_calls == want_calls  # every line keyed once, in order (the key cache sees the same calls)
+
+
+@needs_kernels
+@pytest.mark.parametrize("first_labels", ["reference", "compiled"])
+def test_first_labels_whitespace_edits_by_hand(first_labels):
+    fn = lines._first_labels_reference if first_labels == "reference" else compiled.first_labels
+    # removed: two re-spaced twins of one added line, a blank line, an unrelated line; added: the twin, a new line
+    hunk = (1, 4, 1, 2, [b"f(a, b)", b"f(a,b) ", b"", b"x = 1"], [b"f(a,b)", b"x = 2"])
+    rl, al, rk, ak, meaningful, free_r, free_a = fn([hunk, (9, 0, 7, 1, [], [b"}"])], normalize.line_key)
+    no_op, deleted, added = lines.NO_OP, lines.DELETED, lines.ADDED
+    assert rl == [[no_op, deleted, no_op, deleted], []]  # the first twin pairs with the added line; blank: no_op
+    assert al == [[no_op, added], [no_op]]
+    assert rk == [["f(a, b)", "f(a,b)", None, "x = 1"], []] and ak == [["f(a,b)", "x = 2"], [None]]
+    assert meaningful == 5 and free_r == ["f(a,b)", "x = 1"] and free_a == ["x = 2"]
+
+
+@needs_kernels
+def test_first_labels_rejects_keys_that_are_not_str():
+    with pytest.raises(TypeError, match="str or None"):
+        compiled.first_labels([(1, 1, 1, 1, [b"x"], [b"y"])], lambda raw: 1)
+    with pytest.raises(ZeroDivisionError):
+        compiled.first_labels([(1, 1, 1, 1, [b"x"], [b"y"])], lambda raw: 1 / 0)
