@@ -34,7 +34,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
-from itertools import islice
+from itertools import compress, islice
 
 import numpy as np
 import polars as pl
@@ -236,6 +236,7 @@ class Tracker:
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
         self.deaths = Deaths()  # (quarter, lifetime days) -> lines that left the chain
         self._dying = array("q")  # birth records of the lines the commit being applied removes (see _bury)
+        self._revising = array("q")  # ... and of those it revises
         # outputs: row lists flushed into frames every _FLUSH_ROWS rows; per-commit counters in flat arrays
         n = len(self.shas)
         self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *_OPS_COUNTS)}
@@ -402,7 +403,7 @@ class Tracker:
                 state[new] = None
             else:  # pure renames and mode changes have no index line: the blob is the old one
                 state[new] = (result[0], result[1], fd.new_blob or (cur[2] if cur else b""))
-        self._bury(t)
+        self._bury(c, t)
 
     def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: tuple[array, array] | None,
                labels: L.CommitLabels | None, path: bytes, chain: bool):
@@ -429,11 +430,8 @@ class Tracker:
             if o_count:
                 if counted:
                     self._dying.extend(recs[start:pos])
-                if rlab is not None:
-                    churning = self.churning
-                    for j, rec in enumerate(recs[start:pos]):
-                        if rec >= 0 and rec & 1 and rlab[j] in churning:
-                            self._revise(c, rec, t)
+                if rlab is not None:  # the lines this commit revises (births known and meaningful: see _bury)
+                    self._revising.extend(compress(recs[start:pos], map(self.churning.__contains__, rlab)))
             if not n_count:
                 continue
             base = c * 4
@@ -614,32 +612,39 @@ class Tracker:
             if died:
                 self.deaths.add(qid[b], max(t - self.time[b], 0) // _DAY, died)
 
-    def _revise(self, reviser: int, rec: int, t: int) -> None:
-        """A meaningful line born as ``rec`` is deleted/updated by ``reviser`` at time ``t``."""
+    def _revise(self, reviser: int, rec: int, t: int, n: int = 1) -> None:
+        """``n`` meaningful lines born as ``rec`` are deleted/updated by ``reviser`` at time ``t``."""
         b = rec >> 2
         age = t - self.time[b]
         counts, at = self.revised, _REVISED * reviser
-        counts[at + _REVISED - 1] += 1
+        counts[at + _REVISED - 1] += n
         at += 0 if self.author[b] == self.author[reviser] else len(WINDOWS)
         for w, days in enumerate(WINDOWS):
             if age <= days * _DAY:
-                counts[at + w] += 1
+                counts[at + w] += n
                 if rec & 2:
-                    self.authored_churned[len(WINDOWS) * b + w] += 1
+                    self.authored_churned[len(WINDOWS) * b + w] += n
 
     def _die(self, rec: int, t: int, n: int = 1) -> None:
         b = rec >> 2
         self.live[self.qid[b] * 2 + (rec & 1)] -= n
         self.deaths.add(self.qid[b], max(t - self.time[b], 0) // _DAY, n)
 
-    def _bury(self, t: int) -> None:
-        """The lines of the chain's included files that died at time ``t`` (:attr:`_dying`), counted once per
-        birth record: lines removed together mostly share their births."""
+    def _bury(self, c: int, t: int) -> None:
+        """Count what commit ``c`` (at time ``t``) did to the lines it removed, once per birth record (lines
+        removed together mostly share their births): the deaths of those of the chain's included files
+        (:attr:`_dying`), and the revisions of the labelled lines whose label churns (:attr:`_revising`) among
+        those born meaningful (an unknown birth is negative)."""
         if self._dying:
             for rec, n in Counter(self._dying).items():
                 if rec >= 0:
                     self._die(rec, t, n)
             del self._dying[:]
+        if self._revising:
+            for rec, n in Counter(self._revising).items():
+                if rec >= 0 and rec & 1:
+                    self._revise(c, rec, t, n)
+            del self._revising[:]
 
     def _count(self, recs: list[int], sign: int) -> None:
         for rec in recs:
