@@ -6,8 +6,9 @@ identical results. ``CHURNLAB_PURE_PYTHON=1`` forces the reference, e.g. to comp
 
 Each kernel's reference lives beside its call site (:mod:`churnlab.mine.align` for the merge alignment,
 ``_windows_reference`` and ``_net_counts_reference`` in :mod:`churnlab.mine.duplicates`,
-``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`, ``_pair_ascii_reference`` and
-``_first_labels_reference`` in :mod:`churnlab.mine.lines`), which binds the one in use with :func:`pick`.
+``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`, ``_pair_ascii_reference``,
+``_first_labels_reference`` and ``_parse_record_reference`` in :mod:`churnlab.mine.lines`), which binds the one
+in use with :func:`pick`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ __all__ = ["COMPILED", "KERNELS", "align", "call_sites", "common", "common_tail"
 
 # Every kernel the miner calls: a build older than the source (missing some of them) is not used.
 KERNELS = ("align", "ascii_key", "common", "common_tail", "credit", "first_labels", "net_counts", "pair_ascii",
-           "windows")
+           "parse_record", "windows")
 
 
 def compiled_kernels():
@@ -67,4 +68,5 @@ def call_sites() -> list[tuple]:
         (duplicates, "_net_counts", "net_counts", duplicates._net_counts_reference),
         (lines, "_pair_ascii", "pair_ascii", lines._pair_ascii_reference),
         (lines, "_first_labels", "first_labels", lines._first_labels_reference),
+        (lines, "_parse_record", "parse_record", lines._parse_record_reference),
     ]

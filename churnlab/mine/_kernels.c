@@ -1610,6 +1610,336 @@ done:
     return result;
 }
 
+/* ---- parsing one commit of the patch stream (lines._parse_record_reference) ---------------------------- */
+
+/* The record's lines as record.split(b"\n") has them: line k is buf[start[k], start[k + 1] - 1). */
+typedef struct {
+    const char *buf;
+    Py_ssize_t n, *start;
+} Lines;
+
+static inline const char *line_at(const Lines *ls, Py_ssize_t k) { return ls->buf + ls->start[k]; }
+static inline Py_ssize_t line_len(const Lines *ls, Py_ssize_t k) { return ls->start[k + 1] - 1 - ls->start[k]; }
+
+static inline int
+starts_with(const char *s, Py_ssize_t n, const char *prefix)
+{
+    size_t p = strlen(prefix);
+    return (size_t)n >= p && memcmp(s, prefix, p) == 0;
+}
+
+static inline int
+ends_with(const char *s, Py_ssize_t n, const char *suffix)
+{
+    size_t p = strlen(suffix);
+    return (size_t)n >= p && memcmp(s + n - p, suffix, p) == 0;
+}
+
+/* s[lo:hi] as bytes, with Python's slice rules for lo and hi (negative: from the end; clamped) */
+static PyObject *
+bytes_slice(const char *s, Py_ssize_t n, Py_ssize_t lo, Py_ssize_t hi)
+{
+    if (lo < 0)
+        lo = Py_MAX(lo + n, 0);
+    if (hi < 0)
+        hi = Py_MAX(hi + n, 0);
+    lo = Py_MIN(lo, n);
+    hi = Py_MIN(hi, n);
+    return PyBytes_FromStringAndSize(s + lo, hi > lo ? hi - lo : 0);
+}
+
+/* Digits of a hunk header at s[*x] (\d+): their value as an int in *value and, clamped, in *count. */
+static int
+header_number(const char *s, Py_ssize_t n, Py_ssize_t *x, PyObject **value, Py_ssize_t *count)
+{
+    Py_ssize_t from = *x;
+    while (*x < n && s[*x] >= '0' && s[*x] <= '9')
+        (*x)++;
+    if (*x == from)
+        return 0;
+    if (*x - from <= 18) {  /* the usual case: fits in 63 bits */
+        Py_ssize_t v = 0;
+        for (Py_ssize_t y = from; y < *x; y++)
+            v = v * 10 + (s[y] - '0');
+        *count = v;
+        return (*value = PyLong_FromSsize_t(v)) == NULL ? -1 : 1;
+    }
+    char digits[64];
+    if (*x - from >= (Py_ssize_t)sizeof(digits)) {  /* no patch has such line numbers: left to the reference */
+        *value = NULL;
+        return -2;
+    }
+    memcpy(digits, s + from, (size_t)(*x - from));
+    digits[*x - from] = '\0';
+    if ((*value = PyLong_FromString(digits, NULL, 10)) == NULL)
+        return -1;
+    *count = PY_SSIZE_T_MAX;  /* more lines than any record has: all that are left */
+    return 1;
+}
+
+/* _HUNK.match(line): ^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ; 1 with the four numbers (absent counts: 1),
+ * 0 when the line does not match, -1 with an exception set, -2 to leave the record to the reference. */
+static int
+hunk_header(const char *s, Py_ssize_t n, PyObject **num, Py_ssize_t *oc, Py_ssize_t *nc)
+{
+    Py_ssize_t x = 0, skip;
+    int rc;
+    if (!starts_with(s, n, "@@ -"))
+        return 0;
+    x = 4;
+    if ((rc = header_number(s, n, &x, &num[0], &skip)) != 1)
+        return rc;
+    *oc = 1;
+    if (x + 1 < n && s[x] == ',' && s[x + 1] >= '0' && s[x + 1] <= '9') {
+        x++;
+        if ((rc = header_number(s, n, &x, &num[1], oc)) != 1)
+            return rc;
+    }
+    if (!(x + 1 < n && s[x] == ' ' && s[x + 1] == '+'))
+        return 0;
+    x += 2;
+    if ((rc = header_number(s, n, &x, &num[2], &skip)) != 1)
+        return rc;
+    *nc = 1;
+    if (x + 1 < n && s[x] == ',' && s[x + 1] >= '0' && s[x + 1] <= '9') {
+        x++;
+        if ((rc = header_number(s, n, &x, &num[3], nc)) != 1)
+            return rc;
+    }
+    return starts_with(s + x, n - x, " @@");
+}
+
+/* [line[1:] for line in lines[i:i + count]] */
+static PyObject *
+contents(const Lines *ls, Py_ssize_t i, Py_ssize_t count)
+{
+    Py_ssize_t take = Py_MAX(Py_MIN(count, ls->n - i), 0);
+    PyObject *out = PyList_New(take);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t x = 0; x < take; x++) {
+        Py_ssize_t len = line_len(ls, i + x);
+        PyObject *b = PyBytes_FromStringAndSize(line_at(ls, i + x) + (len > 0), len > 0 ? len - 1 : 0);
+        if (b == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, x, b);
+    }
+    return out;
+}
+
+static PyObject *S_old_path, *S_new_path, *S_binary, *S_submodule, *S_copy, *S_hunks, *S_old_blob, *S_new_blob,
+    *S_old_mode, *S_new_mode;
+
+static int
+intern_names(void)
+{
+    if (S_new_mode != NULL)
+        return 0;
+    const char *names[10] = {"old_path", "new_path", "binary", "submodule", "copy", "hunks", "old_blob", "new_blob",
+                             "old_mode", "new_mode"};
+    PyObject **slots[10] = {&S_old_path, &S_new_path, &S_binary, &S_submodule, &S_copy, &S_hunks, &S_old_blob,
+                            &S_new_blob, &S_old_mode, &S_new_mode};
+    for (int x = 0; x < 10; x++) {
+        if (*slots[x] == NULL && (*slots[x] = PyUnicode_InternFromString(names[x])) == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+/* fd.<name> = value, value's reference taken (NULL: an error already set). */
+static int
+set_new(PyObject *fd, PyObject *name, PyObject *value)
+{
+    if (value == NULL)
+        return -1;
+    int rc = PyObject_SetAttr(fd, name, value);
+    Py_DECREF(value);
+    return rc;
+}
+
+/* One header line of a file diff (not a hunk, fd not NULL): 0 done, -1 error, -2 left to the reference. */
+static int
+file_header(PyObject *fd, const char *s, Py_ssize_t n)
+{
+    if (starts_with(s, n, "new file mode ")) {
+        if (PyObject_SetAttr(fd, S_old_path, Py_None) < 0 || set_new(fd, S_new_mode, bytes_slice(s, n, 14, n)) < 0)
+            return -1;
+        return ends_with(s, n, "160000") ? PyObject_SetAttr(fd, S_submodule, Py_True) : 0;
+    }
+    if (starts_with(s, n, "deleted file mode ")) {
+        if (PyObject_SetAttr(fd, S_new_path, Py_None) < 0 || set_new(fd, S_old_mode, bytes_slice(s, n, 18, n)) < 0)
+            return -1;
+        return ends_with(s, n, "160000") ? PyObject_SetAttr(fd, S_submodule, Py_True) : 0;
+    }
+    if (starts_with(s, n, "index ")) {  /* ln[6:].split(b" ", 1)[0].partition(b"..") */
+        const char *ids = s + 6, *sp = memchr(ids, ' ', (size_t)(n - 6));
+        Py_ssize_t len = sp ? sp - ids : n - 6, dots = -1;
+        for (Py_ssize_t x = 0; x + 1 < len; x++) {
+            if (ids[x] == '.' && ids[x + 1] == '.') {
+                dots = x;
+                break;
+            }
+        }
+        PyObject *old = dots < 0 ? PyBytes_FromStringAndSize(ids, len) : PyBytes_FromStringAndSize(ids, dots);
+        PyObject *new = dots < 0 ? PyBytes_FromStringAndSize("", 0) : PyBytes_FromStringAndSize(ids + dots + 2, len - dots - 2);
+        if (new == NULL) {
+            Py_XDECREF(old);
+            return -1;
+        }
+        if (set_new(fd, S_old_blob, old) < 0) {
+            Py_DECREF(new);
+            return -1;
+        }
+        if (set_new(fd, S_new_blob, new) < 0)
+            return -1;
+        return ends_with(s, n, " 160000") ? PyObject_SetAttr(fd, S_submodule, Py_True) : 0;
+    }
+    int rename_from = starts_with(s, n, "rename from "), copy_from = starts_with(s, n, "copy from ");
+    if (rename_from || copy_from) {  /* _unquote(ln.split(b" from ", 1)[1]) */
+        Py_ssize_t at = rename_from ? 12 : 10;
+        if (at < n && s[at] == '"')
+            return -2;  /* a quoted path */
+        if (set_new(fd, S_old_path, bytes_slice(s, n, at, n)) < 0)
+            return -1;
+        return PyObject_SetAttr(fd, S_copy, copy_from ? Py_True : Py_False);
+    }
+    int rename_to = starts_with(s, n, "rename to "), copy_to = starts_with(s, n, "copy to ");
+    if (rename_to || copy_to) {
+        Py_ssize_t at = rename_to ? 10 : 8;
+        if (at < n && s[at] == '"')
+            return -2;
+        return set_new(fd, S_new_path, bytes_slice(s, n, at, n));
+    }
+    if (starts_with(s, n, "Binary files "))
+        return PyObject_SetAttr(fd, S_binary, Py_True);
+    int old_mode = starts_with(s, n, "old mode "), new_mode = starts_with(s, n, "new mode ");
+    if (old_mode || new_mode) {
+        if (set_new(fd, old_mode ? S_old_mode : S_new_mode, bytes_slice(s, n, 9, n)) < 0)
+            return -1;
+        return ends_with(s, n, "160000") ? PyObject_SetAttr(fd, S_submodule, Py_True) : 0;
+    }
+    return 0;
+}
+
+/* The two paths of ``diff --git a/X b/Y`` (lines._header_paths) set on fd; -2 for quoted paths (the reference). */
+static int
+header_paths(PyObject *fd, const char *s, Py_ssize_t n)
+{
+    const char *rest = s + 11;
+    Py_ssize_t len = n - 11;
+    if (len > 0 && rest[0] == '"')
+        return -2;
+    Py_ssize_t half = (len - 1) >= 0 ? (len - 1) / 2 : -1;  /* Python's floor division: (-1) // 2 == -1 */
+    if (set_new(fd, S_old_path, bytes_slice(rest, len, 2, half)) < 0)
+        return -1;
+    return set_new(fd, S_new_path, bytes_slice(rest, len, half + 3, len));
+}
+
+/* parse_record(record, new_file): lines._parse_record_reference(record, new_file), or NotImplemented for a record
+ * the reference is left to (a quoted path, a line number of 64 digits or more). */
+static PyObject *
+kernels_parse_record(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("parse_record", nargs, 2) < 0)
+        return NULL;
+    if (!PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "parse_record(): record must be bytes");
+        return NULL;
+    }
+    if (intern_names() < 0)
+        return NULL;
+    PyObject *new_file = args[1], *files = NULL, *fd = NULL, *hunks = NULL, *sha = NULL, *result = NULL;
+    int rc = 0;
+    Lines ls = {PyBytes_AS_STRING(args[0]), 1, NULL};
+    Py_ssize_t size = PyBytes_GET_SIZE(args[0]);
+    for (const char *p = ls.buf; (p = memchr(p, '\n', (size_t)(ls.buf + size - p))) != NULL; p++)
+        ls.n++;
+    if ((ls.start = PyMem_Malloc((size_t)(ls.n + 1) * sizeof(Py_ssize_t))) == NULL)
+        return PyErr_NoMemory();
+    ls.start[0] = 0;
+    Py_ssize_t k = 1;
+    for (const char *p = ls.buf; (p = memchr(p, '\n', (size_t)(ls.buf + size - p))) != NULL; p++)
+        ls.start[k++] = p - ls.buf + 1;
+    ls.start[ls.n] = size + 1;
+    /* lines[0].strip().decode() */
+    const char *first = line_at(&ls, 0);
+    Py_ssize_t lo = 0, hi = line_len(&ls, 0);
+    while (lo < hi && Py_ISSPACE(first[lo]))
+        lo++;
+    while (hi > lo && Py_ISSPACE(first[hi - 1]))
+        hi--;
+    if ((sha = PyUnicode_DecodeUTF8(first + lo, hi - lo, NULL)) == NULL || (files = PyList_New(0)) == NULL)
+        goto done;
+    Py_ssize_t i = 1;
+    while (i < ls.n) {
+        const char *s = line_at(&ls, i);
+        Py_ssize_t n = line_len(&ls, i);
+        i++;
+        char c = n ? s[0] : '\0';
+        if (c == '@' && fd != NULL) {
+            PyObject *num[4] = {NULL, NULL, NULL, NULL};
+            Py_ssize_t oc = 1, nc = 1;
+            rc = hunk_header(s, n, num, &oc, &nc);
+            PyObject *removed = NULL, *added = NULL, *hunk = NULL;
+            if (rc == 1) {
+                removed = oc ? contents(&ls, i, oc) : PyList_New(0);
+                i = (oc > ls.n - i) ? ls.n : i + oc;
+                if (i < ls.n && line_len(&ls, i) > 0 && line_at(&ls, i)[0] == '\\')
+                    i++;
+                added = removed ? (nc ? contents(&ls, i, nc) : PyList_New(0)) : NULL;
+                i = (nc > ls.n - i) ? ls.n : i + nc;
+                if (i < ls.n && line_len(&ls, i) > 0 && line_at(&ls, i)[0] == '\\')
+                    i++;
+                if (added != NULL) {  /* counts absent from the header are 1 */
+                    PyObject *o_count = num[1] ? Py_NewRef(num[1]) : PyLong_FromLong(1);
+                    PyObject *n_count = num[3] ? Py_NewRef(num[3]) : PyLong_FromLong(1);
+                    if (o_count != NULL && n_count != NULL)
+                        hunk = PyTuple_Pack(6, num[0], o_count, num[2], n_count, removed, added);
+                    Py_XDECREF(o_count);
+                    Py_XDECREF(n_count);
+                }
+                rc = (hunk != NULL && PyList_Append(hunks, hunk) == 0) ? 0 : -1;
+            }
+            Py_XDECREF(hunk);
+            Py_XDECREF(removed);
+            Py_XDECREF(added);
+            for (int x = 0; x < 4; x++)
+                Py_XDECREF(num[x]);
+            if (rc < 0)
+                goto done;
+            continue;
+        }
+        if (c == '-' || c == '+' || c == 's')  /* ---/+++ paths, similarity index: nothing to read */
+            continue;
+        if (starts_with(s, n, "diff --git ")) {
+            Py_CLEAR(fd);
+            Py_CLEAR(hunks);
+            if ((fd = PyObject_CallNoArgs(new_file)) == NULL || PyList_Append(files, fd) < 0
+                    || (rc = header_paths(fd, s, n)) < 0 || (hunks = PyObject_GetAttr(fd, S_hunks)) == NULL)
+                goto done;
+            continue;
+        }
+        if (fd == NULL)
+            continue;
+        if ((rc = file_header(fd, s, n)) < 0)
+            goto done;
+    }
+    result = PyTuple_Pack(2, sha, files);
+done:
+    if (rc == -2) {  /* left to the reference */
+        PyErr_Clear();
+        result = Py_NewRef(Py_NotImplemented);
+    }
+    PyMem_Free(ls.start);
+    Py_XDECREF(sha);
+    Py_XDECREF(files);
+    Py_XDECREF(fd);
+    Py_XDECREF(hunks);
+    return result;
+}
+
 /* ---- module ---------------------------------------------------------------------------------------- */
 
 static PyMethodDef kernels_methods[] = {
@@ -1643,6 +1973,9 @@ static PyMethodDef kernels_methods[] = {
     {"first_labels", (PyCFunction)(void (*)(void))kernels_first_labels, METH_FASTCALL,
      "first_labels(hunks, key) -> tuple\n--\n\nKeys and starting labels of one file's hunks, the meaningful "
      "lines and the keys still free: churnlab.mine.lines' reference."},
+    {"parse_record", (PyCFunction)(void (*)(void))kernels_parse_record, METH_FASTCALL,
+     "parse_record(record, new_file) -> tuple[str, list] | NotImplemented\n--\n\nOne commit of the patch stream: "
+     "its sha and file diffs (NotImplemented for a quoted path): churnlab.mine.lines' reference."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -157,7 +157,19 @@ def record_sha(record: bytes) -> bytes:
 
 
 def parse_record(record: bytes) -> tuple[str, list[FileDiff]]:
-    """Parse one commit of the stream into its sha and file diffs."""
+    """Parse one commit of the stream into its sha and file diffs (:func:`_parse_record_reference`)."""
+    parsed = _parse_record(record, FileDiff)
+    if parsed is NotImplemented:  # the compiled kernel leaves quoted paths to the reference
+        return _parse_record_reference(record, FileDiff)
+    return parsed
+
+
+def _parse_record_reference(record: bytes, new_file: Callable[[], FileDiff]) -> tuple[str, list[FileDiff]]:
+    """Parse one commit of the stream into its sha and file diffs (made by ``new_file``).
+
+    The pure-Python twin of the compiled kernel, which returns ``NotImplemented`` for a record with a quoted
+    path (or a line number of 64 digits or more) and leaves it to this definition.
+    """
     lines = record.split(b"\n")
     sha = lines[0].strip().decode()
     files: list[FileDiff] = []
@@ -186,7 +198,7 @@ def parse_record(record: bytes) -> tuple[str, list[FileDiff]]:
         elif c == b"-" or c == b"+" or c == b"s":  # ---/+++ paths, similarity index: nothing to read
             continue
         elif ln.startswith(b"diff --git "):
-            fd = FileDiff()
+            fd = new_file()
             files.append(fd)
             fd.old_path, fd.new_path = _header_paths(ln)
         elif fd is None:
@@ -215,6 +227,9 @@ def parse_record(record: bytes) -> tuple[str, list[FileDiff]]:
             fd.new_mode = ln[9:]
             fd.submodule |= ln.endswith(b"160000")
     return sha, files
+
+
+_parse_record = _accel.pick("parse_record", _parse_record_reference)
 
 
 def patch_fingerprints(files: list[FileDiff]) -> tuple[str | None, str | None, int]:
