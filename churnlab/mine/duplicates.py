@@ -273,11 +273,15 @@ def duplicated_lines(include: list[int], labels: L.CommitLabels, tree: TreeWindo
         for hi, (akeys, alab) in enumerate(zip(labels.keys_added[fi], labels.added[fi])):
             if len(akeys) < BLOCK:
                 continue
-            seq = [j for j, (k, lab) in enumerate(zip(akeys, alab))
-                   if k is not None and lab != L.MOVED and lab != L.NO_OP]
-            if len(seq) < BLOCK:
-                continue
-            wins = windows([hash(akeys[j]) for j in seq])
+            if L.MOVED not in alab and L.NO_OP not in alab:  # every line a candidate (no key: a no-op line)
+                seq = range(len(akeys))
+                wins = windows(list(map(hash, akeys)))
+            else:
+                seq = [j for j, (k, lab) in enumerate(zip(akeys, alab))
+                       if k is not None and lab != L.MOVED and lab != L.NO_OP]
+                if len(seq) < BLOCK:
+                    continue
+                wins = windows([hash(akeys[j]) for j in seq])
             runs.append((fi, hi, seq, wins))
             local.update(wins)
     if not runs:

@@ -130,10 +130,14 @@ def _records(old_path: bytes, new_path: bytes, old_mode: bytes, new_mode: bytes,
              binary: bool, removed: list[bytes], added: list[bytes]) -> tuple[bytes, bytes] | None:
     """``(record, inverse record)`` of one file change, its lines cut to their net multisets (each side sorted
     and hashed once, for both); ``None`` when the change is nothing but a reordering of lines."""
-    if removed and added and not set(removed).isdisjoint(added):  # some line on both sides
+    small, big = (removed, added) if len(removed) <= len(added) else (added, removed)
+    both = set(small).intersection(big) if small else ()
+    if both:  # lines on both sides: cut to the net counts (else already net; order does not matter, digests sort)
         r, a = Counter(removed), Counter(added)
-        removed, added = list((r - a).elements()), list((a - r).elements())
-    # else already net (order does not matter, the digests sort)
+        for line in both:
+            n = r[line] - a[line]
+            r[line], a[line] = max(n, 0), max(-n, 0)
+        removed, added = list(r.elements()), list(a.elements())  # counts below 1 are left out
     if not removed and not added and old_path == new_path and old_mode == new_mode and not binary:
         return None
     ob, nb = (old_blob, new_blob) if binary else (b"", b"")

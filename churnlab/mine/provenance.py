@@ -415,8 +415,12 @@ class Tracker:
         recs, hashes = cur[0], cur[1]
         counted = chain and not self.excluded(path)
         metrics = labels is not None and fi in labels.added  # no labels: survival only
+        if metrics:
+            f_rlab, f_alab, f_akeys = labels.removed[fi], labels.added[fi], labels.keys_added[fi]
         out_r, out_h = array("q"), array("q")
         pos = 0
+        base = c * 4
+        born_lines = born_meaningful = 0  # lines born here that the chain counts (all this commit's: one quarter)
         for hi, (o_start, o_count, _n_start, n_count, removed, added) in enumerate(fd.hunks):
             start = o_start - 1 if o_count else o_start
             if start + o_count > len(recs):
@@ -426,7 +430,7 @@ class Tracker:
             out_r.extend(recs[pos:start])
             out_h.extend(hashes[pos:start])
             pos = start + o_count
-            rlab = labels.removed[fi][hi] if metrics else None
+            rlab = f_rlab[hi] if metrics else None
             if o_count:
                 if counted:
                     self._dying.extend(recs[start:pos])
@@ -434,23 +438,31 @@ class Tracker:
                     self._revising.extend(compress(recs[start:pos], map(self.churning.__contains__, rlab)))
             if not n_count:
                 continue
-            base = c * 4
             if metrics:
-                akeys = labels.keys_added[fi][hi]
-                born = [(base + 1 + (0 if lab == L.MOVED or lab == L.NO_OP else 2)) if k is not None else base
-                        for k, lab in zip(akeys, labels.added[fi][hi])]
+                alab = f_alab[hi]
+                if L.MOVED not in alab and L.NO_OP not in alab:  # all new code (a line without a key is a no-op)
+                    born = [base + 3] * len(alab)
+                    meaningful = len(alab)
+                else:
+                    akeys = f_akeys[hi]
+                    born = [(base + 1 + (0 if lab == L.MOVED or lab == L.NO_OP else 2)) if k is not None else base
+                            for k, lab in zip(akeys, alab)]
+                    meaningful = len(akeys) - akeys.count(None)
             else:
                 akeys = list(map(line_key, added))
                 born = [base if k is None else base + 1 for k in akeys]
-            if counted:  # every line born here is this commit's: one quarter, counted by its meaningful bit
                 meaningful = len(akeys) - akeys.count(None)
-                at = self.qid[c] * 2
-                self.live[at + 1] += meaningful
-                self.live[at] += len(born) - meaningful
+            if counted:
+                born_lines += len(born)
+                born_meaningful += meaningful
             out_r.extend(born)
             out_h.extend(map(hash, added))
         out_r.extend(recs[pos:])
         out_h.extend(hashes[pos:])
+        if born_lines:  # counted by their meaningful bit
+            at = self.qid[c] * 2
+            self.live[at + 1] += born_meaningful
+            self.live[at] += born_lines - born_meaningful
         return out_r, out_h
 
     # ---- merges without patches (default mode) ---------------------------------------------------------
@@ -517,6 +529,9 @@ class Tracker:
         key_of = self._key_of
         for fi in include:
             for h, akeys in zip(files[fi].hunks, labels.keys_added[fi]):
+                if None not in akeys:  # every line meaningful: the pairs made in C
+                    key_of.update(zip(map(hash, h[5]), map(hash, akeys)))
+                    continue
                 for raw, k in zip(h[5], akeys):
                     key_of[hash(raw)] = NO_KEY if k is None else hash(k)
 
