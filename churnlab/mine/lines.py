@@ -273,8 +273,14 @@ class CommitLabels:
 
     def counts(self, fi: int) -> list[int]:
         """Lines per label (``LABELS`` order) of file ``fi``."""
-        labels = [*chain.from_iterable(self.removed.get(fi, ())), *chain.from_iterable(self.added.get(fi, ()))]
-        return [labels.count(lab) for lab in range(len(LABELS))]
+        out = [0] * len(LABELS)
+        for labels in self.removed.get(fi, ()):
+            for lab in labels:
+                out[lab] += 1
+        for labels in self.added.get(fi, ()):
+            for lab in labels:
+                out[lab] += 1
+        return out
 
 
 def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
