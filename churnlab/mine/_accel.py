@@ -5,6 +5,7 @@ identical results. ``CHURNLAB_PURE_PYTHON=1`` forces the reference, e.g. to comp
 :data:`COMPILED` says which is in use: benchmarks print it and the mine records it in its provenance.
 
 Each kernel's reference lives beside its call site (:mod:`churnlab.mine.align` for the merge alignment,
+``_splice_hunks_reference`` in :mod:`churnlab.mine.provenance`,
 ``_windows_reference`` and ``_net_counts_reference`` in :mod:`churnlab.mine.duplicates`,
 ``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`, ``_pair_ascii_reference``,
 ``_first_labels_reference`` and ``_parse_record_reference`` in :mod:`churnlab.mine.lines`), which binds the one
@@ -22,7 +23,7 @@ __all__ = ["COMPILED", "KERNELS", "align", "call_sites", "common", "common_tail"
 
 # Every kernel the miner calls: a build older than the source (missing some of them) is not used.
 KERNELS = ("align", "ascii_key", "common", "common_tail", "credit", "first_labels", "net_counts", "pair_ascii",
-           "parse_record", "windows")
+           "parse_record", "splice_hunks", "windows")
 
 
 def compiled_kernels():
@@ -69,4 +70,5 @@ def call_sites() -> list[tuple]:
         (lines, "_pair_ascii", "pair_ascii", lines._pair_ascii_reference),
         (lines, "_first_labels", "first_labels", lines._first_labels_reference),
         (lines, "_parse_record", "parse_record", lines._parse_record_reference),
+        (provenance, "_splice_hunks", "splice_hunks", provenance._splice_hunks_reference),
     ]

@@ -1940,6 +1940,276 @@ done:
     return result;
 }
 
+/* ---- one file's line state after its hunks (provenance._splice_hunks_reference) ------------------------- */
+
+#define LABEL_MOVED 3
+#define UNKNOWN_BIRTH (-4)  /* provenance._UNKNOWN */
+
+typedef struct { int64_t *v; Py_ssize_t n, cap; } Int64s;
+
+static int
+int64s_push(Int64s *a, const int64_t *values, Py_ssize_t count)
+{
+    if (count <= 0)
+        return 0;
+    if (grow((void **)&a->v, &a->cap, a->n + count, sizeof(int64_t)) < 0)
+        return -1;
+    memcpy(a->v + a->n, values, (size_t)count * sizeof(int64_t));
+    a->n += count;
+    return 0;
+}
+
+static int
+int64s_fill(Int64s *a, int64_t value, Py_ssize_t count)
+{
+    if (count <= 0)
+        return 0;
+    if (grow((void **)&a->v, &a->cap, a->n + count, sizeof(int64_t)) < 0)
+        return -1;
+    for (Py_ssize_t x = 0; x < count; x++)
+        a->v[a->n + x] = value;
+    a->n += count;
+    return 0;
+}
+
+/* array.array, imported once (a borrowed reference) */
+static PyObject *
+array_type_of(void)
+{
+    static PyObject *array_type = NULL;
+    if (array_type == NULL) {
+        PyObject *module = PyImport_ImportModule("array");
+        if (module == NULL)
+            return NULL;
+        array_type = PyObject_GetAttrString(module, "array");
+        Py_DECREF(module);
+    }
+    return array_type;
+}
+
+/* array('q', the values), from the array type given */
+static PyObject *
+to_array(PyObject *array_type, const Int64s *a)
+{
+    PyObject *raw = PyBytes_FromStringAndSize((const char *)a->v, a->n * (Py_ssize_t)sizeof(int64_t));
+    if (raw == NULL)
+        return NULL;
+    PyObject *out = PyObject_CallFunction(array_type, "sO", "q", raw);
+    Py_DECREF(raw);
+    return out;
+}
+
+/* arr.frombytes(the values), for an array('q') (nothing when there are none) */
+static int
+extend_array(PyObject *arr, const Int64s *a)
+{
+    if (a->n == 0)
+        return 0;
+    PyObject *r = PyObject_CallMethod(arr, "frombytes", "y#", (const char *)a->v, a->n * (Py_ssize_t)sizeof(int64_t));
+    Py_XDECREF(r);
+    return r == NULL ? -1 : 0;
+}
+
+/* item x of a hunk tuple as a Py_ssize_t; -1 with an exception set on failure (hunks' numbers are >= 0) */
+static Py_ssize_t
+hunk_number(PyObject *hunk, Py_ssize_t x)
+{
+    PyObject *item = PySequence_GetItem(hunk, x);
+    if (item == NULL)
+        return -1;
+    Py_ssize_t v = PyLong_AsSsize_t(item);
+    Py_DECREF(item);
+    if (v < 0 && !PyErr_Occurred())
+        PyErr_SetString(PyExc_ValueError, "splice_hunks(): a hunk's line numbers are >= 0");
+    return v;
+}
+
+/* splice_hunks(recs, hashes, hunks, base, labels, key, churning, dying, revising): the reference's result, or
+ * NotImplemented for hunks out of order or starting before line 1 (left to the reference, nothing changed). */
+static PyObject *
+kernels_splice_hunks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("splice_hunks", nargs, 9) < 0)
+        return NULL;
+    PyObject *hunks = NULL, *labels = args[4], *key = args[5], *churning = args[6], *dying = args[7];
+    PyObject *revising = args[8], *result = NULL, *array_type = NULL, *out_r = NULL, *out_h = NULL;
+    PyObject *label_lists[3] = {NULL, NULL, NULL};
+    Py_buffer vr, vh;
+    int have_r = 0, have_h = 0;
+    Int64s o_r = {NULL, 0, 0}, o_h = {NULL, 0, 0}, dead = {NULL, 0, 0}, rev = {NULL, 0, 0};
+    Py_ssize_t born_lines = 0, born_meaningful = 0, padded = 0;
+    long long base = PyLong_AsLongLong(args[3]);
+    if (base == -1 && PyErr_Occurred())
+        return NULL;
+    const int64_t *recs = int64_view(args[0], &vr);
+    if (recs == NULL) {
+        PyErr_SetString(PyExc_TypeError, "splice_hunks(): recs must be an array('q')");
+        goto done;
+    }
+    have_r = 1;
+    const int64_t *hashes = int64_view(args[1], &vh);
+    if (hashes == NULL) {
+        PyErr_SetString(PyExc_TypeError, "splice_hunks(): hashes must be an array('q')");
+        goto done;
+    }
+    have_h = 1;
+    Py_ssize_t nrecs = vr.len / 8;
+    if (vh.len / 8 != nrecs) {
+        PyErr_SetString(PyExc_ValueError, "splice_hunks(): recs and hashes differ in length");
+        goto done;
+    }
+    if ((hunks = PySequence_Fast(args[2], "splice_hunks(): hunks must be a list")) == NULL)
+        goto done;
+    Py_ssize_t nh = PySequence_Fast_GET_SIZE(hunks);
+    if (labels != Py_None) {
+        for (int x = 0; x < 3; x++) {
+            PyObject *item = PySequence_GetItem(labels, x);
+            if (item == NULL)
+                goto done;
+            label_lists[x] = PySequence_Fast(item, "splice_hunks(): labels must hold lists");
+            Py_DECREF(item);
+            if (label_lists[x] == NULL)
+                goto done;
+            if (PySequence_Fast_GET_SIZE(label_lists[x]) < nh) {
+                PyErr_SetString(PyExc_IndexError, "splice_hunks(): fewer labelled hunks than hunks");
+                goto done;
+            }
+        }
+    }
+    /* hunks in order, from line 1: else nothing is done here */
+    Py_ssize_t pos = 0;
+    for (Py_ssize_t hi = 0; hi < nh; hi++) {
+        PyObject *h = PySequence_Fast_GET_ITEM(hunks, hi);
+        Py_ssize_t o_start = hunk_number(h, 0), o_count = o_start < 0 ? -1 : hunk_number(h, 1);
+        if (o_count < 0)
+            goto done;
+        Py_ssize_t start = o_count ? o_start - 1 : o_start;
+        if (start < pos || o_count > PY_SSIZE_T_MAX / 2 - start) {
+            result = Py_NewRef(Py_NotImplemented);
+            goto done;
+        }
+        pos = start + o_count;
+    }
+    pos = 0;
+    Py_ssize_t len = nrecs;  /* with the padding (unknown births past the end) */
+    for (Py_ssize_t hi = 0; hi < nh; hi++) {
+        PyObject *h = PySequence_Fast_GET_ITEM(hunks, hi);
+        Py_ssize_t o_start = hunk_number(h, 0), o_count = hunk_number(h, 1), n_count = o_count < 0 ? -1 : hunk_number(h, 3);
+        if (o_start < 0 || o_count < 0 || n_count < 0)
+            goto done;
+        Py_ssize_t start = o_count ? o_start - 1 : o_start;
+        if (start + o_count > len) {
+            len = start + o_count;
+            padded++;
+        }
+        /* unchanged lines before the hunk, then its removed lines: from the state or the padding */
+        Py_ssize_t kept = Py_MIN(start, nrecs) - Py_MIN(pos, nrecs);
+        if (int64s_push(&o_r, recs + Py_MIN(pos, nrecs), kept) < 0 || int64s_push(&o_h, hashes + Py_MIN(pos, nrecs), kept) < 0
+                || int64s_fill(&o_r, UNKNOWN_BIRTH, (start - pos) - Py_MAX(kept, 0)) < 0
+                || int64s_fill(&o_h, 0, (start - pos) - Py_MAX(kept, 0)) < 0)
+            goto done;
+        pos = start + o_count;
+        if (o_count) {
+            PyObject *rlab = label_lists[0] ? PySequence_Fast(PySequence_Fast_GET_ITEM(label_lists[0], hi),
+                                                              "splice_hunks(): labels must be lists") : NULL;
+            if (label_lists[0] && rlab == NULL)
+                goto done;
+            Py_ssize_t nl = rlab ? PySequence_Fast_GET_SIZE(rlab) : 0;
+            for (Py_ssize_t j = 0; j < o_count; j++) {
+                int64_t rec = start + j < nrecs ? recs[start + j] : UNKNOWN_BIRTH;
+                if (dying != Py_None && int64s_push(&dead, &rec, 1) < 0) {
+                    Py_XDECREF(rlab);
+                    goto done;
+                }
+                if (rlab != NULL && j < nl) {
+                    int churns = PySet_Contains(churning, PySequence_Fast_GET_ITEM(rlab, j));
+                    if (churns < 0 || (churns && int64s_push(&rev, &rec, 1) < 0)) {
+                        Py_XDECREF(rlab);
+                        goto done;
+                    }
+                }
+            }
+            Py_XDECREF(rlab);
+        }
+        if (!n_count)
+            continue;
+        PyObject *added = PySequence_GetItem(h, 5), *fadded = NULL, *alab = NULL, *akeys = NULL;
+        int ok = 0;
+        if (added == NULL || (fadded = PySequence_Fast(added, "splice_hunks(): added lines must be a list")) == NULL)
+            goto hunk_done;
+        Py_ssize_t na = PySequence_Fast_GET_SIZE(fadded);
+        if (label_lists[1] != NULL) {
+            if ((alab = PySequence_Fast(PySequence_Fast_GET_ITEM(label_lists[1], hi), "splice_hunks(): labels must be lists")) == NULL
+                    || (akeys = PySequence_Fast(PySequence_Fast_GET_ITEM(label_lists[2], hi), "splice_hunks(): keys must be lists")) == NULL)
+                goto hunk_done;
+            Py_ssize_t nb = Py_MIN(PySequence_Fast_GET_SIZE(alab), PySequence_Fast_GET_SIZE(akeys));
+            for (Py_ssize_t j = 0; j < nb; j++) {
+                int64_t rec = (int64_t)base;
+                if (PySequence_Fast_GET_ITEM(akeys, j) != Py_None) {
+                    long lab = PyLong_AsLong(PySequence_Fast_GET_ITEM(alab, j));
+                    if (lab == -1 && PyErr_Occurred())
+                        goto hunk_done;
+                    rec += (lab == LABEL_MOVED || lab == LABEL_NO_OP) ? 1 : 3;
+                    born_meaningful++;
+                }
+                if (int64s_push(&o_r, &rec, 1) < 0)
+                    goto hunk_done;
+            }
+            born_lines += nb;
+        }
+        else {
+            for (Py_ssize_t j = 0; j < na; j++) {
+                PyObject *k = PyObject_CallOneArg(key, PySequence_Fast_GET_ITEM(fadded, j));
+                if (k == NULL)
+                    goto hunk_done;
+                int64_t rec = (int64_t)base + (k != Py_None);
+                born_meaningful += k != Py_None;
+                Py_DECREF(k);
+                if (int64s_push(&o_r, &rec, 1) < 0)
+                    goto hunk_done;
+            }
+            born_lines += na;
+        }
+        for (Py_ssize_t j = 0; j < na; j++) {
+            Py_hash_t hv = PyObject_Hash(PySequence_Fast_GET_ITEM(fadded, j));
+            int64_t v = (int64_t)hv;
+            if ((hv == -1 && PyErr_Occurred()) || int64s_push(&o_h, &v, 1) < 0)
+                goto hunk_done;
+        }
+        ok = 1;
+hunk_done:
+        Py_XDECREF(added);
+        Py_XDECREF(fadded);
+        Py_XDECREF(alab);
+        Py_XDECREF(akeys);
+        if (!ok)
+            goto done;
+    }
+    /* the lines after the last hunk (padding only reaches the end of a hunk: none past it) */
+    if (pos < nrecs && (int64s_push(&o_r, recs + pos, nrecs - pos) < 0 || int64s_push(&o_h, hashes + pos, nrecs - pos) < 0))
+        goto done;
+    if ((array_type = array_type_of()) == NULL || (out_r = to_array(array_type, &o_r)) == NULL || (out_h = to_array(array_type, &o_h)) == NULL)
+        goto done;
+    if ((dying != Py_None && extend_array(dying, &dead) < 0) || extend_array(revising, &rev) < 0)
+        goto done;
+    result = Py_BuildValue("(OOnnn)", out_r, out_h, born_lines, born_meaningful, padded);
+done:
+    if (have_r)
+        PyBuffer_Release(&vr);
+    if (have_h)
+        PyBuffer_Release(&vh);
+    Py_XDECREF(hunks);
+    for (int x = 0; x < 3; x++)
+        Py_XDECREF(label_lists[x]);
+    Py_XDECREF(out_r);
+    Py_XDECREF(out_h);
+    PyMem_Free(o_r.v);
+    PyMem_Free(o_h.v);
+    PyMem_Free(dead.v);
+    PyMem_Free(rev.v);
+    return result;
+}
+
 /* ---- module ---------------------------------------------------------------------------------------- */
 
 static PyMethodDef kernels_methods[] = {
@@ -1976,6 +2246,10 @@ static PyMethodDef kernels_methods[] = {
     {"parse_record", (PyCFunction)(void (*)(void))kernels_parse_record, METH_FASTCALL,
      "parse_record(record, new_file) -> tuple[str, list] | NotImplemented\n--\n\nOne commit of the patch stream: "
      "its sha and file diffs (NotImplemented for a quoted path): churnlab.mine.lines' reference."},
+    {"splice_hunks", (PyCFunction)(void (*)(void))kernels_splice_hunks, METH_FASTCALL,
+     "splice_hunks(recs, hashes, hunks, base, labels, key, churning, dying, revising) -> tuple | NotImplemented\n--\n\n"
+     "One file's line state after its hunks (NotImplemented for hunks out of order): "
+     "churnlab.mine.provenance's reference."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1998,7 +2272,9 @@ PyInit__kernels(void)
             || PyModule_AddIntConstant(m, "REALIGN_MAX_TOKENS", REALIGN_MAX_TOKENS) < 0
             || PyModule_AddIntConstant(m, "LABEL_ADDED", LABEL_ADDED) < 0
             || PyModule_AddIntConstant(m, "LABEL_DELETED", LABEL_DELETED) < 0
-            || PyModule_AddIntConstant(m, "LABEL_NO_OP", LABEL_NO_OP) < 0) {
+            || PyModule_AddIntConstant(m, "LABEL_NO_OP", LABEL_NO_OP) < 0
+            || PyModule_AddIntConstant(m, "LABEL_MOVED", LABEL_MOVED) < 0
+            || PyModule_AddIntConstant(m, "UNKNOWN_BIRTH", UNKNOWN_BIRTH) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -224,8 +224,10 @@ def _splice(before: array, hunks: list, keys: list[list[str | None]] | None = No
         b0 = len(out)
         if keys is None:
             out.extend(map(key_hash, added))
-        else:  # key_hash of each line, its key known
+        elif None in keys[hi]:  # key_hash of each line, its key known
             out.extend([NO_KEY if k is None else hash(k) for k in keys[hi]])
+        else:
+            out.extend(map(hash, keys[hi]))
         regions.append((a0, a0 + o_count, b0, len(out)))
         pos = a0 + o_count
     out.extend(before[pos:])

@@ -46,6 +46,7 @@ from ._accel import align as _align  # merge alignment: compiled when built, els
 from ._accel import common as _common
 from ._accel import common_tail as _common_tail
 from ._accel import credit as _credit
+from ._accel import pick
 from .duplicates import NO_KEY, TreeWindows, duplicated_lines
 from .normalize import line_key
 
@@ -273,7 +274,8 @@ class Tracker:
             return
         sha, files = L.parse_record(record)
         chain = self.chain[c]
-        merge = len(self.parents[c]) > 1
+        parents = self.parents[c]
+        merge = len(parents) > 1
         if chain:
             self._sample_until(self.ctime[c])
         labels = None
@@ -294,10 +296,10 @@ class Tracker:
                 self._flush_prints()
         state = self._take(c)
         if self.is_merge[c] and not self.first_parent:  # no patch: the merge is read from its tree
-            self._merge_trees(c, state, [self.states.get(p) or {} for p in self.parents[c][1:]], chain)
+            self._merge_trees(c, state, [self.states.get(p) or {} for p in parents[1:]], chain)
         else:
             self._apply(c, state, files, labels, chain)
-        for p in self.parents[c][1:]:
+        for p in parents[1:]:
             self._release(p)
         if chain:
             self.files = state
@@ -306,7 +308,7 @@ class Tracker:
         if self.readers[c] or chain:
             self.states[c] = state
         if chain:  # the chain head's state stays in self.files; older chain states go once read
-            for p in self.parents[c][:1]:
+            for p in parents[:1]:
                 if not self.readers[p]:
                     self.states.pop(p, None)
 
@@ -331,13 +333,14 @@ class Tracker:
         authored = 0
         rows = self.ops_rows
         row_of: dict[str, int] = {}  # a type change lists one path twice (deleted, then added): one row per path
+        sha = self.shas[c] if include else None
         for fi in include:
             counts = (*labels.counts(fi), labels.duplicated.get(fi, 0))
             path = files[fi].path.decode("utf-8", "backslashreplace")
             at = row_of.get(path)
             if at is None:
                 row_of[path] = len(rows["sha"])
-                rows["sha"].append(self.shas[c])
+                rows["sha"].append(sha)
                 rows["path"].append(path)
                 for name, n in zip(_OPS_COUNTS, counts):
                     rows[name].append(n)
@@ -417,49 +420,16 @@ class Tracker:
         metrics = labels is not None and fi in labels.added  # no labels: survival only
         if metrics:
             f_rlab, f_alab, f_akeys = labels.removed[fi], labels.added[fi], labels.keys_added[fi]
-        out_r, out_h = array("q"), array("q")
-        pos = 0
-        base = c * 4
-        born_lines = born_meaningful = 0  # lines born here that the chain counts (all this commit's: one quarter)
-        for hi, (o_start, o_count, _n_start, n_count, removed, added) in enumerate(fd.hunks):
-            start = o_start - 1 if o_count else o_start
-            if start + o_count > len(recs):
-                pad = start + o_count - len(recs)
-                recs, hashes = recs + array("q", [_UNKNOWN]) * pad, hashes + array("q", bytes(8 * pad))
-                self.unknown_events += 1
-            out_r.extend(recs[pos:start])
-            out_h.extend(hashes[pos:start])
-            pos = start + o_count
-            rlab = f_rlab[hi] if metrics else None
-            if o_count:
-                if counted:
-                    self._dying.extend(recs[start:pos])
-                if rlab is not None:  # the lines this commit revises (births known and meaningful: see _bury)
-                    self._revising.extend(compress(recs[start:pos], map(self.churning.__contains__, rlab)))
-            if not n_count:
-                continue
-            if metrics:
-                alab = f_alab[hi]
-                if L.MOVED not in alab and L.NO_OP not in alab:  # all new code (a line without a key is a no-op)
-                    born = [base + 3] * len(alab)
-                    meaningful = len(alab)
-                else:
-                    akeys = f_akeys[hi]
-                    born = [(base + 1 + (0 if lab == L.MOVED or lab == L.NO_OP else 2)) if k is not None else base
-                            for k, lab in zip(akeys, alab)]
-                    meaningful = len(akeys) - akeys.count(None)
-            else:
-                akeys = list(map(line_key, added))
-                born = [base if k is None else base + 1 for k in akeys]
-                meaningful = len(akeys) - akeys.count(None)
-            if counted:
-                born_lines += len(born)
-                born_meaningful += meaningful
-            out_r.extend(born)
-            out_h.extend(map(hash, added))
-        out_r.extend(recs[pos:])
-        out_h.extend(hashes[pos:])
-        if born_lines:  # counted by their meaningful bit
+        spliced = _splice_hunks(recs, hashes, fd.hunks, c * 4,
+                                (labels.removed[fi], labels.added[fi], labels.keys_added[fi]) if metrics else None,
+                                line_key, self.churning, self._dying if counted else None, self._revising)
+        if spliced is NotImplemented:  # hunks out of order: left to the reference
+            spliced = _splice_hunks_reference(recs, hashes, fd.hunks, c * 4, (labels.removed[fi], labels.added[fi],
+                                              labels.keys_added[fi]) if metrics else None, line_key, self.churning,
+                                              self._dying if counted else None, self._revising)
+        out_r, out_h, born_lines, born_meaningful, padded = spliced
+        self.unknown_events += padded
+        if counted and born_lines:  # every line born here is this commit's: one quarter, counted by its meaningful bit
             at = self.qid[c] * 2
             self.live[at + 1] += born_meaningful
             self.live[at] += born_lines - born_meaningful
@@ -714,6 +684,63 @@ class Tracker:
         for b, n in births.items():
             out[(self.qid[b], max(end - self.time[b], 0) // _DAY)] += n
         return out
+
+
+def _splice_hunks_reference(recs: array, hashes: array, hunks: list, base: int, labels: tuple | None,
+                            key: Callable[[bytes], str | None], churning: frozenset[int], dying: array | None,
+                            revising: array) -> tuple[array, array, int, int, int]:
+    """One file's line state after its ``-U0`` hunks: ``(records, hashes, lines born, of which meaningful, hunks
+    reaching past the end)``.
+
+    ``recs``/``hashes``: the state before; ``base``: the commit's birth record (commit * 4). ``labels``: the
+    file's removed labels, added labels and added keys, per hunk (``None``: not labelled). A line born here is
+    ``base + 3`` (new code), ``base + 1`` (meaningful but moved or re-spaced) or ``base`` (no-op); unlabelled,
+    ``base + 1`` when ``key(line)`` is not None. A hunk reaching past the end pads the state with unknown births
+    and zero hashes. ``dying`` (unless None) gets the births of the removed lines, ``revising`` those of the
+    removed lines (labelled) whose label is in ``churning``. The pure-Python twin of the compiled kernel, which
+    leaves hunks out of order (or starting before line 1) to this definition.
+    """
+    out_r, out_h = array("q"), array("q")
+    pos = born_lines = born_meaningful = padded = 0
+    for hi, (o_start, o_count, _n_start, n_count, _removed, added) in enumerate(hunks):
+        start = o_start - 1 if o_count else o_start
+        if start + o_count > len(recs):
+            pad = start + o_count - len(recs)
+            recs, hashes = recs + array("q", [_UNKNOWN]) * pad, hashes + array("q", bytes(8 * pad))
+            padded += 1
+        out_r.extend(recs[pos:start])
+        out_h.extend(hashes[pos:start])
+        pos = start + o_count
+        if o_count:
+            if dying is not None:
+                dying.extend(recs[start:pos])
+            if labels is not None:
+                revising.extend(compress(recs[start:pos], map(churning.__contains__, labels[0][hi])))
+        if not n_count:
+            continue
+        if labels is not None:
+            alab, akeys = labels[1][hi], labels[2][hi]
+            if L.MOVED not in alab and L.NO_OP not in alab:  # all new code (a line without a key is a no-op)
+                born = [base + 3] * len(alab)
+                meaningful = len(alab)
+            else:
+                born = [(base + 1 + (0 if lab == L.MOVED or lab == L.NO_OP else 2)) if k is not None else base
+                        for k, lab in zip(akeys, alab)]
+                meaningful = len(akeys) - akeys.count(None)
+        else:
+            akeys = list(map(key, added))
+            born = [base if k is None else base + 1 for k in akeys]
+            meaningful = len(akeys) - akeys.count(None)
+        born_lines += len(born)
+        born_meaningful += meaningful
+        out_r.extend(born)
+        out_h.extend(map(hash, added))
+    out_r.extend(recs[pos:])
+    out_h.extend(hashes[pos:])
+    return out_r, out_h, born_lines, born_meaningful, padded
+
+
+_splice_hunks = pick("splice_hunks", _splice_hunks_reference)
 
 
 def _merge_lines(runs: tuple[list, list, list, list]) -> Iterator[tuple[int, int, int]]:

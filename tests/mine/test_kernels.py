@@ -553,3 +553,74 @@ def test_parse_record_errors_as_the_reference():
             parse(b"\xff\ndiff --git a/x b/x", lines.FileDiff)
     with pytest.raises(TypeError, match="bytes"):
         compiled.parse_record("abc", lines.FileDiff)
+
+
+# ---- one file's line state after its hunks (provenance._splice_hunks_reference) -------------------------------
+
+ADDED_LINES = st.sampled_from([b"x = 1", b"", b"}", b"  def f(a, b):", b"\xc3\xa9t\xc3\xa9 = 2", b"\xff"])
+
+
+@st.composite
+def file_splices(draw) -> tuple:
+    """A file's state and hunks in order (some reaching past its end), and maybe their labels: a line without a
+    key is labelled no_op, as label_commit labels it."""
+    n = draw(st.integers(0, 12))
+    recs = draw(st.lists(st.one_of(st.just(-4), st.integers(0, 40)), min_size=n, max_size=n))
+    hashes = draw(st.lists(wide, min_size=n, max_size=n))
+    hunks, pos = [], 0
+    for _ in range(draw(st.integers(0, 4))):
+        start = pos + draw(st.integers(0, 3))
+        o_count, n_count = draw(st.integers(0, 4)), draw(st.integers(0, 4))
+        added = draw(st.lists(ADDED_LINES, min_size=n_count, max_size=n_count))
+        hunks.append((start + 1 if o_count else start, o_count, 1, n_count, [b"-"] * o_count, added))
+        pos = start + o_count
+    labels = None
+    if draw(st.booleans()):
+        rlabs = [draw(st.lists(st.integers(0, 6), min_size=h[1], max_size=h[1])) for h in hunks]
+        akeys = [[normalize.line_key(raw) for raw in h[5]] for h in hunks]
+        alabs = [[lines.NO_OP if k is None else draw(st.sampled_from([0, 3, 4, 6])) for k in keys] for keys in akeys]
+        labels = (rlabs, alabs, akeys)
+    return recs, hashes, hunks, labels
+
+
+@needs_kernels
+@SETTINGS
+@given(file_splices(), st.sampled_from([frozenset({1, 2, 5}), frozenset({1, 2, 3, 5})]), st.booleans())
+def test_splice_hunks_parity(splice, churning, counted):
+    from churnlab.mine import provenance
+
+    recs, hashes, hunks, labels = splice
+    runs = []
+    for splice_hunks in (provenance._splice_hunks_reference, compiled.splice_hunks):
+        dying, revising, calls = array("q", [7]), array("q", [9]), []
+        out_r, out_h, *counts = splice_hunks(array("q", recs), array("q", hashes), hunks, 40 * 4, labels,
+                                             _recording_key(calls), churning, dying if counted else None, revising)
+        runs.append((list(out_r), list(out_h), counts, list(dying), list(revising), calls))
+    assert runs[0] == runs[1]
+
+
+@needs_kernels
+def test_splice_hunks_by_hand():
+    from churnlab.mine import provenance
+
+    # a state of 3 lines; a hunk replacing line 2 by two lines (new code, then a no-op), one past the end
+    hunks = [(2, 1, 2, 2, [b"old"], [b"x = 1", b"}"]), (5, 1, 6, 0, [b"gone"], [])]
+    labels = ([[lines.DELETED], [lines.DELETED]], [[lines.ADDED, lines.NO_OP], []], [["x = 1", None], []])
+    for splice_hunks in (provenance._splice_hunks_reference, compiled.splice_hunks):
+        dying, revising = array("q"), array("q")
+        out_r, out_h, born, meaningful, padded = splice_hunks(
+            array("q", [5, 9, 13]), array("q", [50, 90, 130]), hunks, 20 * 4, labels, normalize.line_key,
+            frozenset({lines.DELETED}), dying, revising)
+        assert list(out_r) == [5, 83, 80, 13, -4]  # line 4 is padding (unknown birth) kept before the hunk at 5
+        assert list(out_h) == [50, hash(b"x = 1"), hash(b"}"), 130, 0]
+        assert (born, meaningful, padded) == (2, 1, 1)
+        assert list(dying) == list(revising) == [9, -4]
+
+
+@needs_kernels
+def test_splice_hunks_leaves_hunks_out_of_order_to_the_reference():
+    dying = array("q")
+    hunks = [(3, 1, 3, 0, [b"a"], []), (1, 1, 1, 0, [b"b"], [])]
+    assert compiled.splice_hunks(array("q", [1, 2, 3]), array("q", [1, 2, 3]), hunks, 0, None, normalize.line_key,
+                                 frozenset(), dying, array("q")) is NotImplemented
+    assert list(dying) == []  # nothing done
