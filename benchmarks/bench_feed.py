@@ -76,7 +76,9 @@ def run_child(repo: str, checkout: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     # run in the checkout: "python -c" puts the working folder first on the path
     proc = subprocess.run([sys.executable, "-c", CHILD, str(Path(repo).resolve())], env=env, cwd=checkout,
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"the run on {checkout} failed:\n{proc.stderr[-2000:]}")
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     if not Path(got["module"]).resolve().is_relative_to(checkout):
         raise SystemExit(f"the child imported churnlab from {got['module']}, not from {checkout}")
