@@ -624,3 +624,42 @@ def test_splice_hunks_leaves_hunks_out_of_order_to_the_reference():
     assert compiled.splice_hunks(array("q", [1, 2, 3]), array("q", [1, 2, 3]), hunks, 0, None, normalize.line_key,
                                  frozenset(), dying, array("q")) is NotImplemented
     assert list(dying) == []  # nothing done
+
+
+# ---- pairing the free lines of a file's hunks (lines._pair_file_reference) ---------------------------------
+
+
+@st.composite
+def labelled_hunks(draw) -> tuple[list, list, list, list]:
+    """One file's hunks as label_commit holds them before pairing: labels per hunk (free lines deleted/added,
+    others already no_op or moved) and keys, from hunk_keys (sometimes non-ASCII: the fallback pairs those)."""
+    rl, al, rk, ak = [], [], [], []
+    for rj, aj, rkeys, akeys in draw(st.lists(hunk_keys(), max_size=4)):
+        taken = st.sampled_from([lines.NO_OP, lines.MOVED])
+        rl.append([lines.DELETED if j in rj else draw(taken) for j in range(len(rkeys))])
+        al.append([lines.ADDED if k in aj else draw(taken) for k in range(len(akeys))])
+        rk.append(rkeys)
+        ak.append(akeys)
+    return rl, al, rk, ak
+
+
+@needs_kernels
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(labelled_hunks(), st.booleans())
+def test_pair_file_parity(hunks, compiled_pairs):
+    pair = compiled.pair_ascii if compiled_pairs else lines._pair_ascii_reference
+    want = lines._pair_file_reference(*hunks, pair, lines._pair_hunk)
+    got = compiled.pair_file(*hunks, pair, lines._pair_hunk)
+    assert got == want
+    # the labels in each row are the hunk's own lists (pairing labels them in place)
+    assert all(g[0] is w[0] and g[1] is w[1] for g, w in zip(got, want))
+
+
+@needs_kernels
+def test_pair_file_by_hand():
+    d, a, moved = lines.DELETED, lines.ADDED, lines.MOVED
+    rl, al = [[d, moved], [d], [moved]], [[a], [], [a]]  # hunk 1: no added line free; hunk 2: no removed one
+    rk, ak = [["x = 1", "y"], ["z = 1"], ["w"]], [["x = 2"], [], ["v"]]
+    for pair_file in (lines._pair_file_reference, compiled.pair_file):
+        assert pair_file(rl, al, rk, ak, compiled.pair_ascii, lines._pair_hunk) == [
+            (rl[0], al[0], 0, 0, ((("1",), ("2",)),), 1)]
