@@ -8,8 +8,8 @@ Each kernel's reference lives beside its call site (:mod:`churnlab.mine.align` f
 ``_splice_hunks_reference`` in :mod:`churnlab.mine.provenance`,
 ``_windows_reference`` and ``_net_counts_reference`` in :mod:`churnlab.mine.duplicates`,
 ``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`, ``_pair_ascii_reference``,
-``_pair_file_reference``, ``_first_labels_reference`` and ``_parse_record_reference`` in
-:mod:`churnlab.mine.lines`), which binds the one in use with :func:`pick`.
+``_first_labels_reference`` and ``_parse_record_reference`` in :mod:`churnlab.mine.lines`), which binds the one
+in use with :func:`pick`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ __all__ = ["COMPILED", "KERNELS", "align", "call_sites", "common", "common_tail"
 
 # Every kernel the miner calls: a build older than the source (missing some of them) is not used.
 KERNELS = ("align", "ascii_key", "common", "common_tail", "credit", "first_labels", "net_counts", "pair_ascii",
-           "pair_file", "parse_record", "splice_hunks", "windows")
+           "parse_record", "splice_hunks", "windows")
 
 
 def compiled_kernels():
@@ -69,7 +69,6 @@ def call_sites() -> list[tuple]:
         (duplicates, "_net_counts", "net_counts", duplicates._net_counts_reference),
         (lines, "_pair_ascii", "pair_ascii", lines._pair_ascii_reference),
         (lines, "_first_labels", "first_labels", lines._first_labels_reference),
-        (lines, "_pair_file", "pair_file", lines._pair_file_reference),
         (lines, "_parse_record", "parse_record", lines._parse_record_reference),
         (provenance, "_splice_hunks", "splice_hunks", provenance._splice_hunks_reference),
     ]

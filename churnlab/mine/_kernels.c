@@ -2210,104 +2210,6 @@ done:
     return result;
 }
 
-/* ---- pairing the free lines of a file's hunks (lines._pair_file_reference) ------------------------------ */
-
-/* [j for j, lab in enumerate(labels) if lab == free] */
-static PyObject *
-free_positions(PyObject *labels, PyObject *free)
-{
-    PyObject *fast = PySequence_Fast(labels, "pair_file(): labels must be lists");
-    if (fast == NULL)
-        return NULL;
-    PyObject *out = PyList_New(0);
-    for (Py_ssize_t j = 0; out != NULL && j < PySequence_Fast_GET_SIZE(fast); j++) {
-        int eq = PyObject_RichCompareBool(PySequence_Fast_GET_ITEM(fast, j), free, Py_EQ);
-        PyObject *at = eq > 0 ? PyLong_FromSsize_t(j) : NULL;
-        if (eq < 0 || (eq > 0 && (at == NULL || PyList_Append(out, at) < 0)))
-            Py_CLEAR(out);
-        Py_XDECREF(at);
-    }
-    Py_DECREF(fast);
-    return out;
-}
-
-/* pair_file(rl, al, rk, ak, pair, fallback): lines._pair_file_reference. */
-static PyObject *
-kernels_pair_file(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
-{
-    if (check_nargs("pair_file", nargs, 6) < 0)
-        return NULL;
-    PyObject *fast[4] = {NULL, NULL, NULL, NULL}, *out = NULL, *deleted = NULL, *added = NULL;
-    for (int x = 0; x < 4; x++) {
-        if ((fast[x] = PySequence_Fast(args[x], "pair_file(): labels and keys must be lists")) == NULL)
-            goto fail;
-    }
-    if ((deleted = PyLong_FromLong(LABEL_DELETED)) == NULL || (added = PyLong_FromLong(LABEL_ADDED)) == NULL
-            || (out = PyList_New(0)) == NULL)
-        goto fail;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast[0]);
-    for (int x = 1; x < 4; x++)
-        n = Py_MIN(n, PySequence_Fast_GET_SIZE(fast[x]));
-    for (Py_ssize_t hi = 0; hi < n; hi++) {
-        PyObject *rlab = PySequence_Fast_GET_ITEM(fast[0], hi), *alab = PySequence_Fast_GET_ITEM(fast[1], hi);
-        PyObject *rj = free_positions(rlab, deleted), *aj = NULL, *pairs = NULL, *it = NULL, *p;
-        int ok = 0;
-        if (rj == NULL)
-            goto hunk_done;
-        if (PyList_GET_SIZE(rj) == 0 || (aj = free_positions(alab, added)) == NULL || PyList_GET_SIZE(aj) == 0) {
-            ok = aj != NULL || PyList_GET_SIZE(rj) == 0;  /* nothing to pair (or an error) */
-            goto hunk_done;
-        }
-        PyObject *call[4] = {rj, aj, PySequence_Fast_GET_ITEM(fast[2], hi), PySequence_Fast_GET_ITEM(fast[3], hi)};
-        if ((pairs = PyObject_Vectorcall(args[4], call, 4, NULL)) == NULL)
-            goto hunk_done;
-        if (pairs == Py_NotImplemented) {  /* a key is not ASCII: the fallback pairs the hunk */
-            Py_DECREF(pairs);
-            if ((pairs = PyObject_Vectorcall(args[5], call, 4, NULL)) == NULL)
-                goto hunk_done;
-        }
-        if ((it = PyObject_GetIter(pairs)) == NULL)
-            goto hunk_done;
-        while ((p = PyIter_Next(it)) != NULL) {
-            PyObject *four = PySequence_Fast(p, "pair_file(): a pair must be (j, k, substitution, tokens)");
-            Py_DECREF(p);
-            if (four == NULL)
-                goto hunk_done;
-            PyObject *row = NULL;
-            if (PySequence_Fast_GET_SIZE(four) != 4)
-                PyErr_SetString(PyExc_ValueError, "pair_file(): a pair must be (j, k, substitution, tokens)");
-            else
-                row = PyTuple_Pack(6, rlab, alab, PySequence_Fast_GET_ITEM(four, 0), PySequence_Fast_GET_ITEM(four, 1),
-                                   PySequence_Fast_GET_ITEM(four, 2), PySequence_Fast_GET_ITEM(four, 3));
-            Py_DECREF(four);
-            int rc = row == NULL ? -1 : PyList_Append(out, row);
-            Py_XDECREF(row);
-            if (rc < 0)
-                goto hunk_done;
-        }
-        ok = !PyErr_Occurred();
-hunk_done:
-        Py_XDECREF(rj);
-        Py_XDECREF(aj);
-        Py_XDECREF(pairs);
-        Py_XDECREF(it);
-        if (!ok)
-            goto fail;
-    }
-    for (int x = 0; x < 4; x++)
-        Py_DECREF(fast[x]);
-    Py_DECREF(deleted);
-    Py_DECREF(added);
-    return out;
-fail:
-    for (int x = 0; x < 4; x++)
-        Py_XDECREF(fast[x]);
-    Py_XDECREF(deleted);
-    Py_XDECREF(added);
-    Py_XDECREF(out);
-    return NULL;
-}
-
 /* ---- module ---------------------------------------------------------------------------------------- */
 
 static PyMethodDef kernels_methods[] = {
@@ -2348,9 +2250,6 @@ static PyMethodDef kernels_methods[] = {
      "splice_hunks(recs, hashes, hunks, base, labels, key, churning, dying, revising) -> tuple | NotImplemented\n--\n\n"
      "One file's line state after its hunks (NotImplemented for hunks out of order): "
      "churnlab.mine.provenance's reference."},
-    {"pair_file", (PyCFunction)(void (*)(void))kernels_pair_file, METH_FASTCALL,
-     "pair_file(rl, al, rk, ak, pair, fallback) -> list[tuple]\n--\n\nThe similar free lines of a file's hunks, "
-     "paired hunk by hunk: churnlab.mine.lines' reference."},
     {NULL, NULL, 0, NULL},
 };
 

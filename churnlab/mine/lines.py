@@ -445,8 +445,17 @@ def _pairs(out: CommitLabels, include: list[int]) -> None:
     """Pair the remaining removed and added lines of each hunk; label find/replace and update pairs."""
     found = []  # (removed labels, added labels of the hunk, removed j, added j, substitution, tokens changed)
     for fi in include:
-        found += _pair_file(out.removed[fi], out.added[fi], out.keys_removed[fi], out.keys_added[fi], _pair_ascii,
-                            _pair_hunk)
+        for rlab, alab, rkeys, akeys in zip(out.removed[fi], out.added[fi], out.keys_removed[fi],
+                                            out.keys_added[fi]):
+            if DELETED not in rlab or ADDED not in alab:  # these are the lines not yet labelled
+                continue
+            rj = _free(rlab, DELETED)
+            aj = _free(alab, ADDED)
+            pairs = _pair_ascii(rj, aj, rkeys, akeys)
+            if pairs is NotImplemented:  # a key is not ASCII: Unicode tokens, in Python
+                pairs = _pair_hunk(rj, aj, rkeys, akeys)
+            for j, k, subst, ntok in pairs:
+                found.append((rlab, alab, j, k, subst, ntok))
     places = Counter(map(itemgetter(4), found))
     for rlab, alab, j, k, subst, ntok in found:
         # a find/replace substitutes text for text: pure insertions or deletions of tokens are updates
@@ -458,27 +467,6 @@ def _pairs(out: CommitLabels, include: list[int]) -> None:
             continue
         rlab[j] = lab
         alab[k] = lab
-
-
-def _pair_file_reference(rl: list, al: list, rk: list, ak: list, pair: Callable, fallback: Callable) -> list[tuple]:
-    """``(removed labels, added labels, removed j, added j, substitution, tokens changed)`` of the similar lines
-    not labelled yet of one file's hunks, hunk by hunk (``rl``/``al``: the labels per hunk, ``rk``/``ak``: the
-    keys): ``pair(rj, aj, rkeys, akeys)`` of each hunk with such lines on both sides, or ``fallback`` of the
-    same where ``pair`` returns ``NotImplemented`` (a key is not ASCII: Unicode tokens, in Python).
-
-    The pure-Python twin of the compiled kernel, which loops over the hunks in C.
-    """
-    found = []
-    for rlab, alab, rkeys, akeys in zip(rl, al, rk, ak):
-        if DELETED not in rlab or ADDED not in alab:  # these are the lines not yet labelled
-            continue
-        rj = _free(rlab, DELETED)
-        aj = _free(alab, ADDED)
-        pairs = pair(rj, aj, rkeys, akeys)
-        if pairs is NotImplemented:
-            pairs = fallback(rj, aj, rkeys, akeys)
-        found.extend((rlab, alab, j, k, subst, ntok) for j, k, subst, ntok in pairs)
-    return found
 
 
 def _free(labels: list[int], free: int) -> list[int]:
@@ -548,7 +536,6 @@ def _pair_ascii_reference(rj: list[int], aj: list[int], rkeys: list, akeys: list
 
 
 _pair_ascii = _accel.pick("pair_ascii", _pair_ascii_reference)
-_pair_file = _accel.pick("pair_file", _pair_file_reference)
 
 
 def _may_share_an_end(a: str, b: str) -> bool:
