@@ -418,15 +418,12 @@ class Tracker:
         recs, hashes = cur[0], cur[1]
         counted = chain and not self.excluded(path)
         metrics = labels is not None and fi in labels.added  # no labels: survival only
-        if metrics:
-            f_rlab, f_alab, f_akeys = labels.removed[fi], labels.added[fi], labels.keys_added[fi]
-        spliced = _splice_hunks(recs, hashes, fd.hunks, c * 4,
-                                (labels.removed[fi], labels.added[fi], labels.keys_added[fi]) if metrics else None,
-                                line_key, self.churning, self._dying if counted else None, self._revising)
+        args = (recs, hashes, fd.hunks, c * 4,
+                (labels.removed[fi], labels.added[fi], labels.keys_added[fi]) if metrics else None,
+                line_key, self.churning, self._dying if counted else None, self._revising)
+        spliced = _splice_hunks(*args)
         if spliced is NotImplemented:  # hunks out of order: left to the reference
-            spliced = _splice_hunks_reference(recs, hashes, fd.hunks, c * 4, (labels.removed[fi], labels.added[fi],
-                                              labels.keys_added[fi]) if metrics else None, line_key, self.churning,
-                                              self._dying if counted else None, self._revising)
+            spliced = _splice_hunks_reference(*args)
         out_r, out_h, born_lines, born_meaningful, padded = spliced
         self.unknown_events += padded
         if counted and born_lines:  # every line born here is this commit's: one quarter, counted by its meaningful bit
