@@ -1793,6 +1793,858 @@ kernels_line_hashes(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+/* ---- the first labels of a file's hunks (lines._first_labels_reference) -------------------------------- */
+
+/* Labels: lines.ADDED, lines.DELETED, lines.NO_OP (tests check they are the same numbers) */
+#define LABEL_ADDED 0
+#define LABEL_DELETED 1
+#define LABEL_NO_OP 6
+
+/* list(map(key, lines)), counting the keys that are None in *none; every key must be a str or None. */
+static PyObject *
+keys_of(PyObject *lines, PyObject *key, Py_ssize_t *none)
+{
+    PyObject *fast = PySequence_Fast(lines, "first_labels(): a hunk's lines must be a list");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    PyObject *out = PyList_New(n);
+    if (out == NULL) {
+        Py_DECREF(fast);
+        return NULL;
+    }
+    *none = 0;
+    for (Py_ssize_t x = 0; x < n; x++) {
+        PyObject *k = PyObject_CallOneArg(key, items[x]);
+        if (k == NULL)
+            goto fail;
+        PyList_SET_ITEM(out, x, k);  /* the list owns it, also on failure below */
+        if (k == Py_None) {
+            (*none)++;
+        }
+        else if (!PyUnicode_Check(k)) {
+            PyErr_SetString(PyExc_TypeError, "first_labels(): key() must return a str or None");
+            goto fail;
+        }
+    }
+    Py_DECREF(fast);
+    return out;
+fail:
+    Py_DECREF(out);
+    Py_DECREF(fast);
+    return NULL;
+}
+
+/* [NO_OP if k is None else free for k in keys] */
+static PyObject *
+start_labels(PyObject *keys, long free)
+{
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t x = 0; x < n; x++) {
+        PyObject *lab = PyLong_FromLong(PyList_GET_ITEM(keys, x) == Py_None ? LABEL_NO_OP : free);
+        if (lab == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, x, lab);
+    }
+    return out;
+}
+
+/* [None if k is None else k.replace(" ", "") for k in keys] */
+static PyObject *
+unspaced(PyObject *keys, PyObject *space, PyObject *empty)
+{
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t x = 0; x < n; x++) {
+        PyObject *k = PyList_GET_ITEM(keys, x);
+        PyObject *bare = k == Py_None ? Py_NewRef(Py_None) : PyUnicode_Replace(k, space, empty, -1);
+        if (bare == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, x, bare);
+    }
+    return out;
+}
+
+/* The set of the items of a list that are not None. */
+static PyObject *
+set_of(PyObject *items)
+{
+    PyObject *out = PySet_New(NULL);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t x = 0; x < PyList_GET_SIZE(items); x++) {
+        PyObject *k = PyList_GET_ITEM(items, x);
+        if (k != Py_None && PySet_Add(out, k) < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* lines._whitespace_edits: 1 when some line is only re-spaced (its pairs set to no_op), 0 when none, -1 on error. */
+static int
+whitespace_edits(PyObject *rkeys, PyObject *akeys, PyObject *rlab, PyObject *alab, PyObject *space, PyObject *empty)
+{
+    int found = -1;
+    PyObject *rbare = NULL, *abare = NULL, *rset = NULL, *aset = NULL, *spots = NULL, *no_op = NULL;
+    if ((rbare = unspaced(rkeys, space, empty)) == NULL || (abare = unspaced(akeys, space, empty)) == NULL
+            || (rset = set_of(rbare)) == NULL || (aset = set_of(abare)) == NULL)
+        goto done;
+    found = 0;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(abare) && !found; j++) {  /* a key on both sides? */
+        PyObject *k = PyList_GET_ITEM(abare, j);
+        if (k != Py_None && (found = PySet_Contains(rset, k)) < 0)
+            goto done;
+    }
+    if (!found)
+        goto done;
+    found = -1;
+    /* bare key -> the removed lines with it, in order; each added line with it takes the first left */
+    if ((spots = PyDict_New()) == NULL || (no_op = PyLong_FromLong(LABEL_NO_OP)) == NULL)
+        goto done;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(rbare); j++) {
+        PyObject *k = PyList_GET_ITEM(rbare, j);
+        if (k == Py_None)
+            continue;
+        int both = PySet_Contains(aset, k);
+        if (both < 0)
+            goto done;
+        if (!both)
+            continue;
+        PyObject *at = PyDict_GetItemWithError(spots, k);  /* borrowed */
+        if (at == NULL) {
+            if (PyErr_Occurred() || (at = PyList_New(0)) == NULL)
+                goto done;
+            int rc = PyDict_SetItem(spots, k, at);
+            Py_DECREF(at);  /* the dict holds it */
+            if (rc < 0)
+                goto done;
+        }
+        PyObject *pos = PyLong_FromSsize_t(j);
+        if (pos == NULL)
+            goto done;
+        int rc = PyList_Append(at, pos);
+        Py_DECREF(pos);
+        if (rc < 0)
+            goto done;
+    }
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(abare); j++) {
+        PyObject *k = PyList_GET_ITEM(abare, j);
+        if (k == Py_None)
+            continue;
+        PyObject *at = PyDict_GetItemWithError(spots, k);  /* present exactly when k is on both sides */
+        if (at == NULL) {
+            if (PyErr_Occurred())
+                goto done;
+            continue;
+        }
+        if (PyList_GET_SIZE(at) == 0)
+            continue;
+        Py_ssize_t r = PyLong_AsSsize_t(PyList_GET_ITEM(at, 0));
+        if ((r == -1 && PyErr_Occurred()) || PyList_SetSlice(at, 0, 1, NULL) < 0)
+            goto done;
+        if (PyList_SetItem(rlab, r, Py_NewRef(no_op)) < 0 || PyList_SetItem(alab, j, Py_NewRef(no_op)) < 0)
+            goto done;
+    }
+    found = 1;
+done:
+    Py_XDECREF(rbare);
+    Py_XDECREF(abare);
+    Py_XDECREF(rset);
+    Py_XDECREF(aset);
+    Py_XDECREF(spots);
+    Py_XDECREF(no_op);
+    return found;
+}
+
+/* Append to free the keys whose label is still free (all of them when every label is). */
+static int
+extend_free(PyObject *free, PyObject *keys, PyObject *labels, long label, int all)
+{
+    if (all)
+        return PyList_SetSlice(free, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX, keys);
+    for (Py_ssize_t x = 0; x < PyList_GET_SIZE(keys); x++) {
+        long lab = PyLong_AsLong(PyList_GET_ITEM(labels, x));
+        if (lab == -1 && PyErr_Occurred())
+            return -1;
+        if (lab == label && PyList_Append(free, PyList_GET_ITEM(keys, x)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* first_labels(hunks, key): lines._first_labels_reference. */
+static PyObject *
+kernels_first_labels(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("first_labels", nargs, 2) < 0)
+        return NULL;
+    PyObject *key = args[1], *result = NULL, *space = NULL, *empty = NULL;
+    PyObject *lists[6] = {NULL, NULL, NULL, NULL, NULL, NULL};  /* rl, al, rk, ak, free removed, free added */
+    PyObject *hunks = PySequence_Fast(args[0], "first_labels(): hunks must be a list");
+    if (hunks == NULL)
+        return NULL;
+    Py_ssize_t meaningful = 0;
+    for (int x = 0; x < 6; x++) {
+        if ((lists[x] = PyList_New(0)) == NULL)
+            goto done;
+    }
+    if ((space = PyUnicode_FromString(" ")) == NULL || (empty = PyUnicode_FromString("")) == NULL)
+        goto done;
+    for (Py_ssize_t hi = 0; hi < PySequence_Fast_GET_SIZE(hunks); hi++) {
+        PyObject *h = PySequence_Fast_GET_ITEM(hunks, hi);
+        PyObject *removed = PySequence_GetItem(h, 4), *added = removed ? PySequence_GetItem(h, 5) : NULL;
+        PyObject *rkeys = NULL, *akeys = NULL, *rlab = NULL, *alab = NULL;
+        Py_ssize_t r_none = 0, a_none = 0;
+        int ok = 0;
+        if (added == NULL || (rkeys = keys_of(removed, key, &r_none)) == NULL
+                || (akeys = keys_of(added, key, &a_none)) == NULL
+                || (rlab = start_labels(rkeys, LABEL_DELETED)) == NULL
+                || (alab = start_labels(akeys, LABEL_ADDED)) == NULL)
+            goto hunk_done;
+        Py_ssize_t nr = PyList_GET_SIZE(rkeys), na = PyList_GET_SIZE(akeys);
+        meaningful += nr - r_none + na - a_none;
+        int ws = 0;
+        if (nr && na && (ws = whitespace_edits(rkeys, akeys, rlab, alab, space, empty)) < 0)
+            goto hunk_done;
+        int all = !ws && !r_none && !a_none;  /* every line still free */
+        if (extend_free(lists[4], rkeys, rlab, LABEL_DELETED, all) < 0
+                || extend_free(lists[5], akeys, alab, LABEL_ADDED, all) < 0
+                || PyList_Append(lists[0], rlab) < 0 || PyList_Append(lists[1], alab) < 0
+                || PyList_Append(lists[2], rkeys) < 0 || PyList_Append(lists[3], akeys) < 0)
+            goto hunk_done;
+        ok = 1;
+hunk_done:
+        Py_XDECREF(removed);
+        Py_XDECREF(added);
+        Py_XDECREF(rkeys);
+        Py_XDECREF(akeys);
+        Py_XDECREF(rlab);
+        Py_XDECREF(alab);
+        if (!ok)
+            goto done;
+    }
+    result = Py_BuildValue("(OOOOnOO)", lists[0], lists[1], lists[2], lists[3], meaningful, lists[4], lists[5]);
+done:
+    for (int x = 0; x < 6; x++)
+        Py_XDECREF(lists[x]);
+    Py_XDECREF(space);
+    Py_XDECREF(empty);
+    Py_DECREF(hunks);
+    return result;
+}
+
+/* ---- parsing one commit of the patch stream (lines._parse_record_reference) ---------------------------- */
+
+/* The record's lines as record.split(b"\n") has them: line k is buf[start[k], start[k + 1] - 1). */
+typedef struct {
+    const char *buf;
+    Py_ssize_t n, *start;
+} Lines;
+
+static inline const char *line_at(const Lines *ls, Py_ssize_t k) { return ls->buf + ls->start[k]; }
+static inline Py_ssize_t line_len(const Lines *ls, Py_ssize_t k) { return ls->start[k + 1] - 1 - ls->start[k]; }
+
+static inline int
+starts_with(const char *s, Py_ssize_t n, const char *prefix)
+{
+    size_t p = strlen(prefix);
+    return (size_t)n >= p && memcmp(s, prefix, p) == 0;
+}
+
+static inline int
+ends_with(const char *s, Py_ssize_t n, const char *suffix)
+{
+    size_t p = strlen(suffix);
+    return (size_t)n >= p && memcmp(s + n - p, suffix, p) == 0;
+}
+
+/* s[lo:hi] as bytes, with Python's slice rules for lo and hi (negative: from the end; clamped) */
+static PyObject *
+bytes_slice(const char *s, Py_ssize_t n, Py_ssize_t lo, Py_ssize_t hi)
+{
+    if (lo < 0)
+        lo = Py_MAX(lo + n, 0);
+    if (hi < 0)
+        hi = Py_MAX(hi + n, 0);
+    lo = Py_MIN(lo, n);
+    hi = Py_MIN(hi, n);
+    return PyBytes_FromStringAndSize(s + lo, hi > lo ? hi - lo : 0);
+}
+
+/* Digits of a hunk header at s[*x] (\d+): their value as an int in *value and, clamped, in *count. */
+static int
+header_number(const char *s, Py_ssize_t n, Py_ssize_t *x, PyObject **value, Py_ssize_t *count)
+{
+    Py_ssize_t from = *x;
+    while (*x < n && s[*x] >= '0' && s[*x] <= '9')
+        (*x)++;
+    if (*x == from)
+        return 0;
+    if (*x - from <= 18) {  /* the usual case: fits in 63 bits */
+        Py_ssize_t v = 0;
+        for (Py_ssize_t y = from; y < *x; y++)
+            v = v * 10 + (s[y] - '0');
+        *count = v;
+        return (*value = PyLong_FromSsize_t(v)) == NULL ? -1 : 1;
+    }
+    char digits[64];
+    if (*x - from >= (Py_ssize_t)sizeof(digits)) {  /* no patch has such line numbers: left to the reference */
+        *value = NULL;
+        return -2;
+    }
+    memcpy(digits, s + from, (size_t)(*x - from));
+    digits[*x - from] = '\0';
+    if ((*value = PyLong_FromString(digits, NULL, 10)) == NULL)
+        return -1;
+    *count = PY_SSIZE_T_MAX;  /* more lines than any record has: all that are left */
+    return 1;
+}
+
+/* _HUNK.match(line): ^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ; 1 with the four numbers (absent counts: 1),
+ * 0 when the line does not match, -1 with an exception set, -2 to leave the record to the reference. */
+static int
+hunk_header(const char *s, Py_ssize_t n, PyObject **num, Py_ssize_t *oc, Py_ssize_t *nc)
+{
+    Py_ssize_t x = 0, skip;
+    int rc;
+    if (!starts_with(s, n, "@@ -"))
+        return 0;
+    x = 4;
+    if ((rc = header_number(s, n, &x, &num[0], &skip)) != 1)
+        return rc;
+    *oc = 1;
+    if (x + 1 < n && s[x] == ',' && s[x + 1] >= '0' && s[x + 1] <= '9') {
+        x++;
+        if ((rc = header_number(s, n, &x, &num[1], oc)) != 1)
+            return rc;
+    }
+    if (!(x + 1 < n && s[x] == ' ' && s[x + 1] == '+'))
+        return 0;
+    x += 2;
+    if ((rc = header_number(s, n, &x, &num[2], &skip)) != 1)
+        return rc;
+    *nc = 1;
+    if (x + 1 < n && s[x] == ',' && s[x + 1] >= '0' && s[x + 1] <= '9') {
+        x++;
+        if ((rc = header_number(s, n, &x, &num[3], nc)) != 1)
+            return rc;
+    }
+    return starts_with(s + x, n - x, " @@");
+}
+
+/* [line[1:] for line in lines[i:i + count]] */
+static PyObject *
+contents(const Lines *ls, Py_ssize_t i, Py_ssize_t count)
+{
+    Py_ssize_t take = Py_MAX(Py_MIN(count, ls->n - i), 0);
+    PyObject *out = PyList_New(take);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t x = 0; x < take; x++) {
+        Py_ssize_t len = line_len(ls, i + x);
+        PyObject *b = PyBytes_FromStringAndSize(line_at(ls, i + x) + (len > 0), len > 0 ? len - 1 : 0);
+        if (b == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, x, b);
+    }
+    return out;
+}
+
+static PyObject *S_old_path, *S_new_path, *S_binary, *S_submodule, *S_copy, *S_hunks, *S_old_blob, *S_new_blob,
+    *S_old_mode, *S_new_mode;
+
+static int
+intern_names(void)
+{
+    if (S_new_mode != NULL)
+        return 0;
+    const char *names[10] = {"old_path", "new_path", "binary", "submodule", "copy", "hunks", "old_blob", "new_blob",
+                             "old_mode", "new_mode"};
+    PyObject **slots[10] = {&S_old_path, &S_new_path, &S_binary, &S_submodule, &S_copy, &S_hunks, &S_old_blob,
+                            &S_new_blob, &S_old_mode, &S_new_mode};
+    for (int x = 0; x < 10; x++) {
+        if (*slots[x] == NULL && (*slots[x] = PyUnicode_InternFromString(names[x])) == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+/* fd.<name> = value, value's reference taken (NULL: an error already set). */
+static int
+set_new(PyObject *fd, PyObject *name, PyObject *value)
+{
+    if (value == NULL)
+        return -1;
+    int rc = PyObject_SetAttr(fd, name, value);
+    Py_DECREF(value);
+    return rc;
+}
+
+/* One header line of a file diff (not a hunk, fd not NULL): 0 done, -1 error, -2 left to the reference. */
+static int
+file_header(PyObject *fd, const char *s, Py_ssize_t n)
+{
+    if (starts_with(s, n, "new file mode ")) {
+        if (PyObject_SetAttr(fd, S_old_path, Py_None) < 0 || set_new(fd, S_new_mode, bytes_slice(s, n, 14, n)) < 0)
+            return -1;
+        return ends_with(s, n, "160000") ? PyObject_SetAttr(fd, S_submodule, Py_True) : 0;
+    }
+    if (starts_with(s, n, "deleted file mode ")) {
+        if (PyObject_SetAttr(fd, S_new_path, Py_None) < 0 || set_new(fd, S_old_mode, bytes_slice(s, n, 18, n)) < 0)
+            return -1;
+        return ends_with(s, n, "160000") ? PyObject_SetAttr(fd, S_submodule, Py_True) : 0;
+    }
+    if (starts_with(s, n, "index ")) {  /* ln[6:].split(b" ", 1)[0].partition(b"..") */
+        const char *ids = s + 6, *sp = memchr(ids, ' ', (size_t)(n - 6));
+        Py_ssize_t len = sp ? sp - ids : n - 6, dots = -1;
+        for (Py_ssize_t x = 0; x + 1 < len; x++) {
+            if (ids[x] == '.' && ids[x + 1] == '.') {
+                dots = x;
+                break;
+            }
+        }
+        PyObject *old = dots < 0 ? PyBytes_FromStringAndSize(ids, len) : PyBytes_FromStringAndSize(ids, dots);
+        PyObject *new = dots < 0 ? PyBytes_FromStringAndSize("", 0) : PyBytes_FromStringAndSize(ids + dots + 2, len - dots - 2);
+        if (new == NULL) {
+            Py_XDECREF(old);
+            return -1;
+        }
+        if (set_new(fd, S_old_blob, old) < 0) {
+            Py_DECREF(new);
+            return -1;
+        }
+        if (set_new(fd, S_new_blob, new) < 0)
+            return -1;
+        return ends_with(s, n, " 160000") ? PyObject_SetAttr(fd, S_submodule, Py_True) : 0;
+    }
+    int rename_from = starts_with(s, n, "rename from "), copy_from = starts_with(s, n, "copy from ");
+    if (rename_from || copy_from) {  /* _unquote(ln.split(b" from ", 1)[1]) */
+        Py_ssize_t at = rename_from ? 12 : 10;
+        if (at < n && s[at] == '"')
+            return -2;  /* a quoted path */
+        if (set_new(fd, S_old_path, bytes_slice(s, n, at, n)) < 0)
+            return -1;
+        return PyObject_SetAttr(fd, S_copy, copy_from ? Py_True : Py_False);
+    }
+    int rename_to = starts_with(s, n, "rename to "), copy_to = starts_with(s, n, "copy to ");
+    if (rename_to || copy_to) {
+        Py_ssize_t at = rename_to ? 10 : 8;
+        if (at < n && s[at] == '"')
+            return -2;
+        return set_new(fd, S_new_path, bytes_slice(s, n, at, n));
+    }
+    if (starts_with(s, n, "Binary files "))
+        return PyObject_SetAttr(fd, S_binary, Py_True);
+    int old_mode = starts_with(s, n, "old mode "), new_mode = starts_with(s, n, "new mode ");
+    if (old_mode || new_mode) {
+        if (set_new(fd, old_mode ? S_old_mode : S_new_mode, bytes_slice(s, n, 9, n)) < 0)
+            return -1;
+        return ends_with(s, n, "160000") ? PyObject_SetAttr(fd, S_submodule, Py_True) : 0;
+    }
+    return 0;
+}
+
+/* The two paths of ``diff --git a/X b/Y`` (lines._header_paths) set on fd; -2 for quoted paths (the reference). */
+static int
+header_paths(PyObject *fd, const char *s, Py_ssize_t n)
+{
+    const char *rest = s + 11;
+    Py_ssize_t len = n - 11;
+    if (len > 0 && rest[0] == '"')
+        return -2;
+    Py_ssize_t half = (len - 1) >= 0 ? (len - 1) / 2 : -1;  /* Python's floor division: (-1) // 2 == -1 */
+    if (set_new(fd, S_old_path, bytes_slice(rest, len, 2, half)) < 0)
+        return -1;
+    return set_new(fd, S_new_path, bytes_slice(rest, len, half + 3, len));
+}
+
+/* parse_record(record, new_file): lines._parse_record_reference(record, new_file), or NotImplemented for a record
+ * the reference is left to (a quoted path, a line number of 64 digits or more). */
+static PyObject *
+kernels_parse_record(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("parse_record", nargs, 2) < 0)
+        return NULL;
+    if (!PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "parse_record(): record must be bytes");
+        return NULL;
+    }
+    if (intern_names() < 0)
+        return NULL;
+    PyObject *new_file = args[1], *files = NULL, *fd = NULL, *hunks = NULL, *sha = NULL, *result = NULL;
+    int rc = 0;
+    Lines ls = {PyBytes_AS_STRING(args[0]), 1, NULL};
+    Py_ssize_t size = PyBytes_GET_SIZE(args[0]);
+    for (const char *p = ls.buf; (p = memchr(p, '\n', (size_t)(ls.buf + size - p))) != NULL; p++)
+        ls.n++;
+    if ((ls.start = PyMem_Malloc((size_t)(ls.n + 1) * sizeof(Py_ssize_t))) == NULL)
+        return PyErr_NoMemory();
+    ls.start[0] = 0;
+    Py_ssize_t k = 1;
+    for (const char *p = ls.buf; (p = memchr(p, '\n', (size_t)(ls.buf + size - p))) != NULL; p++)
+        ls.start[k++] = p - ls.buf + 1;
+    ls.start[ls.n] = size + 1;
+    /* lines[0].strip().decode() */
+    const char *first = line_at(&ls, 0);
+    Py_ssize_t lo = 0, hi = line_len(&ls, 0);
+    while (lo < hi && Py_ISSPACE(first[lo]))
+        lo++;
+    while (hi > lo && Py_ISSPACE(first[hi - 1]))
+        hi--;
+    if ((sha = PyUnicode_DecodeUTF8(first + lo, hi - lo, NULL)) == NULL || (files = PyList_New(0)) == NULL)
+        goto done;
+    Py_ssize_t i = 1;
+    while (i < ls.n) {
+        const char *s = line_at(&ls, i);
+        Py_ssize_t n = line_len(&ls, i);
+        i++;
+        char c = n ? s[0] : '\0';
+        if (c == '@' && fd != NULL) {
+            PyObject *num[4] = {NULL, NULL, NULL, NULL};
+            Py_ssize_t oc = 1, nc = 1;
+            rc = hunk_header(s, n, num, &oc, &nc);
+            PyObject *removed = NULL, *added = NULL, *hunk = NULL;
+            if (rc == 1) {
+                removed = oc ? contents(&ls, i, oc) : PyList_New(0);
+                i = (oc > ls.n - i) ? ls.n : i + oc;
+                if (i < ls.n && line_len(&ls, i) > 0 && line_at(&ls, i)[0] == '\\')
+                    i++;
+                added = removed ? (nc ? contents(&ls, i, nc) : PyList_New(0)) : NULL;
+                i = (nc > ls.n - i) ? ls.n : i + nc;
+                if (i < ls.n && line_len(&ls, i) > 0 && line_at(&ls, i)[0] == '\\')
+                    i++;
+                if (added != NULL) {  /* counts absent from the header are 1 */
+                    PyObject *o_count = num[1] ? Py_NewRef(num[1]) : PyLong_FromLong(1);
+                    PyObject *n_count = num[3] ? Py_NewRef(num[3]) : PyLong_FromLong(1);
+                    if (o_count != NULL && n_count != NULL)
+                        hunk = PyTuple_Pack(6, num[0], o_count, num[2], n_count, removed, added);
+                    Py_XDECREF(o_count);
+                    Py_XDECREF(n_count);
+                }
+                rc = (hunk != NULL && PyList_Append(hunks, hunk) == 0) ? 0 : -1;
+            }
+            Py_XDECREF(hunk);
+            Py_XDECREF(removed);
+            Py_XDECREF(added);
+            for (int x = 0; x < 4; x++)
+                Py_XDECREF(num[x]);
+            if (rc < 0)
+                goto done;
+            continue;
+        }
+        if (c == '-' || c == '+' || c == 's')  /* ---/+++ paths, similarity index: nothing to read */
+            continue;
+        if (starts_with(s, n, "diff --git ")) {
+            Py_CLEAR(fd);
+            Py_CLEAR(hunks);
+            if ((fd = PyObject_CallNoArgs(new_file)) == NULL || PyList_Append(files, fd) < 0
+                    || (rc = header_paths(fd, s, n)) < 0 || (hunks = PyObject_GetAttr(fd, S_hunks)) == NULL)
+                goto done;
+            continue;
+        }
+        if (fd == NULL)
+            continue;
+        if ((rc = file_header(fd, s, n)) < 0)
+            goto done;
+    }
+    result = PyTuple_Pack(2, sha, files);
+done:
+    if (rc == -2) {  /* left to the reference */
+        PyErr_Clear();
+        result = Py_NewRef(Py_NotImplemented);
+    }
+    PyMem_Free(ls.start);
+    Py_XDECREF(sha);
+    Py_XDECREF(files);
+    Py_XDECREF(fd);
+    Py_XDECREF(hunks);
+    return result;
+}
+
+/* ---- one file's line state after its hunks (provenance._splice_hunks_reference) ------------------------- */
+
+#define LABEL_MOVED 3
+#define UNKNOWN_BIRTH (-4)  /* provenance._UNKNOWN */
+
+typedef struct { int64_t *v; Py_ssize_t n, cap; } I64Buf;
+
+static int
+i64buf_push(I64Buf *a, const int64_t *values, Py_ssize_t count)
+{
+    if (count <= 0)
+        return 0;
+    if (grow((void **)&a->v, &a->cap, a->n + count, sizeof(int64_t)) < 0)
+        return -1;
+    memcpy(a->v + a->n, values, (size_t)count * sizeof(int64_t));
+    a->n += count;
+    return 0;
+}
+
+static int
+i64buf_fill(I64Buf *a, int64_t value, Py_ssize_t count)
+{
+    if (count <= 0)
+        return 0;
+    if (grow((void **)&a->v, &a->cap, a->n + count, sizeof(int64_t)) < 0)
+        return -1;
+    for (Py_ssize_t x = 0; x < count; x++)
+        a->v[a->n + x] = value;
+    a->n += count;
+    return 0;
+}
+
+/* array.array, imported once (a borrowed reference) */
+static PyObject *
+array_type_of(void)
+{
+    static PyObject *array_type = NULL;
+    if (array_type == NULL) {
+        PyObject *module = PyImport_ImportModule("array");
+        if (module == NULL)
+            return NULL;
+        array_type = PyObject_GetAttrString(module, "array");
+        Py_DECREF(module);
+    }
+    return array_type;
+}
+
+/* array('q', the values), from the array type given */
+static PyObject *
+to_array(PyObject *array_type, const I64Buf *a)
+{
+    PyObject *raw = PyBytes_FromStringAndSize((const char *)a->v, a->n * (Py_ssize_t)sizeof(int64_t));
+    if (raw == NULL)
+        return NULL;
+    PyObject *out = PyObject_CallFunction(array_type, "sO", "q", raw);
+    Py_DECREF(raw);
+    return out;
+}
+
+/* arr.frombytes(the values), for an array('q') (nothing when there are none) */
+static int
+extend_array(PyObject *arr, const I64Buf *a)
+{
+    if (a->n == 0)
+        return 0;
+    PyObject *r = PyObject_CallMethod(arr, "frombytes", "y#", (const char *)a->v, a->n * (Py_ssize_t)sizeof(int64_t));
+    Py_XDECREF(r);
+    return r == NULL ? -1 : 0;
+}
+
+/* item x of a hunk tuple as a Py_ssize_t; -1 with an exception set on failure (hunks' numbers are >= 0) */
+static Py_ssize_t
+hunk_number(PyObject *hunk, Py_ssize_t x)
+{
+    PyObject *item = PySequence_GetItem(hunk, x);
+    if (item == NULL)
+        return -1;
+    Py_ssize_t v = PyLong_AsSsize_t(item);
+    Py_DECREF(item);
+    if (v < 0 && !PyErr_Occurred())
+        PyErr_SetString(PyExc_ValueError, "splice_hunks(): a hunk's line numbers are >= 0");
+    return v;
+}
+
+/* splice_hunks(recs, hashes, hunks, base, labels, key, churning, dying, revising): the reference's result, or
+ * NotImplemented for hunks out of order or starting before line 1 (left to the reference, nothing changed). */
+static PyObject *
+kernels_splice_hunks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("splice_hunks", nargs, 9) < 0)
+        return NULL;
+    PyObject *hunks = NULL, *labels = args[4], *key = args[5], *churning = args[6], *dying = args[7];
+    PyObject *revising = args[8], *result = NULL, *array_type = NULL, *out_r = NULL, *out_h = NULL;
+    PyObject *label_lists[3] = {NULL, NULL, NULL};
+    Py_buffer vr, vh;
+    int have_r = 0, have_h = 0;
+    I64Buf o_r = {NULL, 0, 0}, o_h = {NULL, 0, 0}, dead = {NULL, 0, 0}, rev = {NULL, 0, 0};
+    Py_ssize_t born_lines = 0, born_meaningful = 0, padded = 0;
+    long long base = PyLong_AsLongLong(args[3]);
+    if (base == -1 && PyErr_Occurred())
+        return NULL;
+    const int64_t *recs = int64_view(args[0], &vr);
+    if (recs == NULL) {
+        PyErr_SetString(PyExc_TypeError, "splice_hunks(): recs must be an array('q')");
+        goto done;
+    }
+    have_r = 1;
+    const int64_t *hashes = int64_view(args[1], &vh);
+    if (hashes == NULL) {
+        PyErr_SetString(PyExc_TypeError, "splice_hunks(): hashes must be an array('q')");
+        goto done;
+    }
+    have_h = 1;
+    Py_ssize_t nrecs = vr.len / 8;
+    if (vh.len / 8 != nrecs) {
+        PyErr_SetString(PyExc_ValueError, "splice_hunks(): recs and hashes differ in length");
+        goto done;
+    }
+    if ((hunks = PySequence_Fast(args[2], "splice_hunks(): hunks must be a list")) == NULL)
+        goto done;
+    Py_ssize_t nh = PySequence_Fast_GET_SIZE(hunks);
+    if (labels != Py_None) {
+        for (int x = 0; x < 3; x++) {
+            PyObject *item = PySequence_GetItem(labels, x);
+            if (item == NULL)
+                goto done;
+            label_lists[x] = PySequence_Fast(item, "splice_hunks(): labels must hold lists");
+            Py_DECREF(item);
+            if (label_lists[x] == NULL)
+                goto done;
+            if (PySequence_Fast_GET_SIZE(label_lists[x]) < nh) {
+                PyErr_SetString(PyExc_IndexError, "splice_hunks(): fewer labelled hunks than hunks");
+                goto done;
+            }
+        }
+    }
+    /* hunks in order, from line 1: else nothing is done here */
+    Py_ssize_t pos = 0;
+    for (Py_ssize_t hi = 0; hi < nh; hi++) {
+        PyObject *h = PySequence_Fast_GET_ITEM(hunks, hi);
+        Py_ssize_t o_start = hunk_number(h, 0), o_count = o_start < 0 ? -1 : hunk_number(h, 1);
+        if (o_count < 0)
+            goto done;
+        Py_ssize_t start = o_count ? o_start - 1 : o_start;
+        if (start < pos || o_count > PY_SSIZE_T_MAX / 2 - start) {
+            result = Py_NewRef(Py_NotImplemented);
+            goto done;
+        }
+        pos = start + o_count;
+    }
+    pos = 0;
+    Py_ssize_t len = nrecs;  /* with the padding (unknown births past the end) */
+    for (Py_ssize_t hi = 0; hi < nh; hi++) {
+        PyObject *h = PySequence_Fast_GET_ITEM(hunks, hi);
+        Py_ssize_t o_start = hunk_number(h, 0), o_count = hunk_number(h, 1), n_count = o_count < 0 ? -1 : hunk_number(h, 3);
+        if (o_start < 0 || o_count < 0 || n_count < 0)
+            goto done;
+        Py_ssize_t start = o_count ? o_start - 1 : o_start;
+        if (start + o_count > len) {
+            len = start + o_count;
+            padded++;
+        }
+        /* unchanged lines before the hunk, then its removed lines: from the state or the padding */
+        Py_ssize_t kept = Py_MIN(start, nrecs) - Py_MIN(pos, nrecs);
+        if (i64buf_push(&o_r, recs + Py_MIN(pos, nrecs), kept) < 0 || i64buf_push(&o_h, hashes + Py_MIN(pos, nrecs), kept) < 0
+                || i64buf_fill(&o_r, UNKNOWN_BIRTH, (start - pos) - Py_MAX(kept, 0)) < 0
+                || i64buf_fill(&o_h, 0, (start - pos) - Py_MAX(kept, 0)) < 0)
+            goto done;
+        pos = start + o_count;
+        if (o_count) {
+            PyObject *rlab = label_lists[0] ? PySequence_Fast(PySequence_Fast_GET_ITEM(label_lists[0], hi),
+                                                              "splice_hunks(): labels must be lists") : NULL;
+            if (label_lists[0] && rlab == NULL)
+                goto done;
+            Py_ssize_t nl = rlab ? PySequence_Fast_GET_SIZE(rlab) : 0;
+            for (Py_ssize_t j = 0; j < o_count; j++) {
+                int64_t rec = start + j < nrecs ? recs[start + j] : UNKNOWN_BIRTH;
+                if (dying != Py_None && i64buf_push(&dead, &rec, 1) < 0) {
+                    Py_XDECREF(rlab);
+                    goto done;
+                }
+                if (rlab != NULL && j < nl) {
+                    int churns = PySet_Contains(churning, PySequence_Fast_GET_ITEM(rlab, j));
+                    if (churns < 0 || (churns && i64buf_push(&rev, &rec, 1) < 0)) {
+                        Py_XDECREF(rlab);
+                        goto done;
+                    }
+                }
+            }
+            Py_XDECREF(rlab);
+        }
+        if (!n_count)
+            continue;
+        PyObject *added = PySequence_GetItem(h, 5), *fadded = NULL, *alab = NULL, *akeys = NULL;
+        int ok = 0;
+        if (added == NULL || (fadded = PySequence_Fast(added, "splice_hunks(): added lines must be a list")) == NULL)
+            goto hunk_done;
+        Py_ssize_t na = PySequence_Fast_GET_SIZE(fadded);
+        if (label_lists[1] != NULL) {
+            if ((alab = PySequence_Fast(PySequence_Fast_GET_ITEM(label_lists[1], hi), "splice_hunks(): labels must be lists")) == NULL
+                    || (akeys = PySequence_Fast(PySequence_Fast_GET_ITEM(label_lists[2], hi), "splice_hunks(): keys must be lists")) == NULL)
+                goto hunk_done;
+            Py_ssize_t nb = Py_MIN(PySequence_Fast_GET_SIZE(alab), PySequence_Fast_GET_SIZE(akeys));
+            for (Py_ssize_t j = 0; j < nb; j++) {
+                int64_t rec = (int64_t)base;
+                if (PySequence_Fast_GET_ITEM(akeys, j) != Py_None) {
+                    long lab = PyLong_AsLong(PySequence_Fast_GET_ITEM(alab, j));
+                    if (lab == -1 && PyErr_Occurred())
+                        goto hunk_done;
+                    rec += (lab == LABEL_MOVED || lab == LABEL_NO_OP) ? 1 : 3;
+                    born_meaningful++;
+                }
+                if (i64buf_push(&o_r, &rec, 1) < 0)
+                    goto hunk_done;
+            }
+            born_lines += nb;
+        }
+        else {
+            for (Py_ssize_t j = 0; j < na; j++) {
+                PyObject *k = PyObject_CallOneArg(key, PySequence_Fast_GET_ITEM(fadded, j));
+                if (k == NULL)
+                    goto hunk_done;
+                int64_t rec = (int64_t)base + (k != Py_None);
+                born_meaningful += k != Py_None;
+                Py_DECREF(k);
+                if (i64buf_push(&o_r, &rec, 1) < 0)
+                    goto hunk_done;
+            }
+            born_lines += na;
+        }
+        for (Py_ssize_t j = 0; j < na; j++) {
+            Py_hash_t hv = PyObject_Hash(PySequence_Fast_GET_ITEM(fadded, j));
+            int64_t v = (int64_t)hv;
+            if ((hv == -1 && PyErr_Occurred()) || i64buf_push(&o_h, &v, 1) < 0)
+                goto hunk_done;
+        }
+        ok = 1;
+hunk_done:
+        Py_XDECREF(added);
+        Py_XDECREF(fadded);
+        Py_XDECREF(alab);
+        Py_XDECREF(akeys);
+        if (!ok)
+            goto done;
+    }
+    /* the lines after the last hunk (padding only reaches the end of a hunk: none past it) */
+    if (pos < nrecs && (i64buf_push(&o_r, recs + pos, nrecs - pos) < 0 || i64buf_push(&o_h, hashes + pos, nrecs - pos) < 0))
+        goto done;
+    if ((array_type = array_type_of()) == NULL || (out_r = to_array(array_type, &o_r)) == NULL || (out_h = to_array(array_type, &o_h)) == NULL)
+        goto done;
+    if ((dying != Py_None && extend_array(dying, &dead) < 0) || extend_array(revising, &rev) < 0)
+        goto done;
+    result = Py_BuildValue("(OOnnn)", out_r, out_h, born_lines, born_meaningful, padded);
+done:
+    if (have_r)
+        PyBuffer_Release(&vr);
+    if (have_h)
+        PyBuffer_Release(&vh);
+    Py_XDECREF(hunks);
+    for (int x = 0; x < 3; x++)
+        Py_XDECREF(label_lists[x]);
+    Py_XDECREF(out_r);
+    Py_XDECREF(out_h);
+    PyMem_Free(o_r.v);
+    PyMem_Free(o_h.v);
+    PyMem_Free(dead.v);
+    PyMem_Free(rev.v);
+    return result;
+}
+
 /* ---- module ---------------------------------------------------------------------------------------- */
 
 static PyMethodDef kernels_methods[] = {
@@ -1832,6 +2684,16 @@ static PyMethodDef kernels_methods[] = {
     {"merge_lines", (PyCFunction)(void (*)(void))kernels_merge_lines, METH_FASTCALL,
      "merge_lines(runs) -> list[tuple[int, int, int]]\n--\n\n(birth record without bit 1, lines arrived minus "
      "left, lines dead) of a merge, by birth: churnlab.mine.provenance's reference."},
+    {"first_labels", (PyCFunction)(void (*)(void))kernels_first_labels, METH_FASTCALL,
+     "first_labels(hunks, key) -> tuple\n--\n\nKeys and starting labels of one file's hunks, the meaningful "
+     "lines and the keys still free: churnlab.mine.lines' reference."},
+    {"parse_record", (PyCFunction)(void (*)(void))kernels_parse_record, METH_FASTCALL,
+     "parse_record(record, new_file) -> tuple[str, list] | NotImplemented\n--\n\nOne commit of the patch stream: "
+     "its sha and file diffs (NotImplemented for a quoted path): churnlab.mine.lines' reference."},
+    {"splice_hunks", (PyCFunction)(void (*)(void))kernels_splice_hunks, METH_FASTCALL,
+     "splice_hunks(recs, hashes, hunks, base, labels, key, churning, dying, revising) -> tuple | NotImplemented\n--\n\n"
+     "One file's line state after its hunks (NotImplemented for hunks out of order): "
+     "churnlab.mine.provenance's reference."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1852,7 +2714,12 @@ PyInit__kernels(void)
             || PyModule_AddIntConstant(m, "WINDOW_LINES", WINDOW_LINES) < 0
             || PyModule_AddObject(m, "PAIR_MIN_RATIO", PyFloat_FromDouble(PAIR_MIN_RATIO)) < 0
             || PyModule_AddIntConstant(m, "UPDATE_MAX_TOKENS", UPDATE_MAX_TOKENS) < 0
-            || PyModule_AddIntConstant(m, "REALIGN_MAX_TOKENS", REALIGN_MAX_TOKENS) < 0) {
+            || PyModule_AddIntConstant(m, "REALIGN_MAX_TOKENS", REALIGN_MAX_TOKENS) < 0
+            || PyModule_AddIntConstant(m, "LABEL_ADDED", LABEL_ADDED) < 0
+            || PyModule_AddIntConstant(m, "LABEL_DELETED", LABEL_DELETED) < 0
+            || PyModule_AddIntConstant(m, "LABEL_NO_OP", LABEL_NO_OP) < 0
+            || PyModule_AddIntConstant(m, "LABEL_MOVED", LABEL_MOVED) < 0
+            || PyModule_AddIntConstant(m, "UNKNOWN_BIRTH", UNKNOWN_BIRTH) < 0) {
         Py_DECREF(m);
         return NULL;
     }

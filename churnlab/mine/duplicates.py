@@ -126,11 +126,15 @@ class TreeWindows:
         out.update((w, -n) for w, n in self._minus.items() if w not in self._plus)
         return {w: n for w, n in out.items() if n}
 
-    def apply(self, files: list[L.FileDiff]) -> None:
-        """Move the tree on by one commit's diff against it (``-U0``, as the line-provenance stream has it)."""
+    def apply(self, files: list[L.FileDiff], keys: dict[int, list[list[str | None]]] | None = None) -> None:
+        """Move the tree on by one commit's diff against it (``-U0``, as the line-provenance stream has it).
+
+        ``keys``: the line keys of the added lines of some files, by file index then hunk, when already known
+        (a labelled commit's :attr:`~churnlab.mine.lines.CommitLabels.keys_added`); other lines are keyed here.
+        """
         # sources are the parent's files, whatever this commit does at their paths first (entries come by path)
         sources = {fd.old_path: self.files.get(fd.old_path) for fd in files if fd.old_path is not None}
-        for fd in files:
+        for fi, fd in enumerate(files):
             if fd.submodule:
                 continue
             old, new = fd.old_path, fd.new_path
@@ -143,7 +147,7 @@ class TreeWindows:
                     self._put(new, None)
                 continue
             before = array("q") if old is None else sources[old]
-            spliced = _splice(before, fd.hunks) if before is not None else None
+            spliced = _splice(before, fd.hunks, keys.get(fi) if keys else None) if before is not None else None
             after = spliced[0] if spliced is not None else None
             if (spliced is not None and in_place and new is not None and not fd.copy
                     and self._excluded(old) == self._excluded(new)):
@@ -224,18 +228,27 @@ class TreeWindows:
             self._minus = Counter()
 
 
-def _splice(before: array, hunks: list) -> tuple[array, list[Region]] | None:
-    """The file after the hunks, and the changed regions; ``None`` when the hunks do not fit ``before``."""
+def _splice(before: array, hunks: list, keys: list[list[str | None]] | None = None
+            ) -> tuple[array, list[Region]] | None:
+    """The file after the hunks, and the changed regions; ``None`` when the hunks do not fit ``before``.
+
+    ``keys``: the added lines' keys per hunk, when known (else each line is keyed here).
+    """
     out = array("q")
     regions: list[Region] = []
     pos = 0
-    for o_start, o_count, _n_start, _n_count, _removed, added in hunks:
+    for hi, (o_start, o_count, _n_start, _n_count, _removed, added) in enumerate(hunks):
         a0 = o_start - 1 if o_count else o_start
         if a0 < pos or a0 + o_count > len(before):
             return None
         out.extend(before[pos:a0])
         b0 = len(out)
-        out.extend(map(key_hash, added))
+        if keys is None:
+            out.extend(map(key_hash, added))
+        elif None in keys[hi]:  # key_hash of each line, its key known
+            out.extend([NO_KEY if k is None else hash(k) for k in keys[hi]])
+        else:
+            out.extend(map(hash, keys[hi]))
         regions.append((a0, a0 + o_count, b0, len(out)))
         pos = a0 + o_count
     out.extend(before[pos:])
@@ -295,11 +308,15 @@ def duplicated_lines(include: list[int], labels: L.CommitLabels, tree: TreeWindo
         for hi, (akeys, alab) in enumerate(zip(labels.keys_added[fi], labels.added[fi])):
             if len(akeys) < BLOCK:
                 continue
-            seq = [j for j, (k, lab) in enumerate(zip(akeys, alab))
-                   if k is not None and lab != L.MOVED and lab != L.NO_OP]
-            if len(seq) < BLOCK:
-                continue
-            wins = windows([hash(akeys[j]) for j in seq])
+            if L.MOVED not in alab and L.NO_OP not in alab:  # every line a candidate (no key: a no-op line)
+                seq = range(len(akeys))
+                wins = windows(list(map(hash, akeys)))
+            else:
+                seq = [j for j, (k, lab) in enumerate(zip(akeys, alab))
+                       if k is not None and lab != L.MOVED and lab != L.NO_OP]
+                if len(seq) < BLOCK:
+                    continue
+                wins = windows([hash(akeys[j]) for j in seq])
             runs.append((fi, hi, seq, wins))
             local.update(wins)
     if not runs:

@@ -34,14 +34,14 @@ import functools
 import heapq
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from difflib import SequenceMatcher
-from itertools import chain
+from itertools import chain, compress, count
 from operator import itemgetter
 
 from . import _accel
 from .normalize import MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
-from .patches import _fingerprints, _File  # one fingerprint definition, shared with the revert stage
+from .patches import _fingerprints_of  # one fingerprint definition, shared with the revert stage
 
 __all__ = ["LABELS", "CommitLabels", "FileDiff", "RecentAdditions", "is_minified", "label_commit", "log_args",
            "parse_record", "patch_fingerprints", "record_sha", "records"]
@@ -157,7 +157,19 @@ def record_sha(record: bytes) -> bytes:
 
 
 def parse_record(record: bytes) -> tuple[str, list[FileDiff]]:
-    """Parse one commit of the stream into its sha and file diffs."""
+    """Parse one commit of the stream into its sha and file diffs (:func:`_parse_record_reference`)."""
+    parsed = _parse_record(record, FileDiff)
+    if parsed is NotImplemented:  # the compiled kernel leaves quoted paths to the reference
+        return _parse_record_reference(record, FileDiff)
+    return parsed
+
+
+def _parse_record_reference(record: bytes, new_file: Callable[[], FileDiff]) -> tuple[str, list[FileDiff]]:
+    """Parse one commit of the stream into its sha and file diffs (made by ``new_file``).
+
+    The pure-Python twin of the compiled kernel, which returns ``NotImplemented`` for a record with a quoted
+    path (or a line number of 64 digits or more) and leaves it to this definition.
+    """
     lines = record.split(b"\n")
     sha = lines[0].strip().decode()
     files: list[FileDiff] = []
@@ -186,7 +198,7 @@ def parse_record(record: bytes) -> tuple[str, list[FileDiff]]:
         elif c == b"-" or c == b"+" or c == b"s":  # ---/+++ paths, similarity index: nothing to read
             continue
         elif ln.startswith(b"diff --git "):
-            fd = FileDiff()
+            fd = new_file()
             files.append(fd)
             fd.old_path, fd.new_path = _header_paths(ln)
         elif fd is None:
@@ -217,22 +229,33 @@ def parse_record(record: bytes) -> tuple[str, list[FileDiff]]:
     return sha, files
 
 
+_parse_record = _accel.pick("parse_record", _parse_record_reference)
+
+
 def patch_fingerprints(files: list[FileDiff]) -> tuple[str | None, str | None, int]:
     """``(fingerprint, inverse, lines changed)`` of a commit, as :mod:`churnlab.mine.patches` defines them.
 
-    The definition lives there: the file diffs are handed over as its records. ``-U0`` hunks hold the same
-    removed and added lines as the ``-U3`` patch it reads (context does not change git's edit script).
+    The definition lives there: the file diffs are handed over as its file changes. ``-U0`` hunks hold the
+    same removed and added lines as the ``-U3`` patch it reads (context does not change git's edit script).
     """
-    return _fingerprints([_File(fd.old_path or b"", fd.new_path or b"", fd.old_mode, fd.new_mode,
-                                fd.old_blob, fd.new_blob, fd.binary,
-                                list(chain.from_iterable(map(_REMOVED, fd.hunks))),
-                                list(chain.from_iterable(map(_ADDED, fd.hunks))))
-                          for fd in files])
+    changes = []
+    n_lines = 0
+    for fd in files:
+        hunks = fd.hunks
+        if len(hunks) == 1:  # the lists are only read
+            removed, added = hunks[0][4], hunks[0][5]
+        else:
+            removed = list(chain.from_iterable(map(_REMOVED, hunks)))
+            added = list(chain.from_iterable(map(_ADDED, hunks)))
+        n_lines += len(removed) + len(added)
+        changes.append((fd.old_path or b"", fd.new_path or b"", fd.old_mode, fd.new_mode, fd.old_blob, fd.new_blob,
+                        fd.binary, removed, added))
+    return (*_fingerprints_of(changes), n_lines)
 
 
 def is_minified(fd: FileDiff) -> bool:
     """Content heuristic for minified or generated text: an added line of 1,000 characters or more."""
-    return any(h[5] and max(map(len, h[5])) >= MINIFIED_LINE_CHARS for h in fd.hunks)
+    return max(map(len, chain.from_iterable(map(_ADDED, fd.hunks))), default=0) >= MINIFIED_LINE_CHARS
 
 
 class CommitLabels:
@@ -261,49 +284,68 @@ class CommitLabels:
 
 
 def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
-    """Label every changed line of the files ``include`` (indices into ``files``) of one commit."""
+    """Label every changed line of the files ``include`` (indices into ``files``) of one commit.
+
+    A removed line starts as ``deleted`` and an added line as ``added`` (no rule gives these two: they are
+    what a line keeps when no rule below labels it), a no-op line as ``no_op``.
+    """
     out = CommitLabels()
     meaningful = 0
-    free_removed: set[str | None] = set()  # keys of lines not yet labelled (None creeps in; never looked up)
-    free_added: list[str | None] = []
+    free_removed: set[str] = set()  # keys of lines not yet labelled
+    free_added: list[str] = []
     for fi in include:
-        rl, al, rk, ak = [], [], [], []
-        for h in files[fi].hunks:
-            rkeys = list(map(line_key, h[4]))
-            akeys = list(map(line_key, h[5]))
-            rlab = [NO_OP if k is None else -1 for k in rkeys] if None in rkeys else [-1] * len(rkeys)
-            alab = [NO_OP if k is None else -1 for k in akeys] if None in akeys else [-1] * len(akeys)
-            meaningful += len(rkeys) - rkeys.count(None) + len(akeys) - akeys.count(None)
-            if rkeys and akeys and _whitespace_edits(rkeys, akeys, rlab, alab):
-                free_removed.update(k for k, lab in zip(rkeys, rlab) if lab < 0)
-                free_added.extend(k for k, lab in zip(akeys, alab) if lab < 0)
-            else:
-                free_removed.update(rkeys)
-                free_added.extend(akeys)
-            rl.append(rlab)
-            al.append(alab)
-            rk.append(rkeys)
-            ak.append(akeys)
+        rl, al, rk, ak, n, free_r, free_a = _first_labels(files[fi].hunks, line_key)
         out.removed[fi], out.added[fi], out.keys_removed[fi], out.keys_added[fi] = rl, al, rk, ak
+        meaningful += n
+        free_removed.update(free_r)
+        free_added += free_a
     out.meaningful = meaningful
     # Moves need a key both removed and added, copies a key added twice: only such keys need their places.
     counts = Counter(free_added)
     wanted = free_removed.intersection(counts)
     wanted.update(k for k, n in counts.items() if n > 1)
-    wanted.discard(None)
     if wanted:
         rem_at, add_at = _places(out, include, wanted)
         _moves(out, rem_at, add_at)
         _copies(out, rem_at, add_at)
     _pairs(out, include)
-    for fi in include:
-        for labels in out.removed[fi]:
-            if -1 in labels:
-                labels[:] = [DELETED if lab < 0 else lab for lab in labels]
-        for labels in out.added[fi]:
-            if -1 in labels:
-                labels[:] = [ADDED if lab < 0 else lab for lab in labels]
     return out
+
+
+def _first_labels_reference(hunks: list, key: Callable[[bytes], str | None]) -> tuple:
+    """The first labelling pass over one file's hunks: ``(removed labels, added labels, removed keys, added keys,
+    meaningful lines, free removed keys, free added keys)``, the first four as one list per hunk.
+
+    A line's key is ``key(line)``. A removed line starts as ``deleted``, an added one as ``added``, a line
+    that is not meaningful (key ``None``) as ``no_op``, and so do both sides of a whitespace-only edit
+    (:func:`_whitespace_edits`). The free keys are those of the lines still ``deleted``/``added``, in order.
+    The pure-Python twin of the compiled kernel (which calls ``key`` for every line, in order, too).
+    """
+    rl, al, rk, ak = [], [], [], []
+    meaningful = 0
+    free_r: list[str] = []
+    free_a: list[str] = []
+    for h in hunks:
+        rkeys = list(map(key, h[4]))
+        akeys = list(map(key, h[5]))
+        r_none, a_none = rkeys.count(None), akeys.count(None)
+        rlab = [NO_OP if k is None else DELETED for k in rkeys] if r_none else [DELETED] * len(rkeys)
+        alab = [NO_OP if k is None else ADDED for k in akeys] if a_none else [ADDED] * len(akeys)
+        meaningful += len(rkeys) - r_none + len(akeys) - a_none
+        if rkeys and akeys and _whitespace_edits(rkeys, akeys, rlab, alab) or r_none or a_none:
+            free_r += [k for k, lab in zip(rkeys, rlab) if lab == DELETED]
+            free_a += [k for k, lab in zip(akeys, alab) if lab == ADDED]
+        else:  # every line meaningful and none of a whitespace edit
+            free_r += rkeys
+            free_a += akeys
+        rl.append(rlab)
+        al.append(alab)
+        rk.append(rkeys)
+        ak.append(akeys)
+    return rl, al, rk, ak, meaningful, free_r, free_a
+
+
+_first_labels = _accel.pick("first_labels", _first_labels_reference)
 
 
 def _places(out: CommitLabels, include: list[int], wanted: set[str]) -> tuple[dict, dict]:
@@ -311,13 +353,13 @@ def _places(out: CommitLabels, include: list[int], wanted: set[str]) -> tuple[di
     rem_at: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     add_at: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     for fi in include:
-        for at, labels, keys in ((rem_at, out.removed[fi], out.keys_removed[fi]),
-                                 (add_at, out.added[fi], out.keys_added[fi])):
+        for at, labels, keys, free in ((rem_at, out.removed[fi], out.keys_removed[fi], DELETED),
+                                       (add_at, out.added[fi], out.keys_added[fi], ADDED)):
             for hi, (hkeys, hlab) in enumerate(zip(keys, labels)):
                 if wanted.isdisjoint(hkeys):
                     continue
                 for j, k in enumerate(hkeys):
-                    if k in wanted and hlab[j] < 0:
+                    if k in wanted and hlab[j] == free:
                         at[k].append((fi, hi, j))
     return rem_at, add_at
 
@@ -393,7 +435,7 @@ def _copies(out: CommitLabels, rem_at: dict, add_at: dict) -> None:
     for k, adds in add_at.items():
         if len(adds) < 2 or k in rem_at:
             continue
-        free = [a for a in adds if out.added[a[0]][a[1]][a[2]] < 0]
+        free = [a for a in adds if out.added[a[0]][a[1]][a[2]] == ADDED]
         if len(free) >= 2 and len({(f, h) for f, h, _ in free}) >= 2:
             for f, h, j in free:
                 out.added[f][h][j] = COPY_PASTED
@@ -405,10 +447,10 @@ def _pairs(out: CommitLabels, include: list[int]) -> None:
     for fi in include:
         for rlab, alab, rkeys, akeys in zip(out.removed[fi], out.added[fi], out.keys_removed[fi],
                                             out.keys_added[fi]):
-            if -1 not in rlab or -1 not in alab:  # labels are -1 (not yet labelled) or a label >= 0
+            if DELETED not in rlab or ADDED not in alab:  # these are the lines not yet labelled
                 continue
-            rj = [j for j, lab in enumerate(rlab) if lab < 0]
-            aj = [j for j, lab in enumerate(alab) if lab < 0]
+            rj = _free(rlab, DELETED)
+            aj = _free(alab, ADDED)
             pairs = _pair_ascii(rj, aj, rkeys, akeys)
             if pairs is NotImplemented:  # a key is not ASCII: Unicode tokens, in Python
                 pairs = _pair_hunk(rj, aj, rkeys, akeys)
@@ -425,6 +467,13 @@ def _pairs(out: CommitLabels, include: list[int]) -> None:
             continue
         rlab[j] = lab
         alab[k] = lab
+
+
+def _free(labels: list[int], free: int) -> list[int]:
+    """The positions of ``labels`` holding ``free`` (a line not labelled yet), in a C loop."""
+    if labels.count(free) == len(labels):
+        return list(range(len(labels)))
+    return list(compress(count(), map(free.__eq__, labels)))
 
 
 def _pair_hunk(rj: list[int], aj: list[int], rkeys: list, akeys: list):

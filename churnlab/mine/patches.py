@@ -108,43 +108,63 @@ class _File:
     removed: list[bytes] = field(default_factory=list)
     added: list[bytes] = field(default_factory=list)
 
-    def records(self) -> tuple[bytes, bytes]:
-        """``(record, inverse record)``: each side's lines are sorted and hashed once, for both."""
-        ob, nb = (self.old_blob, self.new_blob) if self.binary else (b"", b"")
-        rem, add = _lines_digest(self.removed), _lines_digest(self.added)
-        fwd = b"\0".join([self.old_path, self.new_path, self.old_mode, self.new_mode, ob, nb])
-        inv = b"\0".join([self.new_path, self.old_path, self.new_mode, self.old_mode, nb, ob])
-        return fwd + b"\0-" + rem + b"\0+" + add, inv + b"\0-" + add + b"\0+" + rem
+    def change(self) -> tuple:
+        """The file change as :func:`_fingerprints_of` takes it."""
+        return (self.old_path, self.new_path, self.old_mode, self.new_mode, self.old_blob, self.new_blob,
+                self.binary, self.removed, self.added)
 
 
 def _lines_digest(lines: list[bytes]) -> bytes:
     """sha256 hex digest of the sorted lines, each ended by a newline (one bulk join, not a call per line)."""
-    body = b"\n".join(sorted(lines)) + b"\n" if lines else b""
-    return hashlib.sha256(body).hexdigest().encode()
+    if not lines:
+        return _EMPTY_DIGEST
+    h = hashlib.sha256(b"\n".join(sorted(lines)))
+    h.update(b"\n")  # the last line's newline, without copying the joined lines again
+    return h.hexdigest().encode()
 
 
-def _net(f: _File) -> _File | None:
-    """``f`` with removed/added cut to their net multisets; None when nothing but a reordering is left."""
-    if f.removed and f.added and not set(f.removed).isdisjoint(f.added):  # some line on both sides
-        removed, added = Counter(f.removed), Counter(f.added)
-        net_removed, net_added = list((removed - added).elements()), list((added - removed).elements())
-    else:  # no line on both sides: already net (order does not matter, the digests sort)
-        net_removed, net_added = f.removed, f.added
-    net = _File(f.old_path, f.new_path, f.old_mode, f.new_mode, f.old_blob, f.new_blob, f.binary,
-                net_removed, net_added)
-    unchanged = f.old_path == f.new_path and f.old_mode == f.new_mode and not f.binary
-    return None if unchanged and not net.removed and not net.added else net
+_EMPTY_DIGEST = hashlib.sha256(b"").hexdigest().encode()
+
+
+def _records(old_path: bytes, new_path: bytes, old_mode: bytes, new_mode: bytes, old_blob: bytes, new_blob: bytes,
+             binary: bool, removed: list[bytes], added: list[bytes]) -> tuple[bytes, bytes] | None:
+    """``(record, inverse record)`` of one file change, its lines cut to their net multisets (each side sorted
+    and hashed once, for both); ``None`` when the change is nothing but a reordering of lines."""
+    small, big = (removed, added) if len(removed) <= len(added) else (added, removed)
+    both = set(small).intersection(big) if small else ()
+    if both:  # lines on both sides: cut to the net counts (else already net; order does not matter, digests sort)
+        r, a = Counter(removed), Counter(added)
+        for line in both:
+            n = r[line] - a[line]
+            r[line], a[line] = max(n, 0), max(-n, 0)
+        removed, added = list(r.elements()), list(a.elements())  # counts below 1 are left out
+    if not removed and not added and old_path == new_path and old_mode == new_mode and not binary:
+        return None
+    ob, nb = (old_blob, new_blob) if binary else (b"", b"")
+    rem, add = _lines_digest(removed), _lines_digest(added)
+    fwd = b"\0".join([old_path, new_path, old_mode, new_mode, ob, nb])
+    inv = b"\0".join([new_path, old_path, new_mode, old_mode, nb, ob])
+    return fwd + b"\0-" + rem + b"\0+" + add, inv + b"\0-" + add + b"\0+" + rem
+
+
+def _fingerprints_of(changes: Iterable[tuple]) -> tuple[str | None, str | None]:
+    """``(fingerprint, inverse)`` of a commit's file changes (tuples in :func:`_records`' argument order)."""
+    fwd_records, inv_records = [], []
+    for change in changes:
+        both = _records(*change)
+        if both is not None:
+            fwd_records.append(both[0])
+            inv_records.append(both[1])
+    if not fwd_records:
+        return None, None
+    fwd = hashlib.sha256(b"\n".join(sorted(fwd_records))).hexdigest()
+    inv = hashlib.sha256(b"\n".join(sorted(inv_records))).hexdigest()
+    return fwd, inv
 
 
 def _fingerprints(files: list[_File]) -> tuple[str | None, str | None, int]:
     n_lines = sum(len(f.removed) + len(f.added) for f in files)
-    net = [g for g in map(_net, files) if g is not None]
-    if not net:
-        return None, None, n_lines
-    fwd_records, inv_records = zip(*(f.records() for f in net))
-    fwd = hashlib.sha256(b"\n".join(sorted(fwd_records))).hexdigest()
-    inv = hashlib.sha256(b"\n".join(sorted(inv_records))).hexdigest()
-    return fwd, inv, n_lines
+    return (*_fingerprints_of(f.change() for f in files), n_lines)
 
 
 def _diff_git_path(line: bytes) -> bytes:

@@ -34,7 +34,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
-from itertools import accumulate, islice
+from itertools import accumulate, compress, islice
 
 import numpy as np
 import polars as pl
@@ -95,6 +95,7 @@ class CommitIds:
         self._sorted = ids[self._order]
         self._rank = np.empty(len(ids), dtype=np.int32)  # position of each index's id in the sorted ids
         self._rank[self._order] = np.arange(len(ids), dtype=np.int32)
+        self._next = 0  # the index tried first by index()
 
     def __len__(self) -> int:
         return len(self._sorted)
@@ -111,10 +112,20 @@ class CommitIds:
         return np.where(self._sorted[at] == keys, self._order[at], -1)
 
     def index(self, sha: bytes) -> int | None:
-        """The index of one id (ASCII hex), ``None`` if not held."""
+        """The index of one id (ASCII hex), ``None`` if not held.
+
+        The index after the last one found is tried first: the line stage asks for the commits in the order
+        they are held, so a search is the exception.
+        """
+        guess = self._next
+        if guess < len(self._rank) and self._sorted[self._rank[guess]] == sha:
+            self._next = guess + 1
+            return guess
         at = int(np.searchsorted(self._sorted, sha))
         if at < len(self._sorted) and self._sorted[at] == sha:
-            return int(self._order[at])
+            found = int(self._order[at])
+            self._next = found + 1
+            return found
         return None
 
     def sorted_where(self, chosen: np.ndarray) -> np.ndarray:
@@ -226,6 +237,8 @@ class Tracker:
         self._key_of: dict[int, int] = {}  # content hash -> key hash of side-branch lines (for merges' files)
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
         self.deaths = Deaths()  # (quarter, lifetime days) -> lines that left the chain
+        self._dying = array("q")  # birth records of the lines the commit being applied removes (see _bury)
+        self._revising = array("q")  # ... and of those it revises
         # outputs: row lists flushed into frames every _FLUSH_ROWS rows; per-commit counters in flat arrays
         n = len(self.shas)
         self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *_OPS_COUNTS)}
@@ -262,7 +275,8 @@ class Tracker:
             return
         sha, files = L.parse_record(record)
         chain = self.chain[c]
-        merge = len(self.parents[c]) > 1
+        parents = self.parents[c]
+        merge = len(parents) > 1
         if chain:
             self._sample_until(self.ctime[c])
         labels = None
@@ -283,19 +297,19 @@ class Tracker:
                 self._flush_prints()
         state = self._take(c)
         if self.is_merge[c] and not self.first_parent:  # no patch: the merge is read from its tree
-            self._merge_trees(c, state, [self.states.get(p) or {} for p in self.parents[c][1:]], chain)
+            self._merge_trees(c, state, [self.states.get(p) or {} for p in parents[1:]], chain)
         else:
             self._apply(c, state, files, labels, chain)
-        for p in self.parents[c][1:]:
+        for p in parents[1:]:
             self._release(p)
         if chain:
             self.files = state
             if self.trees is not None:
-                self.trees.apply(files)
+                self.trees.apply(files, labels and labels.keys_added)
         if self.readers[c] or chain:
             self.states[c] = state
         if chain:  # the chain head's state stays in self.files; older chain states go once read
-            for p in self.parents[c][:1]:
+            for p in parents[:1]:
                 if not self.readers[p]:
                     self.states.pop(p, None)
 
@@ -320,13 +334,14 @@ class Tracker:
         authored = 0
         rows = self.ops_rows
         row_of: dict[str, int] = {}  # a type change lists one path twice (deleted, then added): one row per path
+        sha = self.shas[c] if include else None
         for fi in include:
             counts = (*labels.counts(fi), labels.duplicated.get(fi, 0))
             path = files[fi].path.decode("utf-8", "backslashreplace")
             at = row_of.get(path)
             if at is None:
                 row_of[path] = len(rows["sha"])
-                rows["sha"].append(self.shas[c])
+                rows["sha"].append(sha)
                 rows["path"].append(path)
                 for name, n in zip(_OPS_COUNTS, counts):
                     rows[name].append(n)
@@ -392,6 +407,7 @@ class Tracker:
                 state[new] = None
             else:  # pure renames and mode changes have no index line: the blob is the old one
                 state[new] = (result[0], result[1], fd.new_blob or (cur[2] if cur else b""))
+        self._bury(c, t)
 
     def _hunks(self, c: int, t: int, fd: L.FileDiff, fi: int, cur: tuple[array, array] | None,
                labels: L.CommitLabels | None, path: bytes, chain: bool):
@@ -403,43 +419,18 @@ class Tracker:
         recs, hashes = cur[0], cur[1]
         counted = chain and not self.excluded(path)
         metrics = labels is not None and fi in labels.added  # no labels: survival only
-        out_r, out_h = array("q"), array("q")
-        pos = 0
-        for hi, (o_start, o_count, _n_start, n_count, removed, added) in enumerate(fd.hunks):
-            start = o_start - 1 if o_count else o_start
-            if start + o_count > len(recs):
-                pad = start + o_count - len(recs)
-                recs, hashes = recs + array("q", [_UNKNOWN]) * pad, hashes + array("q", bytes(8 * pad))
-                self.unknown_events += 1
-            out_r.extend(recs[pos:start])
-            out_h.extend(hashes[pos:start])
-            pos = start + o_count
-            rlab = labels.removed[fi][hi] if metrics else None
-            if o_count and (counted or rlab is not None):
-                for j, rec in enumerate(recs[start:pos]):
-                    if rec < 0:
-                        continue
-                    if counted:
-                        self._die(rec, t)
-                    if rlab is not None and rec & 1 and rlab[j] in self.churning:
-                        self._revise(c, rec, t)
-            if not n_count:
-                continue
-            base = c * 4
-            if metrics:
-                born = [(base + 1 + (0 if lab == L.MOVED or lab == L.NO_OP else 2)) if k is not None else base
-                        for k, lab in zip(labels.keys_added[fi][hi], labels.added[fi][hi])]
-            else:
-                born = [base + 1 if line_key(x) is not None else base for x in added]
-            if counted:  # every line born here is this commit's: one quarter, counted by its meaningful bit
-                meaningful = sum(rec & 1 for rec in born)
-                at = self.qid[c] * 2
-                self.live[at + 1] += meaningful
-                self.live[at] += len(born) - meaningful
-            out_r.extend(born)
-            out_h.extend(map(hash, added))
-        out_r.extend(recs[pos:])
-        out_h.extend(hashes[pos:])
+        args = (recs, hashes, fd.hunks, c * 4,
+                (labels.removed[fi], labels.added[fi], labels.keys_added[fi]) if metrics else None,
+                line_key, self.churning, self._dying if counted else None, self._revising)
+        spliced = _splice_hunks(*args)
+        if spliced is NotImplemented:  # hunks out of order: left to the reference
+            spliced = _splice_hunks_reference(*args)
+        out_r, out_h, born_lines, born_meaningful, padded = spliced
+        self.unknown_events += padded
+        if counted and born_lines:  # every line born here is this commit's: one quarter, counted by its meaningful bit
+            at = self.qid[c] * 2
+            self.live[at + 1] += born_meaningful
+            self.live[at] += born_lines - born_meaningful
         return out_r, out_h
 
     # ---- merges without patches (default mode) ---------------------------------------------------------
@@ -511,6 +502,9 @@ class Tracker:
         key_of = self._key_of
         for fi in include:
             for h, akeys in zip(files[fi].hunks, labels.keys_added[fi]):
+                if None not in akeys:  # every line meaningful: the pairs made in C
+                    key_of.update(zip(map(hash, h[5]), map(hash, akeys)))
+                    continue
                 for raw, k in zip(h[5], akeys):
                     key_of[hash(raw)] = NO_KEY if k is None else hash(k)
 
@@ -610,23 +604,39 @@ class Tracker:
             if died:
                 self.deaths.add(qid[b], max(t - self.time[b], 0) // _DAY, died)
 
-    def _revise(self, reviser: int, rec: int, t: int) -> None:
-        """A meaningful line born as ``rec`` is deleted/updated by ``reviser`` at time ``t``."""
+    def _revise(self, reviser: int, rec: int, t: int, n: int = 1) -> None:
+        """``n`` meaningful lines born as ``rec`` are deleted/updated by ``reviser`` at time ``t``."""
         b = rec >> 2
         age = t - self.time[b]
         counts, at = self.revised, _REVISED * reviser
-        counts[at + _REVISED - 1] += 1
+        counts[at + _REVISED - 1] += n
         at += 0 if self.author[b] == self.author[reviser] else len(WINDOWS)
         for w, days in enumerate(WINDOWS):
             if age <= days * _DAY:
-                counts[at + w] += 1
+                counts[at + w] += n
                 if rec & 2:
-                    self.authored_churned[len(WINDOWS) * b + w] += 1
+                    self.authored_churned[len(WINDOWS) * b + w] += n
 
-    def _die(self, rec: int, t: int) -> None:
+    def _die(self, rec: int, t: int, n: int = 1) -> None:
         b = rec >> 2
-        self.live[self.qid[b] * 2 + (rec & 1)] -= 1
-        self.deaths.add(self.qid[b], max(t - self.time[b], 0) // _DAY)
+        self.live[self.qid[b] * 2 + (rec & 1)] -= n
+        self.deaths.add(self.qid[b], max(t - self.time[b], 0) // _DAY, n)
+
+    def _bury(self, c: int, t: int) -> None:
+        """Count what commit ``c`` (at time ``t``) did to the lines it removed, once per birth record (lines
+        removed together mostly share their births): the deaths of those of the chain's included files
+        (:attr:`_dying`), and the revisions of the labelled lines whose label churns (:attr:`_revising`) among
+        those born meaningful (an unknown birth is negative)."""
+        if self._dying:
+            for rec, n in Counter(self._dying).items():
+                if rec >= 0:
+                    self._die(rec, t, n)
+            del self._dying[:]
+        if self._revising:
+            for rec, n in Counter(self._revising).items():
+                if rec >= 0 and rec & 1:
+                    self._revise(c, rec, t, n)
+            del self._revising[:]
 
     def _count(self, recs: list[int], sign: int) -> None:
         for rec in recs:
@@ -634,12 +644,10 @@ class Tracker:
                 self.live[self.qid[rec >> 2] * 2 + (rec & 1)] += sign
 
     def _leave(self, cur, path: bytes, t: int, chain: bool) -> None:
-        """A whole file leaves the state (deleted, or become binary)."""
+        """A whole file leaves the state (deleted, or become binary); its lines die at :meth:`_bury`."""
         if not cur or not chain or self.excluded(path):
             return
-        for rec in cur[0]:
-            if rec >= 0:
-                self._die(rec, t)
+        self._dying.extend(cur[0])
 
     # ---- survival -------------------------------------------------------------------------------------
 
@@ -683,6 +691,63 @@ class Tracker:
         for b, n in births.items():
             out[(self.qid[b], max(end - self.time[b], 0) // _DAY)] += n
         return out
+
+
+def _splice_hunks_reference(recs: array, hashes: array, hunks: list, base: int, labels: tuple | None,
+                            key: Callable[[bytes], str | None], churning: frozenset[int], dying: array | None,
+                            revising: array) -> tuple[array, array, int, int, int]:
+    """One file's line state after its ``-U0`` hunks: ``(records, hashes, lines born, of which meaningful, hunks
+    reaching past the end)``.
+
+    ``recs``/``hashes``: the state before; ``base``: the commit's birth record (commit * 4). ``labels``: the
+    file's removed labels, added labels and added keys, per hunk (``None``: not labelled). A line born here is
+    ``base + 3`` (new code), ``base + 1`` (meaningful but moved or re-spaced) or ``base`` (no-op); unlabelled,
+    ``base + 1`` when ``key(line)`` is not None. A hunk reaching past the end pads the state with unknown births
+    and zero hashes. ``dying`` (unless None) gets the births of the removed lines, ``revising`` those of the
+    removed lines (labelled) whose label is in ``churning``. The pure-Python twin of the compiled kernel, which
+    leaves hunks out of order (or starting before line 1) to this definition.
+    """
+    out_r, out_h = array("q"), array("q")
+    pos = born_lines = born_meaningful = padded = 0
+    for hi, (o_start, o_count, _n_start, n_count, _removed, added) in enumerate(hunks):
+        start = o_start - 1 if o_count else o_start
+        if start + o_count > len(recs):
+            pad = start + o_count - len(recs)
+            recs, hashes = recs + array("q", [_UNKNOWN]) * pad, hashes + array("q", bytes(8 * pad))
+            padded += 1
+        out_r.extend(recs[pos:start])
+        out_h.extend(hashes[pos:start])
+        pos = start + o_count
+        if o_count:
+            if dying is not None:
+                dying.extend(recs[start:pos])
+            if labels is not None:
+                revising.extend(compress(recs[start:pos], map(churning.__contains__, labels[0][hi])))
+        if not n_count:
+            continue
+        if labels is not None:
+            alab, akeys = labels[1][hi], labels[2][hi]
+            if L.MOVED not in alab and L.NO_OP not in alab:  # all new code (a line without a key is a no-op)
+                born = [base + 3] * len(alab)
+                meaningful = len(alab)
+            else:
+                born = [(base + 1 + (0 if lab == L.MOVED or lab == L.NO_OP else 2)) if k is not None else base
+                        for k, lab in zip(akeys, alab)]
+                meaningful = len(akeys) - akeys.count(None)
+        else:
+            akeys = list(map(key, added))
+            born = [base if k is None else base + 1 for k in akeys]
+            meaningful = len(akeys) - akeys.count(None)
+        born_lines += len(born)
+        born_meaningful += meaningful
+        out_r.extend(born)
+        out_h.extend(map(hash, added))
+    out_r.extend(recs[pos:])
+    out_h.extend(hashes[pos:])
+    return out_r, out_h, born_lines, born_meaningful, padded
+
+
+_splice_hunks = _accel.pick("splice_hunks", _splice_hunks_reference)
 
 
 def _merge_lines_reference(runs: tuple[list, list, list, list]) -> list[tuple[int, int, int]]:

@@ -518,3 +518,198 @@ def test_whole_mine_labels_identical_with_either_pairing(scenario, monkeypatch):
     assert labels.row(0) == (6, 8, 1, 1)  # updates: value_6, long, name, other; line 7 deleted, extra added
     fast = run(compiled.pair_ascii)
     assert fast[0].equals(slow[0]) and fast[1].equals(slow[1])
+
+
+# ---- the first labels of a file's hunks (lines._first_labels_reference) -------------------------------------
+
+# Line pieces that make re-spaced twins ("f(a, b)" / "f(a,b)"), repeated lines, no-op lines (blank, "}",
+# keywords) and non-ASCII or undecodable bytes.
+LINE_PIECES = st.sampled_from([b"f(a,", b" b)", b"b)", b" ", b"  ", b"\t", b"}", b"x", b" = ", b"=", b"1", b"else",
+                               b"\xc3\xa9", b"\xff", b""])
+hunk_lines = st.lists(st.lists(LINE_PIECES, max_size=5).map(b"".join), max_size=6)
+file_hunks = st.lists(st.tuples(hunk_lines, hunk_lines).map(lambda ra: (1, len(ra[0]), 1, len(ra[1]), *ra)),
+                      max_size=5)
+
+
+def _recording_key(calls: list):
+    return lambda raw: calls.append(raw) or normalize.line_key(raw)
+
+
+def test_first_labels_constants_are_the_references():
+    if compiled is None:
+        pytest.skip("churnlab.mine._kernels not built")
+    assert (compiled.LABEL_ADDED, compiled.LABEL_DELETED, compiled.LABEL_NO_OP) == (
+        lines.ADDED, lines.DELETED, lines.NO_OP)
+
+
+@needs_kernels
+@SETTINGS
+@given(file_hunks)
+def test_first_labels_parity(hunks):
+    want_calls, got_calls = [], []
+    want = lines._first_labels_reference(hunks, _recording_key(want_calls))
+    got = compiled.first_labels(hunks, _recording_key(got_calls))
+    assert got == want
+    assert got_calls == want_calls  # every line keyed once, in order (the key cache sees the same calls)
+
+
+@needs_kernels
+@pytest.mark.parametrize("first_labels", ["reference", "compiled"])
+def test_first_labels_whitespace_edits_by_hand(first_labels):
+    fn = lines._first_labels_reference if first_labels == "reference" else compiled.first_labels
+    # removed: two re-spaced twins of one added line, a blank line, an unrelated line; added: the twin, a new line
+    hunk = (1, 4, 1, 2, [b"f(a, b)", b"f(a,b) ", b"", b"x = 1"], [b"f(a,b)", b"x = 2"])
+    rl, al, rk, ak, meaningful, free_r, free_a = fn([hunk, (9, 0, 7, 1, [], [b"}"])], normalize.line_key)
+    no_op, deleted, added = lines.NO_OP, lines.DELETED, lines.ADDED
+    assert rl == [[no_op, deleted, no_op, deleted], []]  # the first twin pairs with the added line; blank: no_op
+    assert al == [[no_op, added], [no_op]]
+    assert rk == [["f(a, b)", "f(a,b)", None, "x = 1"], []] and ak == [["f(a,b)", "x = 2"], [None]]
+    assert meaningful == 5 and free_r == ["f(a,b)", "x = 1"] and free_a == ["x = 2"]
+
+
+@needs_kernels
+def test_first_labels_rejects_keys_that_are_not_str():
+    with pytest.raises(TypeError, match="str or None"):
+        compiled.first_labels([(1, 1, 1, 1, [b"x"], [b"y"])], lambda raw: 1)
+    with pytest.raises(ZeroDivisionError):
+        compiled.first_labels([(1, 1, 1, 1, [b"x"], [b"y"])], lambda raw: 1 / 0)
+
+
+# ---- parsing one commit of the patch stream (lines._parse_record_reference) ----------------------------------
+
+RECORD_LINES = st.one_of(
+    st.sampled_from([
+        b"diff --git a/x.py b/x.py", b"diff --git a/a b b/a b", b"diff --git ", b"diff --git a/x",
+        b'diff --git "a/\\303\\251.py" "b/\\303\\251.py"', b"new file mode 100644", b"new file mode 160000",
+        b"deleted file mode 100755", b"deleted file mode 160000", b"index 1234abc..5678def 100644",
+        b"index 1234abc..5678def", b"index 0000000..1111111 160000", b"index abc", b"index  x..y", b"index a..b..c",
+        b"rename from old.py", b"rename to new.py", b"copy from a", b"copy to b", b'rename from "q\\tx"',
+        b'copy to "y"', b"Binary files a/x and b/x differ", b"old mode 100644", b"new mode 100755",
+        b"new mode 160000", b"similarity index 90%", b"--- a/x.py", b"+++ b/x.py", b"@@ -1,x +2 @@", b"@@ -1 +2",
+        b"@@@ -1 +1 @@@", b"-x = 1", b"+y", b"-", b"+", b" context", b"\\ No newline at end of file", b"",
+        b"@@ not a header", b"\xff\xfe", b"\x00"]),
+    st.tuples(st.integers(0, 12), st.one_of(st.none(), st.integers(0, 4)), st.integers(0, 12),
+              st.one_of(st.none(), st.integers(0, 4)), st.sampled_from([b"", b" def f():", b"x"])).map(
+        lambda t: b"@@ -%d%s +%d%s @@%s" % (t[0], b"" if t[1] is None else b",%d" % t[1], t[2],
+                                           b"" if t[3] is None else b",%d" % t[3], t[4])),
+    st.sampled_from([b"@@ -1,99999999999999999999 +1 @@", b"@@ -" + b"9" * 70 + b" +1 @@"]),
+)
+records = st.tuples(st.sampled_from([b"0123abc", b"  0123abc \t", b""]), st.lists(RECORD_LINES, max_size=25),
+                    st.sampled_from([b"", b"\n"])).map(lambda t: b"\n".join([t[0], *t[1]]) + t[2])
+
+
+def _parsed(parsed) -> tuple:
+    sha, files = parsed
+    return sha, [(type(fd), fd.old_path, fd.new_path, fd.binary, fd.submodule, fd.copy, fd.old_blob, fd.new_blob,
+                  fd.old_mode, fd.new_mode, fd.hunks) for fd in files]
+
+
+@needs_kernels
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(records)
+def test_parse_record_parity(record):
+    want = _parsed(lines._parse_record_reference(record, lines.FileDiff))
+    got = compiled.parse_record(record, lines.FileDiff)
+    if got is NotImplemented:  # quoted paths and absurd line numbers are left to the reference
+        assert b'"' in record or b"9" * 64 in record
+    else:
+        assert _parsed(got) == want
+    assert _parsed(lines.parse_record(record)) == want
+
+
+@needs_kernels
+def test_parse_record_by_hand():
+    record = b"\n".join([
+        b"abc123", b"diff --git a/old.py b/new.py", b"similarity index 90%", b"rename from old.py",
+        b"rename to new.py", b"index 1111111..2222222 100644", b"--- a/old.py", b"+++ b/new.py",
+        b"@@ -2 +2,2 @@ def f():", b"-x = 1", b"+x = 2", b"+y = 3", b"\\ No newline at end of file",
+        b"@@ -9,0 +11 @@", b"+z", b"diff --git a/img.png b/img.png", b"new file mode 100644",
+        b"index 0000000..3333333", b"Binary files /dev/null and b/img.png differ", b""])
+    for parse in (compiled.parse_record, lines._parse_record_reference):
+        sha, (text, image) = parse(record, lines.FileDiff)
+        assert sha == "abc123"
+        assert (text.old_path, text.new_path, text.copy, text.old_blob, text.new_blob) == (
+            b"old.py", b"new.py", False, b"1111111", b"2222222")
+        assert text.hunks == [(2, 1, 2, 2, [b"x = 1"], [b"x = 2", b"y = 3"]), (9, 0, 11, 1, [], [b"z"])]
+        assert (image.old_path, image.new_path, image.binary, image.new_mode, image.hunks) == (
+            None, b"img.png", True, b"100644", [])
+
+
+@needs_kernels
+def test_parse_record_errors_as_the_reference():
+    for parse in (compiled.parse_record, lines._parse_record_reference):
+        with pytest.raises(UnicodeDecodeError):
+            parse(b"\xff\ndiff --git a/x b/x", lines.FileDiff)
+    with pytest.raises(TypeError, match="bytes"):
+        compiled.parse_record("abc", lines.FileDiff)
+
+
+# ---- one file's line state after its hunks (provenance._splice_hunks_reference) -------------------------------
+
+ADDED_LINES = st.sampled_from([b"x = 1", b"", b"}", b"  def f(a, b):", b"\xc3\xa9t\xc3\xa9 = 2", b"\xff"])
+
+
+@st.composite
+def file_splices(draw) -> tuple:
+    """A file's state and hunks in order (some reaching past its end), and maybe their labels: a line without a
+    key is labelled no_op, as label_commit labels it."""
+    n = draw(st.integers(0, 12))
+    recs = draw(st.lists(st.one_of(st.just(-4), st.integers(0, 40)), min_size=n, max_size=n))
+    hashes = draw(st.lists(wide, min_size=n, max_size=n))
+    hunks, pos = [], 0
+    for _ in range(draw(st.integers(0, 4))):
+        start = pos + draw(st.integers(0, 3))
+        o_count, n_count = draw(st.integers(0, 4)), draw(st.integers(0, 4))
+        added = draw(st.lists(ADDED_LINES, min_size=n_count, max_size=n_count))
+        hunks.append((start + 1 if o_count else start, o_count, 1, n_count, [b"-"] * o_count, added))
+        pos = start + o_count
+    labels = None
+    if draw(st.booleans()):
+        rlabs = [draw(st.lists(st.integers(0, 6), min_size=h[1], max_size=h[1])) for h in hunks]
+        akeys = [[normalize.line_key(raw) for raw in h[5]] for h in hunks]
+        alabs = [[lines.NO_OP if k is None else draw(st.sampled_from([0, 3, 4, 6])) for k in keys] for keys in akeys]
+        labels = (rlabs, alabs, akeys)
+    return recs, hashes, hunks, labels
+
+
+@needs_kernels
+@SETTINGS
+@given(file_splices(), st.sampled_from([frozenset({1, 2, 5}), frozenset({1, 2, 3, 5})]), st.booleans())
+def test_splice_hunks_parity(splice, churning, counted):
+    from churnlab.mine import provenance
+
+    recs, hashes, hunks, labels = splice
+    runs = []
+    for splice_hunks in (provenance._splice_hunks_reference, compiled.splice_hunks):
+        dying, revising, calls = array("q", [7]), array("q", [9]), []
+        out_r, out_h, *counts = splice_hunks(array("q", recs), array("q", hashes), hunks, 40 * 4, labels,
+                                             _recording_key(calls), churning, dying if counted else None, revising)
+        runs.append((list(out_r), list(out_h), counts, list(dying), list(revising), calls))
+    assert runs[0] == runs[1]
+
+
+@needs_kernels
+def test_splice_hunks_by_hand():
+    from churnlab.mine import provenance
+
+    # a state of 3 lines; a hunk replacing line 2 by two lines (new code, then a no-op), one past the end
+    hunks = [(2, 1, 2, 2, [b"old"], [b"x = 1", b"}"]), (5, 1, 6, 0, [b"gone"], [])]
+    labels = ([[lines.DELETED], [lines.DELETED]], [[lines.ADDED, lines.NO_OP], []], [["x = 1", None], []])
+    for splice_hunks in (provenance._splice_hunks_reference, compiled.splice_hunks):
+        dying, revising = array("q"), array("q")
+        out_r, out_h, born, meaningful, padded = splice_hunks(
+            array("q", [5, 9, 13]), array("q", [50, 90, 130]), hunks, 20 * 4, labels, normalize.line_key,
+            frozenset({lines.DELETED}), dying, revising)
+        assert list(out_r) == [5, 83, 80, 13, -4]  # line 4 is padding (unknown birth) kept before the hunk at 5
+        assert list(out_h) == [50, hash(b"x = 1"), hash(b"}"), 130, 0]
+        assert (born, meaningful, padded) == (2, 1, 1)
+        assert list(dying) == list(revising) == [9, -4]
+
+
+@needs_kernels
+def test_splice_hunks_leaves_hunks_out_of_order_to_the_reference():
+    dying = array("q")
+    hunks = [(3, 1, 3, 0, [b"a"], []), (1, 1, 1, 0, [b"b"], [])]
+    assert compiled.splice_hunks(array("q", [1, 2, 3]), array("q", [1, 2, 3]), hunks, 0, None, normalize.line_key,
+                                 frozenset(), dying, array("q")) is NotImplemented
+    assert list(dying) == []  # nothing done
