@@ -2380,10 +2380,8 @@ done:
 #define LABEL_MOVED 3
 #define UNKNOWN_BIRTH (-4)  /* provenance._UNKNOWN */
 
-typedef struct { int64_t *v; Py_ssize_t n, cap; } I64Buf;
-
 static int
-i64buf_push(I64Buf *a, const int64_t *values, Py_ssize_t count)
+int64s_extend(Int64s *a, const int64_t *values, Py_ssize_t count)
 {
     if (count <= 0)
         return 0;
@@ -2395,7 +2393,7 @@ i64buf_push(I64Buf *a, const int64_t *values, Py_ssize_t count)
 }
 
 static int
-i64buf_fill(I64Buf *a, int64_t value, Py_ssize_t count)
+int64s_fill(Int64s *a, int64_t value, Py_ssize_t count)
 {
     if (count <= 0)
         return 0;
@@ -2424,7 +2422,7 @@ array_type_of(void)
 
 /* array('q', the values), from the array type given */
 static PyObject *
-to_array(PyObject *array_type, const I64Buf *a)
+to_array(PyObject *array_type, const Int64s *a)
 {
     PyObject *raw = PyBytes_FromStringAndSize((const char *)a->v, a->n * (Py_ssize_t)sizeof(int64_t));
     if (raw == NULL)
@@ -2436,7 +2434,7 @@ to_array(PyObject *array_type, const I64Buf *a)
 
 /* arr.frombytes(the values), for an array('q') (nothing when there are none) */
 static int
-extend_array(PyObject *arr, const I64Buf *a)
+extend_array(PyObject *arr, const Int64s *a)
 {
     if (a->n == 0)
         return 0;
@@ -2471,7 +2469,7 @@ kernels_splice_hunks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     PyObject *label_lists[3] = {NULL, NULL, NULL};
     Py_buffer vr, vh;
     int have_r = 0, have_h = 0;
-    I64Buf o_r = {NULL, 0, 0}, o_h = {NULL, 0, 0}, dead = {NULL, 0, 0}, rev = {NULL, 0, 0};
+    Int64s o_r = {NULL, 0, 0}, o_h = {NULL, 0, 0}, dead = {NULL, 0, 0}, rev = {NULL, 0, 0};
     Py_ssize_t born_lines = 0, born_meaningful = 0, padded = 0;
     long long base = PyLong_AsLongLong(args[3]);
     if (base == -1 && PyErr_Occurred())
@@ -2539,9 +2537,9 @@ kernels_splice_hunks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         /* unchanged lines before the hunk, then its removed lines: from the state or the padding */
         Py_ssize_t kept = Py_MIN(start, nrecs) - Py_MIN(pos, nrecs);
-        if (i64buf_push(&o_r, recs + Py_MIN(pos, nrecs), kept) < 0 || i64buf_push(&o_h, hashes + Py_MIN(pos, nrecs), kept) < 0
-                || i64buf_fill(&o_r, UNKNOWN_BIRTH, (start - pos) - Py_MAX(kept, 0)) < 0
-                || i64buf_fill(&o_h, 0, (start - pos) - Py_MAX(kept, 0)) < 0)
+        if (int64s_extend(&o_r, recs + Py_MIN(pos, nrecs), kept) < 0 || int64s_extend(&o_h, hashes + Py_MIN(pos, nrecs), kept) < 0
+                || int64s_fill(&o_r, UNKNOWN_BIRTH, (start - pos) - Py_MAX(kept, 0)) < 0
+                || int64s_fill(&o_h, 0, (start - pos) - Py_MAX(kept, 0)) < 0)
             goto done;
         pos = start + o_count;
         if (o_count) {
@@ -2552,13 +2550,13 @@ kernels_splice_hunks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             Py_ssize_t nl = rlab ? PySequence_Fast_GET_SIZE(rlab) : 0;
             for (Py_ssize_t j = 0; j < o_count; j++) {
                 int64_t rec = start + j < nrecs ? recs[start + j] : UNKNOWN_BIRTH;
-                if (dying != Py_None && i64buf_push(&dead, &rec, 1) < 0) {
+                if (dying != Py_None && int64s_extend(&dead, &rec, 1) < 0) {
                     Py_XDECREF(rlab);
                     goto done;
                 }
                 if (rlab != NULL && j < nl) {
                     int churns = PySet_Contains(churning, PySequence_Fast_GET_ITEM(rlab, j));
-                    if (churns < 0 || (churns && i64buf_push(&rev, &rec, 1) < 0)) {
+                    if (churns < 0 || (churns && int64s_extend(&rev, &rec, 1) < 0)) {
                         Py_XDECREF(rlab);
                         goto done;
                     }
@@ -2587,7 +2585,7 @@ kernels_splice_hunks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                     rec += (lab == LABEL_MOVED || lab == LABEL_NO_OP) ? 1 : 3;
                     born_meaningful++;
                 }
-                if (i64buf_push(&o_r, &rec, 1) < 0)
+                if (int64s_extend(&o_r, &rec, 1) < 0)
                     goto hunk_done;
             }
             born_lines += nb;
@@ -2600,7 +2598,7 @@ kernels_splice_hunks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                 int64_t rec = (int64_t)base + (k != Py_None);
                 born_meaningful += k != Py_None;
                 Py_DECREF(k);
-                if (i64buf_push(&o_r, &rec, 1) < 0)
+                if (int64s_extend(&o_r, &rec, 1) < 0)
                     goto hunk_done;
             }
             born_lines += na;
@@ -2608,7 +2606,7 @@ kernels_splice_hunks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         for (Py_ssize_t j = 0; j < na; j++) {
             Py_hash_t hv = PyObject_Hash(PySequence_Fast_GET_ITEM(fadded, j));
             int64_t v = (int64_t)hv;
-            if ((hv == -1 && PyErr_Occurred()) || i64buf_push(&o_h, &v, 1) < 0)
+            if ((hv == -1 && PyErr_Occurred()) || int64s_extend(&o_h, &v, 1) < 0)
                 goto hunk_done;
         }
         ok = 1;
@@ -2621,7 +2619,7 @@ hunk_done:
             goto done;
     }
     /* the lines after the last hunk (padding only reaches the end of a hunk: none past it) */
-    if (pos < nrecs && (i64buf_push(&o_r, recs + pos, nrecs - pos) < 0 || i64buf_push(&o_h, hashes + pos, nrecs - pos) < 0))
+    if (pos < nrecs && (int64s_extend(&o_r, recs + pos, nrecs - pos) < 0 || int64s_extend(&o_h, hashes + pos, nrecs - pos) < 0))
         goto done;
     if ((array_type = array_type_of()) == NULL || (out_r = to_array(array_type, &o_r)) == NULL || (out_h = to_array(array_type, &o_h)) == NULL)
         goto done;
