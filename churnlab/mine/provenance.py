@@ -200,8 +200,10 @@ class Tracker:
 
     def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,
                  moves_churn: bool, bulk_lines: int, sample_days: int, merges: MergeTrees | None = None,
-                 tree_duplicates: bool = True, copy_paste_hours: int = 0, survival_only: bool = False) -> None:
+                 tree_duplicates: bool = True, copy_paste_hours: int = 0, survival_only: bool = False,
+                 fingerprints: bool = True) -> None:
         self.survival_only = survival_only  # births and deaths only: no labels, line operations, churn, fingerprints
+        self.fingerprints = fingerprints and not survival_only  # the revert stage's input, made when it runs
         # per-commit columns as flat arrays of machine integers, not Python objects: memory per commit stays small
         self.shas = CommitIds(commits["sha"].to_list())
         self.time = array("q", commits["author_time"].dt.epoch("s").to_list())
@@ -289,7 +291,7 @@ class Tracker:
             if self.recent is not None:
                 self.recent.relabel(labels, include, self.author[c], self.time[c])
             self._record_ops(c, files, include, labels)
-        if not self.is_merge[c] and not self.survival_only:
+        if not self.is_merge[c] and self.fingerprints:
             fwd, inv, changed = L.patch_fingerprints(files)
             for k, v in zip(self.prints, (sha, fwd, inv, changed)):
                 self.prints[k].append(v)
@@ -1007,7 +1009,8 @@ def km_median(events: dict[int, int], censored: dict[int, int]) -> float | None:
 
 
 def line_provenance(ctx) -> dict[str, pl.DataFrame]:
-    """Pipeline stage: the ``line_ops``, ``churn`` and ``survival`` tables, and patch fingerprints in extras.
+    """Pipeline stage: the ``line_ops``, ``churn`` and ``survival`` tables, and patch fingerprints in extras
+    (made only when a later stage that runs reads them: the revert stage).
 
     When the run wants neither ``line_ops`` nor ``churn`` and no later stage reads the fingerprints, only
     the ``survival`` table (and the live births) are made, from births and deaths alone: the same survival
@@ -1017,11 +1020,13 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     excluded = ctx.extras.pop(EXCLUDED_PATHS, None)  # told by path while stage 1 reads (mine()'s overlap)
     if excluded is None:
         excluded = excluded_paths(ctx.file_changes)
-    survival_only = not ctx.wants("line_ops", "churn") and not ctx.read_later("patch_fingerprints")
+    fingerprints = ctx.read_later("patch_fingerprints")
+    survival_only = not ctx.wants("line_ops", "churn") and not fingerprints
     tracker = Tracker(ctx.commits, excluded, first_parent=opts.first_parent, moves_churn=opts.moves_churn,
                       bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days,
                       tree_duplicates=opts.duplicate_blocks == "tree" and not survival_only,
-                      copy_paste_hours=0 if survival_only else opts.copy_paste_hours, survival_only=survival_only)
+                      copy_paste_hours=0 if survival_only else opts.copy_paste_hours, survival_only=survival_only,
+                      fingerprints=fingerprints)
     repo = ctx.repo
     early = ctx.extras.pop(PATCH_STREAM, None)  # started with stage 1, when mine() could
     early_merges = ctx.extras.pop(MERGE_TREES, None)
@@ -1050,8 +1055,9 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     if survival_only:
         return {"survival": _survival_frame(tracker, repo.name, births)}
     # The revert stage's input (churnlab.mine.patches' definition and rows), so it needs no git log of its own.
-    prints = _concat(tracker.print_chunks, patches.fingerprint_frame(tracker.prints))
-    ctx.extras["patch_fingerprints"] = prints.sort("sha")
+    if fingerprints:
+        prints = _concat(tracker.print_chunks, patches.fingerprint_frame(tracker.prints))
+        ctx.extras["patch_fingerprints"] = prints.sort("sha")
     return {"line_ops": _ops_frame(tracker, repo.name), "churn": _churn_frame(tracker, repo.name),
             "survival": _survival_frame(tracker, repo.name, births)}
 

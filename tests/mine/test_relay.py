@@ -199,3 +199,11 @@ def test_git_writes_into_a_1_mib_pipe_where_the_system_allows(odd_history):
     limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
     # above the system's limit an unprivileged process keeps the default (64 KiB)
     assert sizes == [1 << 20] or (limit < 1 << 20 and sizes == [64 << 10])
+
+
+def test_patch_fingerprints_are_made_only_for_the_revert_stage(odd_history):
+    with_reverts = mine(odd_history.path, name="odd", salt="relay-salt-1", tables=["line_ops", "reverts"])
+    without = mine(odd_history.path, name="odd", salt="relay-salt-1", tables=["line_ops", "churn", "survival"])
+    assert with_reverts.extras["patch_fingerprints"].height == 6  # the non-merge commits (the empty one included)
+    assert "patch_fingerprints" not in without.extras
+    assert without.tables["line_ops"].equals(with_reverts.tables["line_ops"])
