@@ -25,9 +25,9 @@ BODY = "".join(f"value_{i} = compute({i})\n" for i in range(12))
 
 
 def _line_stage_prints(repo: Repo, **options) -> pl.DataFrame:
-    # Only the line-provenance stage runs: the frame in extras is its own, not the revert stage's.
+    # The line stage makes the frame when the revert stage will read it (which then streams none of its own).
     result = mine(repo.path, None, name="t/r", salt=SALT, cache=repo.path.parent / "cache",
-                  tables=["line_ops"], **options)
+                  tables=["line_ops", "reverts"], **options)
     return result.extras["patch_fingerprints"]
 
 
