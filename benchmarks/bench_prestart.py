@@ -1,6 +1,9 @@
 """Benchmark: the whole mine with the line stage's patch stream started before stage 1 (``Stage.prestart``,
 the default) against the same mine with it started by the line stage itself, in one run.
 
+A whole mine relays stage 1's patches to the line stage instead (``Stage.relay``, one diff pass); the early
+stream serves incremental mines. So both variants here turn the relay off, to measure the early start itself.
+
     python benchmarks/bench_prestart.py PATH_TO_REPO [--repeat 5]
 
 Each mine runs in its own fresh process, the two variants alternating so that both see the same load.
@@ -20,7 +23,9 @@ from pathlib import Path
 
 CHILD = """
 import json, resource, sys, time
+import dataclasses
 import churnlab.mine as m
+m.STAGES[:] = [dataclasses.replace(stage, relay=None) for stage in m.STAGES]
 if sys.argv[2] == "late":
     for stage in m.STAGES:
         stage.prestart.clear()

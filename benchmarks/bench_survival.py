@@ -45,7 +45,7 @@ def wrap(owner, name, label):
 order = []
 if breakdown:
     for owner, name, label in (
-            (M, "_read", "stage 1: commits, file changes (git log --raw --numstat -p, parsed and relayed)"),
+            (M, "_read", "stage 1: commits, file changes (git log --raw -p, parsed and relayed)"),
             (P.Tracker, "feed", "line stage: Tracker.feed, all commits"),
             (L, "parse_record", "  parse_record (patch text to hunks)"),
             (P.Tracker, "_hunks", "  _hunks (births, deaths; line_key per added line)"),
@@ -84,8 +84,9 @@ def git_streams(repo: Path) -> list[tuple[str, float]]:
 
     r = open_repository(repo)
     out = []
-    for label, args in (("the mine's one diff pass: git log --raw --numstat -p -U0 -M (stage 1, relayed to the line "
-                         "stage)", history.log_args(r.head)),
+    for label, args in (("the mine's one diff pass: git log --raw -p -U0 -M (stage 1, relayed to the line stage)",
+                         history.log_args(r.head, patches=True)),
+                        ("stage 1 alone: git log --raw --numstat -U0 -M", history.log_args(r.head)),
                         ("line stage alone (incremental mines): git log -p -U0 -M", L.log_args(r.head)),
                         ("line stage: merges' tree diffs", merge_tree_args(r.head)),
                         ("the baseline: git log -p -M", ["log", "-p", "-M", r.head]),
