@@ -42,20 +42,9 @@ PARTS = [  # (module, owner or "", function, label); module-level functions are 
 
 CHILD = r"""
 import importlib, json, sys, time
-from collections import defaultdict
+from _timing import spent, wrap
 from churnlab.mine import _accel, mine
 repo, out, parts = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-spent = defaultdict(float)
-
-def wrap(owner, name, label):
-    orig = getattr(owner, name)
-    def timed(*args, **kwargs):
-        started = time.thread_time()
-        try:
-            return orig(*args, **kwargs)
-        finally:
-            spent[label] += time.thread_time() - started
-    setattr(owner, name, timed)
 
 found = []
 for module, owner, name, label in parts:
@@ -75,7 +64,8 @@ print(json.dumps({"cpu": cpu, "compiled": _accel.COMPILED, "parts": {k: spent[k]
 
 
 def run(repo: str, src: Path, pure: bool, out: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(src), "CHURNLAB_PURE_PYTHON": "1" if pure else "0"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(Path(__file__).resolve().parent)]),
+           "CHURNLAB_PURE_PYTHON": "1" if pure else "0"}
     parts = json.dumps([list(p) for p in PARTS])
     proc = subprocess.run([sys.executable, "-c", CHILD, repo, str(out), parts], env=env, capture_output=True,
                           text=True, check=True, cwd=out)  # not the current directory: it would come first

@@ -24,23 +24,11 @@ from pathlib import Path
 
 CHILD = r"""
 import json, resource, sys, time
-from collections import defaultdict
+from _timing import calls, spent, wrap
 import churnlab.mine as M
 import churnlab.mine.lines as L
 import churnlab.mine.provenance as P
 path, tables, breakdown = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
-spent, calls = defaultdict(float), defaultdict(int)
-
-def wrap(owner, name, label):
-    orig = getattr(owner, name)
-    def timed(*args, **kwargs):
-        started = time.thread_time()
-        try:
-            return orig(*args, **kwargs)
-        finally:
-            spent[label] += time.thread_time() - started
-            calls[label] += 1
-    setattr(owner, name, timed)
 
 order = []
 if breakdown:
@@ -67,7 +55,8 @@ print(json.dumps(dict(wall=time.perf_counter() - started, cpu=time.process_time(
 
 
 def run(repo: Path, tables: str, *, breakdown: bool = False) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    here = Path(__file__).resolve().parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(here.parent), str(here)]))
     out = subprocess.run([sys.executable, "-c", CHILD, str(repo), tables, "1" if breakdown else "0"],
                          capture_output=True, text=True, env=env, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
