@@ -15,7 +15,6 @@ import argparse
 import sys
 import warnings
 
-import numpy as np
 import polars as pl
 
 

@@ -77,7 +77,6 @@ import random
 import logging
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field

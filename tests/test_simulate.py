@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from ..errors import DataError
 from ..git import Repository
 from .classify import Attributes, classify
 

@@ -14,7 +14,7 @@ import threading
 import polars as pl
 import pytest
 
-from churnlab.errors import GitError
+from churnlab.errors import DataError, GitError
 from churnlab.git import numstat_by_commit, open_repository
 from churnlab.mine import STAGES, history, lines, mine, provenance
 from churnlab.mine.overlap import Abandoned, Relay
@@ -207,3 +207,30 @@ def test_patch_fingerprints_are_made_only_for_the_revert_stage(odd_history):
     assert with_reverts.extras["patch_fingerprints"].height == 6  # the non-merge commits (the empty one included)
     assert "patch_fingerprints" not in without.extras
     assert without.tables["line_ops"].equals(with_reverts.tables["line_ops"])
+
+
+class TestMismatchesAreErrors:
+    """git's raw records, patch sections and numstat must list the same file changes; if not, say so."""
+
+    RAW = [b":100644 100644 " + b"a" * 40 + b" " + b"b" * 40 + b" M", b"x.py"]
+
+    def test_more_patch_sections_than_file_changes(self):
+        files = history.History().files
+        with pytest.raises(DataError, match="2 patch sections for 1 file changes"):
+            history._parse_diff(self.RAW, "c" * 40, files, sections=[(1, 0, False), (2, 0, False)])
+
+    def test_a_numstat_that_lists_other_paths(self):
+        files = history.History().files
+        history._parse_diff(self.RAW, "c" * 40, files, sections=[(1, 0, False)])
+        commits = pl.DataFrame({"sha": ["c" * 40], "lines_added": [1], "lines_deleted": [0]})
+        with pytest.raises(DataError, match="other file changes than its raw records"):
+            history._with_numstat(commits, history._file_frame(files, typed=True), {"c" * 40: [("y.py", 3, 1)]})
+
+    def test_numstat_counts_replace_the_patch_counts(self):
+        files = history.History().files
+        history._parse_diff(self.RAW, "c" * 40, files, sections=[(0, 0, False)])
+        commits = pl.DataFrame({"sha": ["c" * 40], "lines_added": [0], "lines_deleted": [0]})
+        commits, fixed = history._with_numstat(commits, history._file_frame(files, typed=True),
+                                               {"c" * 40: [("x.py", None, None)]})
+        assert fixed.select("lines_added", "lines_deleted", "is_binary").rows() == [(None, None, True)]
+        assert commits.select("lines_added", "lines_deleted").rows() == [(0, 0)]
