@@ -1,5 +1,5 @@
-"""Where the CPU time of the survival table goes: the survival table alone against the whole mine, and the
-survival-only path function by function (what is worth compiling).
+"""Where the CPU time of the survival table goes: the survival table alone against the whole mine, and both
+function by function (what is worth compiling).
 
 Each mine runs in a fresh process, survival sampled weekly (as git-of-theseus does). CPU time is
 ``time.process_time()`` of the mine (all its threads) and, separately, of its git children; on a shared machine
@@ -112,14 +112,15 @@ def main(argv: list[str] | None = None) -> int:
     w = med["all"]["cpu"] + med["all"]["git_cpu"]
     print(f"| CPU, process + git | {a:.2f} s | {w:.2f} s | {w / a:.2f}x |")
 
-    parts = run(repo, "survival", breakdown=True)
-    print(f"\nSurvival table alone, one run with timers: {parts['cpu']:.2f} s CPU in the process (the timers'"
-          " own cost included: it inflates the parts called most, line_key above all),"
-          f" {parts['git_cpu']:.2f} s in git\n")
-    print("| part (CPU, nested parts counted in their callers too) | seconds | share of the process | calls |")
-    print("|---|---|---|---|")
-    for label, seconds, n in parts["parts"]:
-        print(f"| {label} | {seconds:.2f} | {seconds / parts['cpu']:.0%} | {n} |")
+    for tables, title in (("survival", "Survival table alone"), ("all", "Whole mine")):
+        parts = run(repo, tables, breakdown=True)
+        print(f"\n{title}, one run with timers: {parts['cpu']:.2f} s CPU in the process (the timers' own cost"
+              " included: it inflates the parts called most, line_key above all),"
+              f" {parts['git_cpu']:.2f} s in git\n")
+        print("| part (CPU, nested parts counted in their callers too) | seconds | share of the process | calls |")
+        print("|---|---|---|---|")
+        for label, seconds, n in parts["parts"]:
+            print(f"| {label} | {seconds:.2f} | {seconds / parts['cpu']:.0%} | {n} |")
     for label, seconds in git_streams(repo):
         print(f"| git alone, {label} | {seconds:.2f} | | |")
     return 0

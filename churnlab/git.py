@@ -34,8 +34,8 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
 __all__ = [
-    "BlobReader", "Repository", "cache_dir", "git_version", "is_ancestor", "numstat_by_commit", "open_repository", "run_git",
-    "stream_git",
+    "NUMSTAT_FORMAT", "BlobReader", "Repository", "cache_dir", "git_version", "is_ancestor", "numstat_by_commit",
+    "open_repository", "parse_numstat", "run_git", "stream_git",
 ]
 
 log = logging.getLogger(__name__)
@@ -118,34 +118,46 @@ def is_ancestor(git_dir: str | os.PathLike, older: str, newer: str) -> bool:
 
 def numstat_by_commit(git_dir: str | os.PathLike, head: str = "HEAD", *, first_parent: bool = False,
                       zero_context: bool = True) -> dict[str, tuple[int, int]]:
-    """Reference reading for parity checks: per-commit (added, deleted) from ``git log --numstat -U0 -M``, the
-    zero-context diff that stage 1, the line stage and git blame use; ``zero_context=False``: plain
-    ``git log --numstat -M`` (3 lines of context: git then does not trim a long common tail before diffing, which
-    pairs a line or two otherwise in a few commits of a thousand, net lines equal).
+    """Reference reading for parity checks: per-commit (added, deleted) from ``git log --numstat -M`` with
+    ``diff.context=0``, the zero-context diff that stage 1, the line stage and git blame use;
+    ``zero_context=False``: plain ``git log --numstat -M`` (3 lines of context: git then does not trim a long common
+    tail before diffing, which pairs a line or two otherwise in a few commits of a thousand, net lines equal).
 
     Binary files count 0, as in git's own totals; merges (not diffed by default) count (0, 0).
     """
-    args = ["log", "--numstat", "-M", "-z", "--format=%x1e%H%x1f"]
-    if zero_context:
-        args.append("-U0")  # implies the patch, printed after each commit's numstat records
+    args = [*(["-c", "diff.context=0"] if zero_context else []), "log", "--numstat", "-M", "-z", NUMSTAT_FORMAT]
     if first_parent:
         args += ["--first-parent", "--diff-merges=first-parent"]
-    totals: dict[str, tuple[int, int]] = {}
-    for record in re.split(rb"\x1e(?=[0-9a-f]{40}(?:[0-9a-f]{24})?\x1f)", run_git([*args, head, "--"], git_dir=git_dir)):
+    out = run_git([*args, head, "--"], git_dir=git_dir)
+    return {sha: (sum(a or 0 for _, a, _ in rows), sum(d or 0 for _, _, d in rows))
+            for sha, rows in parse_numstat(out).items()}
+
+
+NUMSTAT_FORMAT = "--format=%x1e%H%x1f"  # the commit header :func:`parse_numstat` reads
+_NUMSTAT_RECORD = re.compile(rb"\x1e(?=[0-9a-f]{40}(?:[0-9a-f]{24})?\x1f)")
+
+
+def parse_numstat(out: bytes) -> dict[str, list[tuple[bytes, int | None, int | None]]]:
+    """The output of ``git log -z --numstat`` with :data:`NUMSTAT_FORMAT`, without patches: per commit,
+    ``(path, added, deleted)`` per file change in git's order (a rename's or copy's new path; ``None`` counts:
+    binary)."""
+    found: dict[str, list[tuple[bytes, int | None, int | None]]] = {}
+    for record in _NUMSTAT_RECORD.split(out):
         sha, _, body = record.partition(b"\x1f")
         if not sha:
             continue
-        cut = body.find(b"\0\0")  # the numstat records end at the first empty field (no path is empty)
-        added = deleted = 0
-        for token in (body if cut < 0 else body[:cut]).split(b"\0"):
+        rows = found[sha.decode()] = []
+        tokens = iter(body.split(b"\0"))
+        for token in tokens:
             token = token.lstrip(b"\n")
-            if token.count(b"\t") >= 2:
-                a, d, _ = token.split(b"\t", 2)
-                if a != b"-":
-                    added += int(a)
-                    deleted += int(d)
-        totals[sha.decode()] = (added, deleted)
-    return totals
+            if token.count(b"\t") < 2:
+                continue
+            a, d, path = token.split(b"\t", 2)
+            if not path:  # rename/copy: old path, then new path
+                next(tokens)
+                path = next(tokens)
+            rows.append((path, None if a == b"-" else int(a), None if a == b"-" else int(d)))
+    return found
 
 
 def git_version() -> str:

@@ -167,17 +167,13 @@ class TreeWindows:
         """Set a whole file of the tree from its raw lines (``None``: content unknown), e.g. read from git."""
         self._put(path, None if lines is None else array("q", map(key_hash, lines)))
 
-    def splice(self, path: bytes, head: int, tail: int, middle: list[bytes]) -> bool:
-        """Replace the lines of ``path`` between its first ``head`` and last ``tail`` lines by ``middle``.
+    def splice_keys(self, path: bytes, head: int, tail: int, middle: list[int] | array,
+                    unchanged: list[tuple[int, int, int]] | None = None) -> bool:
+        """Replace the lines of ``path`` between its first ``head`` and last ``tail`` lines by ``middle``, given as
+        key hashes (:func:`key_hash`).
 
         For a file whose versions are known as wholes (a merge's): only the lines between the common ends are
         keyed and only the windows near them recounted. ``False`` (nothing done) when the file is not held.
-        """
-        return self.splice_keys(path, head, tail, list(map(key_hash, middle)))
-
-    def splice_keys(self, path: bytes, head: int, tail: int, middle: list[int] | array,
-                    unchanged: list[tuple[int, int, int]] | None = None) -> bool:
-        """:meth:`splice` with the middle lines given as key hashes (:func:`key_hash`).
 
         ``unchanged``: blocks ``(i, j, size)``, in order, of lines of the old middle (from ``head``) whose key
         hashes the new middle has at ``j`` (a merge's alignment): only the windows near the lines between them

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ..errors import DataError
-from ..git import Repository
+from ..git import NUMSTAT_FORMAT, Repository, parse_numstat
 from .classify import Attributes, classify
 
 __all__ = ["History", "commit_list", "log_args", "parse_log", "read_history"]
@@ -385,25 +385,9 @@ def _numstat_of(repo: Repository, shas: list[str], *, first_parent: bool,
     change in the raw records' order (``None`` counts: binary)."""
     merges = ["--diff-merges=first-parent"] if first_parent else ["--diff-merges=off"]
     out = repo.git(["-c", "diff.context=0", "log", "--no-walk=unsorted", "--stdin", "-z", "--numstat",
-                    "--no-ext-diff", "--no-textconv", "--format=%x1e%H%x1f", "-C" if find_copies else "-M", *merges],
+                    "--no-ext-diff", "--no-textconv", NUMSTAT_FORMAT, "-C" if find_copies else "-M", *merges],
                    input="".join(f"{sha}\n" for sha in shas).encode())
-    found: dict[str, list[tuple[str, int | None, int | None]]] = {}
-    for record in re.split(rb"\x1e(?=[0-9a-f]{40}(?:[0-9a-f]{24})?\x1f)", out):
-        sha, _, body = record.partition(b"\x1f")
-        if not sha:
-            continue
-        rows = found[sha.decode()] = []
-        tokens = iter(body.split(b"\x00"))
-        for token in tokens:
-            token = token.lstrip(b"\n")
-            if token.count(b"\t") < 2:
-                continue
-            a, d, path = token.split(b"\t", 2)
-            if not path:  # rename/copy: old path, then new path
-                next(tokens)
-                path = next(tokens)
-            rows.append((_decode(path), None if a == b"-" else int(a), None if a == b"-" else int(d)))
-    return found
+    return {sha: [(_decode(path), a, d) for path, a, d in rows] for sha, rows in parse_numstat(out).items()}
 
 
 def _typed_commits(commits: pl.DataFrame) -> pl.DataFrame:
