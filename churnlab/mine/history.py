@@ -158,8 +158,10 @@ def _raw_frames(hist: History) -> tuple[pl.DataFrame, pl.DataFrame]:
     hist.flush()
     if not hist.chunks:  # empty history: as the empty column lists give it
         return _commit_frame(hist.commits), _file_frame(hist.files, typed=False)
-    commits = pl.concat([c for c, _ in hist.chunks], rechunk=False)
-    files = pl.concat([f for _, f in hist.chunks], rechunk=False)
+    # one copy here costs less than the whole-history operations that follow (typing, classification, the
+    # identities, joins) working chunk by chunk: 14 MB less at peak on 50,000 commits (bench_lines --memory-only)
+    commits = pl.concat([c for c, _ in hist.chunks], rechunk=True)
+    files = pl.concat([f for _, f in hist.chunks], rechunk=True)
     hist.chunks.clear()
     if hist.numstat:
         commits, files = _with_numstat(commits, files, hist.numstat)
