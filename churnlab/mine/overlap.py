@@ -243,7 +243,8 @@ class Overlap:
             raise self._error
         ctx.warnings.extend(self._ctx.warnings)
         ctx.extras.update(self._ctx.extras)
-        return self._frames
+        frames, self._frames, self._ctx = self._frames, None, None  # its commit list goes before later stages run
+        return frames
 
     def _saw(self, ctx) -> bool:
         """Whether the stage's inputs were stage 1's: the commit columns, and every exclusion it asked about."""
