@@ -201,17 +201,25 @@ def _records(chunks: Iterable[bytes]) -> Iterator[bytes]:
     A record is complete only once the next header has started, so the last piece of a chunk is kept
     pending; a \x1e inside a commit message is not followed by a header and is glued back.
     """
-    pending = b""
+    # the piece after the last \x1e so far, in parts: joined once complete, so a commit spanning many chunks is
+    # copied once, not once per chunk (a 75 MB patch was copied 75 times)
+    tail: list[bytes] = []
     record: list[bytes] = []
     for chunk in chunks:
-        pieces = (pending + chunk).split(b"\x1e")
-        pending = pieces.pop()
+        pieces = chunk.split(b"\x1e")
+        if len(pieces) == 1:
+            tail.append(chunk)
+            continue
+        tail.append(pieces[0])
+        pieces[0] = b"".join(tail)
+        tail = [pieces.pop()]
         for piece in pieces:
             if _HEADER.match(piece) and record:
                 yield b"\x1e".join(record)
                 record = []
             if piece or record:
                 record.append(piece)
+    pending = b"".join(tail)
     if pending:
         if _HEADER.match(pending) and record:
             yield b"\x1e".join(record)
@@ -354,14 +362,21 @@ def _patch_sections(patch: bytes) -> list[tuple[int, int, bool]]:
     if not patch:
         return []
     out = []
-    for section in patch.split(b"\ndiff --git "):
-        hunks = section.split(b"\n@@ -")
+    start = 0  # found by position, never split: a huge patch is not copied
+    while start >= 0:
+        end = patch.find(b"\ndiff --git ", start)
+        stop = len(patch) if end < 0 else end
+        hunk = patch.find(b"\n@@ -", start, stop)
         added = deleted = 0
-        for hunk in hunks[1:]:
-            old, new = hunk[:hunk.index(b" @@")].split(b" +")
+        binary = patch.find(b"\nBinary files ", start, stop if hunk < 0 else hunk) >= 0
+        while hunk >= 0:
+            header = patch[hunk + 5:patch.index(b" @@", hunk + 5, stop)]
+            old, new = header.split(b" +")
             deleted += int(old.partition(b",")[2] or 1)
             added += int(new.partition(b",")[2] or 1)
-        out.append((added, deleted, b"\nBinary files " in hunks[0]))
+            hunk = patch.find(b"\n@@ -", hunk + 5, stop)
+        out.append((added, deleted, binary))
+        start = end if end < 0 else end + 1
     return out
 
 

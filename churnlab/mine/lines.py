@@ -106,15 +106,34 @@ class FileDiff:
 
 def records(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """Split the stream into one record per commit (without the leading ``\\x1e``)."""
-    pending = b""
+    # the record being read, in parts: joined once complete, so a commit spanning many chunks (or one whole
+    # chunk, as the relay gives them) is copied once, not once per chunk
+    tail: list[bytes] = []
+    drop = 0  # 1 when tail starts with the \x1e of a separator that spanned two chunks
     for chunk in chunks:
-        parts = (pending + chunk).split(b"\n\x1e")
-        pending = parts.pop()
-        for part in parts:
-            if part:
-                yield part.removeprefix(b"\x1e")
-    if pending.strip():
-        yield pending.removeprefix(b"\x1e")
+        if not chunk:
+            continue
+        if tail and chunk[:1] == b"\x1e" and tail[-1][-1:] == b"\n":
+            yield from _record(tail, drop, cut=1)
+            tail, drop = [], 1
+        parts = chunk.split(b"\n\x1e")
+        tail.append(parts[0])
+        if len(parts) == 1:
+            continue
+        yield from _record(tail, drop)
+        tail, drop = [parts.pop()], 0
+        for part in parts[1:]:
+            yield from _record([part], 0)
+    yield from _record(tail, drop, last=True)
+
+
+def _record(parts: list[bytes], drop: int, *, cut: int = 0, last: bool = False) -> Iterator[bytes]:
+    """The record in ``parts`` but its first ``drop`` and last ``cut`` bytes, joined in one copy and without its
+    leading ``\\x1e``, if it has any bytes (the ``last`` one of the stream: any but whitespace)."""
+    whole = parts[0] if len(parts) == 1 else b"".join(parts)
+    end = len(whole) - cut
+    if whole[drop:].strip() if last else end > drop:
+        yield whole[drop + (whole[drop:drop + 1] == b"\x1e"):end]
 
 
 def _unquote(path: bytes) -> bytes:
