@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import logging
 import os
@@ -256,22 +257,9 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     previous = _previous(out, repo, base) if (out is not None and incremental and repo.head) else None
     with tempfile.TemporaryDirectory(prefix="churnlab-") as scratch, contextlib.ExitStack() as early, \
             _few_collections():
-        relayed = _relayed(repo, wanted, previous)
-        extras = _prestart(repo, options, wanted, early, skip=relayed)
-        relay = Relay() if relayed else None
-        if relayed:
-            extras[relayed] = relay
-        ahead = _overlap(repo, options, wanted, previous, salt_value, extras, early)
-        if relay is not None:
-            early.callback(relay.close)  # before the overlap is cancelled: a stage waiting for patches stops
-        read_dir = repo.read_dir
-        commits, files, new = _read(repo, options, previous, Path(scratch), salt_value, on_progress, relay)
-        if repo.read_dir != read_dir:  # objects turned out missing: the early streams read the wrong git dir
-            if ahead is not None:
-                ahead.cancel()
-                ahead = None
-            early.close()
-            extras = {}
+        # on missing objects, what runs beside stage 1 (it reads the repository's own git dir) stops and starts again
+        start = functools.partial(_start, repo, options, wanted, previous, salt_value, early, on_progress)
+        ahead, extras, (commits, files, new) = _shadowed(repo, Path(scratch), start, before_retry=early.close)
         ctx = Context(repo, options, commits, files, on_progress=on_progress, extras=extras,
                       tables=frozenset(wanted))
         if repo.is_shallow:
@@ -324,11 +312,31 @@ def _few_collections(young: int = 50_000) -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+def _start(repo: Repository, options: Options, wanted: set[str], previous: dict | None, salt: str,
+           stack: contextlib.ExitStack, on_progress) -> tuple[Overlap | None, dict[str, Any], tuple]:
+    """Start what runs beside stage 1 (early streams, the overlapped stage, the patch relay; ``stack`` stops them
+    whatever happens), then run stage 1: ``(overlap, extras, (commits, file_changes, new commits))``."""
+    relayed = _relayed(repo, wanted, previous)
+    extras = _prestart(repo, options, wanted, stack, skip=relayed)
+    relay = Relay() if relayed else None
+    if relayed:
+        extras[relayed] = relay
+    ahead = _overlap(repo, options, wanted, previous, salt, extras, stack)
+    if relay is not None:
+        stack.callback(relay.close)  # before the overlap is cancelled: a stage waiting for patches stops
+    return ahead, extras, _read_once(repo, options, previous, salt, on_progress, relay)
+
+
+def _objects_missing(repo: Repository, exc: ChurnlabError) -> bool:
+    """Whether stage 1 failed on objects missing from the repository, not yet read through a shadow dir."""
+    return repo.head is not None and repo.read_dir == repo.git_dir and _is_missing_object(str(exc))
+
+
 def _prestart(repo: Repository, options: Options, wanted: set[str], stack: contextlib.ExitStack,
               skip: str | None = None) -> dict[str, Any]:
     """Start the wanted stages' early work (:attr:`Stage.prestart`) but ``skip``; ``stack`` closes it whatever
     happens."""
-    if repo.head is None or repo.is_partial:  # nothing to read, or read through a shadow dir made later
+    if repo.head is None:  # nothing to read
         return {}
     started: dict[str, Any] = {}
     for stage in STAGES:
@@ -345,9 +353,10 @@ def _first_stage(wanted: set[str]) -> Stage | None:
 
 def _relayed(repo: Repository, wanted: set[str], previous: dict | None) -> str | None:
     """The ``prestart`` key that stage 1 relays in this mine (:attr:`Stage.relay`), if any: the first wanted
-    stage overlaps and reads every commit's patch, and stage 1 reads every commit too (not incremental)."""
+    stage overlaps and reads every commit's patch, and stage 1 reads every commit too (not incremental), with
+    no object missing (through the shadow git dir, a change between two missing blobs has no patch to count)."""
     first = _first_stage(wanted)
-    if first is None or not first.overlap or previous is not None or repo.head is None or repo.is_partial:
+    if first is None or not first.overlap or previous is not None or repo.head is None or repo.missing:
         return None
     return first.relay
 
@@ -359,7 +368,7 @@ def _overlap(repo: Repository, options: Options, wanted: set[str], previous: dic
     It takes its early work out of ``extras``; ``stack`` stops it on every way out, before that work is closed.
     """
     first = _first_stage(wanted)
-    if first is None or not first.overlap or repo.head is None or repo.is_partial:
+    if first is None or not first.overlap or repo.head is None:
         return None
     ahead = Overlap(first, repo, options, previous, salt, {k: extras.pop(k) for k in first.prestart if k in extras},
                     frozenset(wanted))
@@ -377,22 +386,36 @@ def _check_writable(out: Path) -> None:
 
 
 def _read(repo: Repository, options: Options, previous: dict | None, scratch: Path, salt: str,
-          on_progress, relay: Relay | None = None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Stage 1, with the missing-object fallback and the incremental merge; patches go to ``relay``, if given
-    (ended either way: finished, or failed with stage 1's error)."""
+          on_progress) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Stage 1 alone (nothing beside it), through a shadow git dir when objects are missing."""
+    return _shadowed(repo, scratch, lambda: _read_once(repo, options, previous, salt, on_progress))
+
+
+def _shadowed(repo: Repository, scratch: Path, run: Callable[[], Any], *,
+              before_retry: Callable[[], Any] = lambda: None) -> Any:
+    """``run()`` (stage 1 and what it starts) through a shadow git dir that stands in for missing objects: made
+    first for a partial clone, so git never fetches blobs from its promisor remote; made, after
+    ``before_retry()``, when ``run`` fails on missing objects, then ``run`` again (:meth:`Repository.use_shadow`)."""
+    if repo.head is not None and repo.is_partial:
+        repo.use_shadow(scratch)
+    try:
+        return run()
+    except ChurnlabError as exc:
+        if not _objects_missing(repo, exc):
+            raise
+    before_retry()
+    repo.use_shadow(scratch)
+    return run()
+
+
+def _read_once(repo: Repository, options: Options, previous: dict | None, salt: str, on_progress,
+               relay: Relay | None = None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Stage 1; patches go to ``relay``, if given (ended either way: finished, or failed with stage 1's error)."""
     if repo.head is None:
         hist = history.History()
     else:
-        if repo.is_partial:
-            repo.use_shadow(scratch)  # never let git try to fetch missing blobs from a promisor remote
         exclude = [previous["head"]] if previous else []
-        try:
-            hist = _history(repo, options, exclude, on_progress, relay)
-        except ChurnlabError as exc:
-            if repo.missing or not _is_missing_object(str(exc)):
-                raise
-            repo.use_shadow(scratch)  # mine() then restarts the line stage on the shadow dir: no relay
-            hist = _history(repo, options, exclude, on_progress, None)
+        hist = _history(repo, options, exclude, on_progress, relay)
     commits, files = history.frames(hist, _attributes(repo), repo.missing)
     commits = _identities(commits, salt, options)
     new = commits.height

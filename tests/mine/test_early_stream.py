@@ -95,11 +95,25 @@ class TestEarlyStream:
     def test_stage_1_failing_closes_the_early_stream(self, two_commits, started, monkeypatch):
         def broken(*args, **kw):
             assert len(started) == 1  # the patch stream was started before stage 1
+            raise GitError("git log failed: out of memory")
+
+        monkeypatch.setattr("churnlab.mine.history.read_history", broken)
+        with pytest.raises(GitError, match="out of memory"):
+            run(two_commits)
+        assert_nothing_left()
+
+    def test_stage_1_failing_on_missing_objects_starts_again_once(self, two_commits, started, monkeypatch):
+        """Through a shadow git dir, with what runs beside stage 1 started again; a second failure stands."""
+        dirs = []
+
+        def broken(repo, **kw):
+            dirs.append(repo.read_dir)
             raise GitError("git log failed: bad object")
 
         monkeypatch.setattr("churnlab.mine.history.read_history", broken)
         with pytest.raises(GitError, match="bad object"):
             run(two_commits)
+        assert len(started) == 2 and len(dirs) == 2 and dirs[0] != dirs[1]
         assert_nothing_left()
 
     def test_an_interrupt_during_stage_1_closes_the_early_stream(self, two_commits, started):

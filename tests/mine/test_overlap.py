@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 
@@ -61,6 +62,24 @@ def assert_same_tables(a, b) -> None:
     for name in ("patch_fingerprints", "live_births"):
         assert a.extras[name].equals(b.extras[name]), name
     assert a.provenance["warnings"] == b.provenance["warnings"]
+
+
+@pytest.fixture
+def stage_threads():
+    """The thread each run of the line stage ran in (the overlap's, or the main thread after stage 1)."""
+    names: list[str] = []
+    at = next(i for i, s in enumerate(STAGES) if s.name == "lines")
+    stage = STAGES[at]
+
+    def spy(ctx):
+        names.append(threading.current_thread().name)
+        return stage.run(ctx)
+
+    STAGES[at] = dataclasses.replace(stage, run=spy)
+    try:
+        yield names
+    finally:
+        STAGES[at] = stage
 
 
 @pytest.fixture
@@ -169,7 +188,8 @@ class TestSameTables:
         assert "running it again" in caplog.text
         assert_same_tables(overlapped, sequential(branchy))
 
-    def test_a_missing_blob_found_by_stage_1(self, scenario, sequential):
+    def test_a_missing_blob_found_by_stage_1(self, scenario, sequential, stage_threads):
+        """Stage 1 fails on it and starts again through a shadow git dir, the line stage beside it again."""
         scenario.write("a.py", ["one = 1"])
         scenario.write("big.py", ["x = 1", "y = 2"])
         scenario.commit(0)
@@ -178,7 +198,27 @@ class TestSameTables:
         _drop_object(scenario, scenario.git("rev-parse", "HEAD:big.py").strip())
         overlapped = run(scenario)
         assert overlapped.provenance["missing_objects"] and not leftovers()
+        assert stage_threads and set(stage_threads) == {"churnlab-overlap"}  # never after stage 1, in its thread
         assert_same_tables(overlapped, sequential(scenario))
+
+    def test_a_partial_clone(self, branchy, sequential, stage_threads, tmp_path):
+        """Blobs left out by ``--filter``: read through a shadow git dir made first (git never fetches them from
+        the promisor remote), with the line stage beside stage 1."""
+        branchy.git("config", "uploadpack.allowFilter", "true")
+        partial = tmp_path / "partial.git"
+        branchy.git("clone", "--quiet", "--bare", "--filter=blob:limit=20", f"file://{branchy.path}", str(partial))
+        promised = branchy.git("rev-list", "--objects", "--all", "--filter=blob:limit=20", "--filter-print-omitted")
+        omitted = sorted(line[1:] for line in promised.split() if line.startswith("~"))
+        repo = type(branchy).__new__(type(branchy))
+        repo.path = partial
+        overlapped = run(repo)
+        assert overlapped.provenance["partial_clone"] and omitted
+        assert overlapped.provenance["missing_objects"] == omitted and not leftovers()
+        assert set(stage_threads) == {"churnlab-overlap"}
+        assert_same_tables(overlapped, sequential(repo))
+        objects = subprocess.run(["git", "--git-dir", str(partial), "cat-file", "--batch-all-objects",
+                                  "--batch-check=%(objectname)"], capture_output=True, text=True, check=True)
+        assert not set(omitted) & set(objects.stdout.split())  # nothing was fetched
 
     def test_a_shallow_clone(self, branchy, sequential, tmp_path):
         shallow = tmp_path / "shallow"
