@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
+from typing import Any
 
 from . import _accel
 
-__all__ = ["KEYWORDS", "MINIFIED_LINE_CHARS", "alnum_chars", "line_key", "tokens"]
+__all__ = ["CACHED_LENGTH", "KEYWORDS", "MINIFIED_LINE_CHARS", "alnum_chars", "line_key", "tokens"]
 
 # Structural keywords and literals of common languages. A line made only of these (and punctuation) carries no
 # logic of its own: `else:`, `end`, `} else {`, `return None`, `break;`, `fi`, `#endif`, `pass`.
@@ -43,9 +45,29 @@ _ASCII_ALNUM = re.compile(rb"[A-Za-z0-9]")
 _ASCII_ALNUM_BYTES = bytes(c for c in range(128) if chr(c).isalnum())  # what [^\W_] matches among ASCII
 
 
+# Lines and keys longer than this are not cached: a cache bounded in entries is not bounded in bytes when its
+# entries are minified lines of 100 KB (on charmbracelet/crush they held 72 MB), and such lines seldom recur.
+CACHED_LENGTH = 256
+
+
+def _cached(maxsize: int) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
+    """An LRU cache of ``maxsize`` entries for a function of one line or key, bypassed for values longer than
+    :data:`CACHED_LENGTH` (``cache_clear`` and ``cache_info`` as ``functools.lru_cache`` has them)."""
+    def decorate(fn):
+        cached = functools.lru_cache(maxsize=maxsize)(fn)
+
+        @functools.wraps(fn)
+        def call(value):
+            return fn(value) if len(value) > CACHED_LENGTH else cached(value)
+
+        call.cache_clear, call.cache_info = cached.cache_clear, cached.cache_info
+        return call
+    return decorate
+
+
 # Caches sized for the lines of nearby commits (a line's removal usually follows its addition closely): on
 # flask 1 << 17 and 1 << 16 entries save about 10k misses of 190k, or 0.03 s, for about 20 MB more memory.
-@functools.lru_cache(maxsize=1 << 15)
+@_cached(maxsize=1 << 15)
 def line_key(raw: bytes) -> str | None:
     """The matching key of a meaningful line, or ``None`` for a no-op line (blank, punctuation, keywords).
 
@@ -83,13 +105,13 @@ def _ascii_key_reference(raw: bytes, keywords: frozenset[bytes]) -> str | None:
 _ascii_key = _accel.pick("ascii_key", _ascii_key_reference)
 
 
-@functools.lru_cache(maxsize=1 << 14)
+@_cached(maxsize=1 << 14)
 def tokens(key: str) -> tuple[str, ...]:
     """Word and punctuation tokens of a line key (for update and find/replace detection)."""
     return tuple(_TOKEN.findall(key))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@_cached(maxsize=1 << 16)
 def alnum_chars(key: str) -> int:
     """How many alphanumeric characters a key has (git's moved-block threshold counts these)."""
     if key.isascii():  # the same count, without a string per character: delete the alphanumerics, in C

@@ -97,3 +97,20 @@ def test_pairing_shortcut_on_unicode_whitespace() -> None:
     # NBSP and U+001C are whitespace to tokens() but survive line_key's ASCII strip
     assert _may_share_an_end("\xa0value = 1", "value = 2") and _may_share_an_end("x = 1\x1c", "y = 1")
     assert not _may_share_an_end("value = 1", "other = 2")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(min_size=1, max_size=40), st.integers(min_value=1, max_value=3))
+def test_long_lines_are_keyed_but_never_cached(word, times):
+    """A cache of long lines would hold megabytes; their keys (and tokens) are the uncached functions' all the
+    same, and short lines are cached."""
+    from churnlab.mine.normalize import CACHED_LENGTH
+
+    long = b"value = " + word + b" x" * (CACHED_LENGTH // 2 * times)
+    short = b"value = " + word
+    line_key.cache_clear()
+    tokens.cache_clear()
+    key = line_key(long)
+    assert key == line_key.__wrapped__(long) and line_key.cache_info().currsize == 0
+    assert tokens(key) == tokens.__wrapped__(key) and tokens.cache_info().currsize == 0
+    assert line_key(short) == line_key.__wrapped__(short) and line_key.cache_info().currsize == 1
