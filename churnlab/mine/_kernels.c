@@ -989,6 +989,8 @@ static inline int is_word(unsigned char c) { return is_alnum(c) || c == '_'; }
  * runs of it collapsed to one space, as a str, when it has an ASCII alphanumeric and a word (a run of
  * [A-Za-z0-9_]) whose lower case is not in keywords (a set of lower-case bytes); else None. NotImplemented
  * when the line is not ASCII (the caller's Unicode rules apply). */
+static PyObject *ascii_key_of(const unsigned char *raw, Py_ssize_t n, PyObject *keywords);
+
 static PyObject *
 kernels_ascii_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1002,8 +1004,13 @@ kernels_ascii_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "ascii_key(): keywords must be a set of lower-case bytes");
         return NULL;
     }
-    const unsigned char *raw = (const unsigned char *)PyBytes_AS_STRING(args[0]);
-    Py_ssize_t n = PyBytes_GET_SIZE(args[0]);
+    return ascii_key_of((const unsigned char *)PyBytes_AS_STRING(args[0]), PyBytes_GET_SIZE(args[0]), args[1]);
+}
+
+/* ascii_key() of raw[0:n] (keywords: a set of lower-case bytes, checked by the caller). */
+static PyObject *
+ascii_key_of(const unsigned char *raw, Py_ssize_t n, PyObject *keywords)
+{
     for (Py_ssize_t x = 0; x < n; x++) {
         if (raw[x] >= 0x80)
             Py_RETURN_NOTIMPLEMENTED;
@@ -1039,14 +1046,19 @@ kernels_ascii_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             char *lower = PyBytes_AS_STRING(word);
             for (Py_ssize_t y = w; y < len; y++)
                 lower[y - w] = (char)((out[y] >= 'A' && out[y] <= 'Z') ? out[y] | 32 : out[y]);
-            int found = PySet_Contains(args[1], word);
+            int found = PySet_Contains(keywords, word);
             Py_DECREF(word);
             if (found < 0)
                 goto done;
             other_word = !found;
         }
     }
-    key = (has_alnum && other_word) ? PyUnicode_DecodeASCII(out, len, NULL) : Py_NewRef(Py_None);
+    if (!(has_alnum && other_word)) {
+        key = Py_NewRef(Py_None);
+    }
+    else if ((key = PyUnicode_New(len, 127)) != NULL) {  /* ASCII already checked: no second pass to decode */
+        memcpy(PyUnicode_1BYTE_DATA(key), out, (size_t)len);
+    }
 done:
     if (out != stack)
         PyMem_Free(out);
@@ -1800,9 +1812,11 @@ kernels_line_hashes(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 #define LABEL_DELETED 1
 #define LABEL_NO_OP 6
 
-/* list(map(key, lines)), counting the keys that are None in *none; every key must be a str or None. */
+/* list(map(key, lines)), counting the keys that are None in *none; every key must be a str or None. An ASCII
+ * line is keyed here, as ascii_key(line, keywords), which is what key gives it (normalize.line_key): key is
+ * called for the other lines only. */
 static PyObject *
-keys_of(PyObject *lines, PyObject *key, Py_ssize_t *none)
+keys_of(PyObject *lines, PyObject *key, PyObject *keywords, Py_ssize_t *none)
 {
     PyObject *fast = PySequence_Fast(lines, "first_labels(): a hunk's lines must be a list");
     if (fast == NULL)
@@ -1816,8 +1830,15 @@ keys_of(PyObject *lines, PyObject *key, Py_ssize_t *none)
     }
     *none = 0;
     for (Py_ssize_t x = 0; x < n; x++) {
-        PyObject *k = PyObject_CallOneArg(key, items[x]);
-        if (k == NULL)
+        PyObject *raw = items[x], *k = NULL;
+        if (PyBytes_Check(raw)) {
+            k = ascii_key_of((const unsigned char *)PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), keywords);
+            if (k == Py_NotImplemented)
+                Py_CLEAR(k);
+            else if (k == NULL)
+                goto fail;
+        }
+        if (k == NULL && (k = PyObject_CallOneArg(key, raw)) == NULL)
             goto fail;
         PyList_SET_ITEM(out, x, k);  /* the list owns it, also on failure below */
         if (k == Py_None) {
@@ -1984,13 +2005,17 @@ extend_free(PyObject *free, PyObject *keys, PyObject *labels, long label, int al
     return 0;
 }
 
-/* first_labels(hunks, key): lines._first_labels_reference. */
+/* first_labels(hunks, key, keywords): lines._first_labels_reference (ASCII lines keyed here: keys_of). */
 static PyObject *
 kernels_first_labels(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (check_nargs("first_labels", nargs, 2) < 0)
+    if (check_nargs("first_labels", nargs, 3) < 0)
         return NULL;
-    PyObject *key = args[1], *result = NULL, *space = NULL, *empty = NULL;
+    if (!PyAnySet_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "first_labels(): keywords must be a set of lower-case bytes");
+        return NULL;
+    }
+    PyObject *key = args[1], *keywords = args[2], *result = NULL, *space = NULL, *empty = NULL;
     PyObject *lists[6] = {NULL, NULL, NULL, NULL, NULL, NULL};  /* rl, al, rk, ak, free removed, free added */
     PyObject *hunks = PySequence_Fast(args[0], "first_labels(): hunks must be a list");
     if (hunks == NULL)
@@ -2008,8 +2033,8 @@ kernels_first_labels(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyObject *rkeys = NULL, *akeys = NULL, *rlab = NULL, *alab = NULL;
         Py_ssize_t r_none = 0, a_none = 0;
         int ok = 0;
-        if (added == NULL || (rkeys = keys_of(removed, key, &r_none)) == NULL
-                || (akeys = keys_of(added, key, &a_none)) == NULL
+        if (added == NULL || (rkeys = keys_of(removed, key, keywords, &r_none)) == NULL
+                || (akeys = keys_of(added, key, keywords, &a_none)) == NULL
                 || (rlab = start_labels(rkeys, LABEL_DELETED)) == NULL
                 || (alab = start_labels(akeys, LABEL_ADDED)) == NULL)
             goto hunk_done;
@@ -2683,8 +2708,8 @@ static PyMethodDef kernels_methods[] = {
      "merge_lines(runs) -> list[tuple[int, int, int]]\n--\n\n(birth record without bit 1, lines arrived minus "
      "left, lines dead) of a merge, by birth: churnlab.mine.provenance's reference."},
     {"first_labels", (PyCFunction)(void (*)(void))kernels_first_labels, METH_FASTCALL,
-     "first_labels(hunks, key) -> tuple\n--\n\nKeys and starting labels of one file's hunks, the meaningful "
-     "lines and the keys still free: churnlab.mine.lines' reference."},
+     "first_labels(hunks, key, keywords) -> tuple\n--\n\nKeys and starting labels of one file's hunks, the "
+     "meaningful lines and the keys still free: churnlab.mine.lines' reference (ASCII lines keyed in C)."},
     {"parse_record", (PyCFunction)(void (*)(void))kernels_parse_record, METH_FASTCALL,
      "parse_record(record, new_file) -> tuple[str, list] | NotImplemented\n--\n\nOne commit of the patch stream: "
      "its sha and file diffs (NotImplemented for a quoted path): churnlab.mine.lines' reference."},

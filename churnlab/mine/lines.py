@@ -40,7 +40,7 @@ from itertools import chain, compress, count
 from operator import itemgetter
 
 from . import _accel
-from .normalize import MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
+from .normalize import _LOWER_KEYWORDS, MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
 from .patches import _fingerprints_of  # one fingerprint definition, shared with the revert stage
 
 __all__ = ["LABELS", "CommitLabels", "FileDiff", "RecentAdditions", "is_minified", "label_commit", "log_args",
@@ -294,7 +294,7 @@ def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
     free_removed: set[str] = set()  # keys of lines not yet labelled
     free_added: list[str] = []
     for fi in include:
-        rl, al, rk, ak, n, free_r, free_a = _first_labels(files[fi].hunks, line_key)
+        rl, al, rk, ak, n, free_r, free_a = _first_labels(files[fi].hunks, line_key, _LOWER_KEYWORDS)
         out.removed[fi], out.added[fi], out.keys_removed[fi], out.keys_added[fi] = rl, al, rk, ak
         meaningful += n
         free_removed.update(free_r)
@@ -312,14 +312,16 @@ def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
     return out
 
 
-def _first_labels_reference(hunks: list, key: Callable[[bytes], str | None]) -> tuple:
+def _first_labels_reference(hunks: list, key: Callable[[bytes], str | None], keywords: frozenset[bytes]) -> tuple:
     """The first labelling pass over one file's hunks: ``(removed labels, added labels, removed keys, added keys,
     meaningful lines, free removed keys, free added keys)``, the first four as one list per hunk.
 
     A line's key is ``key(line)``. A removed line starts as ``deleted``, an added one as ``added``, a line
     that is not meaningful (key ``None``) as ``no_op``, and so do both sides of a whitespace-only edit
     (:func:`_whitespace_edits`). The free keys are those of the lines still ``deleted``/``added``, in order.
-    The pure-Python twin of the compiled kernel (which calls ``key`` for every line, in order, too).
+    The pure-Python twin of the compiled kernel. ``keywords`` are the lower-case keywords with which ``key``
+    (:func:`normalize.line_key`) keys an ASCII line, as ``ascii_key(line, keywords)``: the kernel keys those
+    lines itself (no call, no cache lookup) and calls ``key`` for the other lines only, in order.
     """
     rl, al, rk, ak = [], [], [], []
     meaningful = 0
