@@ -301,9 +301,10 @@ def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
         free_added += free_a
     out.meaningful = meaningful
     # Moves need a key both removed and added, copies a key added twice: only such keys need their places.
-    counts = Counter(free_added)
-    wanted = free_removed.intersection(counts)
-    wanted.update(k for k, n in counts.items() if n > 1)
+    added = set(free_added)
+    wanted = free_removed.intersection(added)
+    if len(added) < len(free_added):  # some key is added twice (most commits add each key once: no count)
+        wanted.update(k for k, n in Counter(free_added).items() if n > 1)
     if wanted:
         rem_at, add_at = _places(out, include, wanted)
         _moves(out, rem_at, add_at)
@@ -458,10 +459,11 @@ def _pairs(out: CommitLabels, include: list[int]) -> None:
                 pairs = _pair_hunk(rj, aj, rkeys, akeys)
             for j, k, subst, ntok in pairs:
                 found.append((rlab, alab, j, k, subst, ntok))
-    places = Counter(map(itemgetter(4), found))
+    # a substitution's places, counted only when it can have enough (most commits have fewer pairs)
+    places = Counter(map(itemgetter(4), found)) if len(found) >= FIND_REPLACE_MIN_PLACES else {}
     for rlab, alab, j, k, subst, ntok in found:
         # a find/replace substitutes text for text: pure insertions or deletions of tokens are updates
-        if places[subst] >= FIND_REPLACE_MIN_PLACES and subst and all(old and new for old, new in subst):
+        if places.get(subst, 0) >= FIND_REPLACE_MIN_PLACES and subst and all(old and new for old, new in subst):
             lab = FIND_REPLACED
         elif ntok <= UPDATE_MAX_TOKENS:
             lab = UPDATED
