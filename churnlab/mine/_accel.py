@@ -8,8 +8,8 @@ Each kernel's reference lives beside its call site (:mod:`churnlab.mine.align` f
 ``_windows_reference``, ``_changed_windows_reference`` and ``_net_counts_reference`` in
 :mod:`churnlab.mine.duplicates`, ``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`,
 ``_pair_ascii_reference``, ``_first_labels_reference`` and ``_parse_record_reference`` in
-:mod:`churnlab.mine.lines`, ``_merge_lines_reference``, ``_line_hashes_reference`` and
-``_splice_hunks_reference`` in :mod:`churnlab.mine.provenance`), which binds the one in use with :func:`pick`.
+:mod:`churnlab.mine.lines`, ``_merge_lines_reference``, ``_line_hashes_reference``,
+``_key_hashes_reference`` and ``_splice_hunks_reference`` in :mod:`churnlab.mine.provenance`), which binds the one in use with :func:`pick`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ __all__ = ["COMPILED", "KERNELS", "align", "call_sites", "common", "common_tail"
            "pick"]
 
 # Every kernel the miner calls: a build older than the source (missing some of them) is not used.
-KERNELS = ("align", "ascii_key", "changed_windows", "common", "common_tail", "credit", "first_labels", "line_hashes",
-           "merge_lines", "net_counts", "pair_ascii", "parse_record", "splice_hunks", "windows")
+KERNELS = ("align", "ascii_key", "changed_windows", "common", "common_tail", "credit", "first_labels", "key_hashes",
+           "line_hashes", "merge_lines", "net_counts", "pair_ascii", "parse_record", "splice_hunks", "windows")
 
 
 def compiled_kernels():
@@ -71,6 +71,7 @@ def call_sites() -> list[tuple]:
         (lines, "_pair_ascii", "pair_ascii", lines._pair_ascii_reference),
         (provenance, "_merge_lines", "merge_lines", provenance._merge_lines_reference),
         (provenance, "_line_hashes", "line_hashes", provenance._line_hashes_reference),
+        (provenance, "_key_hashes", "key_hashes", provenance._key_hashes_reference),
         (lines, "_first_labels", "first_labels", lines._first_labels_reference),
         (lines, "_parse_record", "parse_record", lines._parse_record_reference),
         (provenance, "_splice_hunks", "splice_hunks", provenance._splice_hunks_reference),

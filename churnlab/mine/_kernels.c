@@ -1766,6 +1766,75 @@ done:
 #define HASH_BYTES(p, n) _Py_HashBytes((p), (n))  /* what hash() of a bytes object computes */
 #endif
 
+/* key_hashes(content, start, end, key, keywords): churnlab.mine.provenance's reference. The key hash of each
+ * line of content[start:end] (split at newlines, no trailing empty line): NO_KEY (-1) for a line whose key is
+ * None, else hash(key). An ASCII line is keyed here (ascii_key, what key gives it); key is called, with the
+ * line's bytes, for the other lines only. */
+static PyObject *
+kernels_key_hashes(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("key_hashes", nargs, 5) < 0)
+        return NULL;
+    if (!PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "key_hashes(): content must be bytes");
+        return NULL;
+    }
+    if (!PyAnySet_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "key_hashes(): keywords must be a set of lower-case bytes");
+        return NULL;
+    }
+    Py_ssize_t len = PyBytes_GET_SIZE(args[0]);
+    Py_ssize_t start = PyLong_AsSsize_t(args[1]), end = PyLong_AsSsize_t(args[2]);
+    if ((start == -1 || end == -1) && PyErr_Occurred())
+        return NULL;
+    if (start < 0 || end < 0) {
+        PyErr_SetString(PyExc_ValueError, "key_hashes(): start and end are offsets from the start of content");
+        return NULL;
+    }
+    start = start > len ? len : start;  /* as a slice would */
+    end = end < start ? start : end > len ? len : end;
+    const unsigned char *text = (const unsigned char *)PyBytes_AS_STRING(args[0]);
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t pos = start; pos < end;) {
+        const unsigned char *nl = memchr(text + pos, '\n', (size_t)(end - pos));
+        Py_ssize_t stop = nl != NULL ? nl - text : end;
+        PyObject *k = ascii_key_of(text + pos, stop - pos, args[4]);
+        if (k == Py_NotImplemented) {
+            Py_DECREF(k);
+            PyObject *raw = PyBytes_FromStringAndSize((const char *)text + pos, stop - pos);
+            if (raw == NULL)
+                goto fail;
+            k = PyObject_CallOneArg(args[3], raw);
+            Py_DECREF(raw);
+            if (k != NULL && k != Py_None && !PyUnicode_Check(k)) {
+                Py_DECREF(k);
+                PyErr_SetString(PyExc_TypeError, "key_hashes(): key() must return a str or None");
+                goto fail;
+            }
+        }
+        if (k == NULL)
+            goto fail;
+        Py_hash_t h = k == Py_None ? -1 : PyObject_Hash(k);
+        Py_DECREF(k);
+        if (h == -1 && PyErr_Occurred())
+            goto fail;
+        PyObject *item = PyLong_FromSsize_t(h);
+        if (item == NULL)
+            goto fail;
+        int rc = PyList_Append(out, item);
+        Py_DECREF(item);
+        if (rc < 0)
+            goto fail;
+        pos = stop + 1;
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
 /* line_hashes(content): churnlab.mine.provenance's reference, (hash of every line, where each line starts)
  * as the bytes of int64 arrays, without making a bytes object per line. */
 static PyObject *
@@ -2701,6 +2770,9 @@ static PyMethodDef kernels_methods[] = {
     {"changed_windows", (PyCFunction)(void (*)(void))kernels_changed_windows, METH_FASTCALL,
      "changed_windows(before, after, regions) -> tuple[list[int], list[int]]\n--\n\nThe windows that leave "
      "and come where before becomes after: churnlab.mine.duplicates' reference."},
+    {"key_hashes", (PyCFunction)(void (*)(void))kernels_key_hashes, METH_FASTCALL,
+     "key_hashes(content, start, end, key, keywords) -> list[int]\n--\n\nThe key hash of each line of "
+     "content[start:end], ASCII lines keyed in C: churnlab.mine.provenance's reference."},
     {"line_hashes", (PyCFunction)(void (*)(void))kernels_line_hashes, METH_FASTCALL,
      "line_hashes(content) -> tuple[bytes, bytes]\n--\n\nThe hash of every line of a blob and where each line "
      "starts, as int64 arrays' bytes: churnlab.mine.provenance's reference."},

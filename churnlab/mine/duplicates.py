@@ -165,7 +165,11 @@ class TreeWindows:
 
     def replace(self, path: bytes, lines: list[bytes] | None) -> None:
         """Set a whole file of the tree from its raw lines (``None``: content unknown), e.g. read from git."""
-        self._put(path, None if lines is None else array("q", map(key_hash, lines)))
+        self.replace_keys(path, None if lines is None else array("q", map(key_hash, lines)))
+
+    def replace_keys(self, path: bytes, keys: array | None) -> None:
+        """Set a whole file of the tree from its lines' key hashes (:func:`key_hash`; ``None``: content unknown)."""
+        self._put(path, keys)
 
     def splice_keys(self, path: bytes, head: int, tail: int, middle: list[int] | array,
                     unchanged: list[tuple[int, int, int]] | None = None) -> bool:

@@ -47,8 +47,8 @@ from ._accel import align as _align  # merge alignment: compiled when built, els
 from ._accel import common as _common
 from ._accel import common_tail as _common_tail
 from ._accel import credit as _credit
-from .duplicates import NO_KEY, TreeWindows, duplicated_lines, key_hash
-from .normalize import line_key
+from .duplicates import NO_KEY, TreeWindows, duplicated_lines
+from .normalize import _LOWER_KEYWORDS, line_key
 
 __all__ = ["EXCLUDED_PATHS", "MERGE_TREES", "PATCH_STREAM", "WINDOWS", "CommitIds", "Deaths", "MergeTrees", "Ragged",
            "ReadAhead", "Tracker", "churn_columns", "excluded_paths", "km_median", "line_provenance",
@@ -866,11 +866,10 @@ def _move_tree(tree: TreeWindows, path: bytes, old: tuple | None, new: tuple | N
     missing or binary): only what lies between common ends, and only new lines are keyed."""
     if (old is not None and new is not None and lines is not None and len(lines) == len(new[1])
             and len(tree.files.get(path) or ()) == len(old[1])):
-        spliced = _middle_keys(old[1], new[1], tree.files[path],
-                               lambda lo, hi, _a_lo, _a_hi: list(map(key_hash, lines.between(lo, hi))))
+        spliced = _middle_keys(old[1], new[1], tree.files[path], lambda lo, hi, _a_lo, _a_hi: lines.key_hashes(lo, hi))
         if spliced is not None and tree.splice_keys(path, *spliced):
             return
-    tree.replace(path, None if lines is None else lines.between(0, len(lines)))
+    tree.replace_keys(path, None if lines is None else array("q", lines.key_hashes(0, len(lines))))
 
 
 def _middle_keys(a: array, b: array, old_keys: array,
@@ -938,6 +937,13 @@ class _BlobLines:
         content, starts = self._content, self._starts
         return [content[x:y - 1] for x, y in zip(starts[lo:hi], starts[lo + 1:hi + 1])]
 
+    def key_hashes(self, lo: int, hi: int) -> list[int]:
+        """:func:`~churnlab.mine.duplicates.key_hash` of lines ``lo`` to ``hi`` (excluded), without a bytes
+        object per line (:func:`_key_hashes_reference`)."""
+        if lo >= hi:
+            return []
+        return _key_hashes(self._content, self._starts[lo], self._starts[hi], line_key, _LOWER_KEYWORDS)
+
 
 def _line_hashes_reference(content: bytes) -> tuple[bytes, bytes]:
     """``hash()`` of every line of a blob (split at newlines, no trailing empty line) and where each line starts
@@ -951,6 +957,25 @@ def _line_hashes_reference(content: bytes) -> tuple[bytes, bytes]:
 
 
 _line_hashes = _accel.pick("line_hashes", _line_hashes_reference)
+
+
+def _key_hashes_reference(content: bytes, start: int, end: int, key: Callable[[bytes], str | None],
+                          keywords: frozenset[bytes]) -> list[int]:
+    """The key hash of each line of ``content[start:end]`` (offsets, not negative; split at newlines, no trailing
+    empty line): ``NO_KEY`` when ``key(line)`` is None, else its ``hash()``, as
+    :func:`~churnlab.mine.duplicates.key_hash`.
+
+    The pure-Python twin of the compiled kernel. ``keywords`` are the lower-case keywords with which ``key``
+    (:func:`~churnlab.mine.normalize.line_key`) keys an ASCII line: the kernel keys those lines itself, and
+    cuts out and keys by ``key`` the other lines only.
+    """
+    lines = content[start:end].split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return [NO_KEY if k is None else hash(k) for k in map(key, lines)]
+
+
+_key_hashes = _accel.pick("key_hashes", _key_hashes_reference)
 
 
 def start_merge_trees(repo, options) -> contextlib.AbstractContextManager:

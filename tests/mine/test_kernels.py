@@ -234,6 +234,49 @@ def test_line_hashes_parity(content):
         assert [lines[j] for j in range(len(lines))] == lines.between(0, len(lines)) == expected
 
 
+BLOB_PIECES = st.sampled_from([b"\n", b"\n", b"x = 1", b"def f():", b"else", b" ", b"\t", b"\r", b"}", b"caf\xc3\xa9",
+                               b"\xff", b""])
+
+
+@needs_kernels
+@SETTINGS
+@given(st.lists(BLOB_PIECES, max_size=20).map(b"".join), st.integers(0, 30), st.integers(0, 30))
+def test_key_hashes_parity(content, start, end):
+    want_calls, got_calls = [], []
+    want = provenance._key_hashes_reference(content, start, end, _recording_key(want_calls), normalize._LOWER_KEYWORDS)
+    got = compiled.key_hashes(content, start, end, _recording_key(got_calls), normalize._LOWER_KEYWORDS)
+    assert got == want
+    assert got_calls == [raw for raw in want_calls if not raw.isascii()]  # ASCII lines keyed in C
+
+
+@needs_kernels
+@SETTINGS
+@given(st.lists(BLOB_PIECES, max_size=20).map(b"".join), st.integers(0, 12), st.integers(0, 12))
+def test_blob_key_hashes_are_the_key_hashes_of_its_lines(content, lo, hi):
+    lines = provenance._blob_lines(content)
+    if lines is None:
+        return
+    lo, hi = min(lo, len(lines)), min(hi, len(lines))
+    want = [duplicates.key_hash(raw) for raw in lines.between(lo, hi)]
+    assert lines.key_hashes(lo, hi) == want
+    if lo < hi:  # the reference, on the same byte range
+        starts = lines._starts
+        assert provenance._key_hashes_reference(content, starts[lo], starts[hi], normalize.line_key,
+                                                normalize._LOWER_KEYWORDS) == want
+
+
+def test_key_hashes_by_hand():
+    content = b"x = 1\n\n  else\ncaf\xc3\xa9 = 2"  # no newline at the end
+    for fn in (provenance._key_hashes_reference, *([compiled.key_hashes] if compiled else [])):
+        got = fn(content, 0, len(content) + 1, normalize.line_key, normalize._LOWER_KEYWORDS)
+        assert got == [hash("x = 1"), duplicates.NO_KEY, duplicates.NO_KEY, hash("café = 2")]
+        assert fn(content, 6, 7, normalize.line_key, normalize._LOWER_KEYWORDS) == [duplicates.NO_KEY]  # "\n"
+        assert fn(content, 3, 3, normalize.line_key, normalize._LOWER_KEYWORDS) == []
+    if compiled:
+        with pytest.raises(ValueError, match="offsets"):
+            compiled.key_hashes(content, -1, 3, normalize.line_key, normalize._LOWER_KEYWORDS)
+
+
 @needs_kernels
 @SETTINGS
 @given(file_pairs())
