@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from . import _accel
 from . import lines as L
@@ -119,6 +119,11 @@ class TreeWindows:
     def count(self, window: int) -> int:
         """How many times ``window`` occurs in the tree."""
         return self._plus.get(window, 0) - self._minus.get(window, 0)
+
+    def may_hold(self, windows: Iterable[int]) -> Iterator[int]:
+        """The windows among ``windows`` that may occur in the tree (were ever added: others count 0 or less),
+        sifted in C."""
+        return filter(self._plus.__contains__, windows)
 
     def held(self) -> dict[int, int]:
         """Every window of the tree and its occurrences (a negative count would be a bookkeeping error)."""
@@ -321,10 +326,19 @@ def duplicated_lines(include: list[int], labels: L.CommitLabels, tree: TreeWindo
             local.update(wins)
     if not runs:
         return {}
+    # A window makes a block only if the commit repeats it or the tree holds it (a positive count needs an
+    # addition): most windows are neither, so they are sifted out at C speed before the loop below.
+    hot = {w for w, n in local.items() if n > 1} if len(local) < sum(len(run[3]) for run in runs) else set()
+    if tree is not None:
+        hot.update(tree.may_hold(local))
     deleted: Counter[int] | None = None
     dup: dict[int, set[tuple[int, int]]] = {}
     for fi, hi, seq, wins in runs:
+        if hot.isdisjoint(wins):
+            continue
         for s, w in enumerate(wins):
+            if w not in hot:
+                continue
             if local[w] < 2:
                 in_tree = tree.count(w) if tree is not None else 0
                 if not in_tree:

@@ -274,10 +274,10 @@ class CommitLabels:
     def counts(self, fi: int) -> list[int]:
         """Lines per label (``LABELS`` order) of file ``fi``."""
         out = [0] * len(LABELS)
-        for labels in self.removed.get(fi, ()):
-            for lab in labels:
-                out[lab] += 1
-        for labels in self.added.get(fi, ()):
+        for labels in chain(self.removed.get(fi, ()), self.added.get(fi, ())):
+            if labels and labels.count(labels[0]) == len(labels):  # most hunks' lines share one label: counted in C
+                out[labels[0]] += len(labels)
+                continue
             for lab in labels:
                 out[lab] += 1
         return out
