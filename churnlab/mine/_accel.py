@@ -9,7 +9,8 @@ Each kernel's reference lives beside its call site (:mod:`churnlab.mine.align` f
 :mod:`churnlab.mine.duplicates`, ``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`,
 ``_pair_ascii_reference``, ``_first_labels_reference`` and ``_parse_record_reference`` in
 :mod:`churnlab.mine.lines`, ``_merge_lines_reference``, ``_line_hashes_reference``,
-``_key_hashes_reference`` and ``_splice_hunks_reference`` in :mod:`churnlab.mine.provenance`), which binds the one in use with :func:`pick`.
+``_key_hashes_reference`` and ``_splice_hunks_reference`` in :mod:`churnlab.mine.provenance`), which binds the
+one in use with :func:`pick`.
 """
 
 from __future__ import annotations

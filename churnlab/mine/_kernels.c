@@ -1007,14 +1007,85 @@ kernels_ascii_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return ascii_key_of((const unsigned char *)PyBytes_AS_STRING(args[0]), PyBytes_GET_SIZE(args[0]), args[1]);
 }
 
+/* The lower-case keywords of one frozenset, held in C by length (ascii_key_of's keyword test then makes no bytes
+ * object and does no set lookup). The miner passes one frozenset, normalize._LOWER_KEYWORDS: the table is built
+ * at its first use and kept with a reference to it (a frozenset cannot change). */
+#define KW_MAX_LEN 16
+#define KW_MAX 256
+static struct {
+    PyObject *set;  /* the frozenset held, or NULL */
+    Py_ssize_t at[KW_MAX_LEN + 2];  /* the words of length n are word[at[n]:at[n + 1]] */
+    char word[KW_MAX][KW_MAX_LEN];
+} kw_table;
+
+/* Hold keywords (a frozenset) in kw_table: 1 done, 0 when it does not fit (a word too long, not bytes, too
+ * many: the set is asked instead), -1 on error. */
+static int
+kw_hold(PyObject *keywords)
+{
+    Py_ssize_t count[KW_MAX_LEN + 1] = {0}, fill[KW_MAX_LEN + 1];
+    PyObject *words = PySequence_List(keywords), *item;
+    if (words == NULL)
+        return -1;
+    int fits = PyList_GET_SIZE(words) <= KW_MAX;
+    for (Py_ssize_t i = 0; fits && i < PyList_GET_SIZE(words); i++) {
+        item = PyList_GET_ITEM(words, i);
+        fits = PyBytes_Check(item) && PyBytes_GET_SIZE(item) <= KW_MAX_LEN;
+        if (fits)
+            count[PyBytes_GET_SIZE(item)]++;
+    }
+    if (fits) {
+        kw_table.at[0] = 0;
+        for (Py_ssize_t len = 0; len <= KW_MAX_LEN; len++)
+            kw_table.at[len + 1] = kw_table.at[len] + count[len];
+        memcpy(fill, kw_table.at, sizeof(fill));
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(words); i++) {
+            item = PyList_GET_ITEM(words, i);
+            Py_ssize_t len = PyBytes_GET_SIZE(item);
+            memcpy(kw_table.word[fill[len]++], PyBytes_AS_STRING(item), (size_t)len);
+        }
+        PyObject *old = kw_table.set;
+        kw_table.set = Py_NewRef(keywords);
+        Py_XDECREF(old);
+    }
+    Py_DECREF(words);
+    return fits;
+}
+
+/* Whether the lower case of word[0:len] is in keywords: 1, 0, or -1 on error. */
+static int
+is_keyword(const char *word, Py_ssize_t len, PyObject *keywords)
+{
+    char lower[KW_MAX_LEN];
+    int held = kw_table.set == keywords;
+    if (!held && PyFrozenSet_CheckExact(keywords) && (held = kw_hold(keywords)) < 0)
+        return -1;
+    if (held) {
+        if (len > KW_MAX_LEN)
+            return 0;
+        for (Py_ssize_t y = 0; y < len; y++)
+            lower[y] = (char)((word[y] >= 'A' && word[y] <= 'Z') ? word[y] | 32 : word[y]);
+        for (Py_ssize_t i = kw_table.at[len]; i < kw_table.at[len + 1]; i++) {
+            if (memcmp(kw_table.word[i], lower, (size_t)len) == 0)
+                return 1;
+        }
+        return 0;
+    }
+    PyObject *bytes = PyBytes_FromStringAndSize(NULL, len);
+    if (bytes == NULL)
+        return -1;
+    char *out = PyBytes_AS_STRING(bytes);
+    for (Py_ssize_t y = 0; y < len; y++)
+        out[y] = (char)((word[y] >= 'A' && word[y] <= 'Z') ? word[y] | 32 : word[y]);
+    int found = PySet_Contains(keywords, bytes);
+    Py_DECREF(bytes);
+    return found;
+}
+
 /* ascii_key() of raw[0:n] (keywords: a set of lower-case bytes, checked by the caller). */
 static PyObject *
 ascii_key_of(const unsigned char *raw, Py_ssize_t n, PyObject *keywords)
 {
-    for (Py_ssize_t x = 0; x < n; x++) {
-        if (raw[x] >= 0x80)
-            Py_RETURN_NOTIMPLEMENTED;
-    }
     char stack[512], *out = n <= (Py_ssize_t)sizeof(stack) ? stack : PyMem_Malloc((size_t)n);  /* the key */
     PyObject *key = NULL;
     if (out == NULL)
@@ -1029,6 +1100,8 @@ ascii_key_of(const unsigned char *raw, Py_ssize_t n, PyObject *keywords)
         if (len)
             out[len++] = ' ';
         while (x < n && !is_space(raw[x])) {
+            if (raw[x] >= 0x80)
+                goto not_ascii;
             if (!is_word(raw[x])) {
                 out[len++] = raw[x++];
                 continue;
@@ -1040,14 +1113,7 @@ ascii_key_of(const unsigned char *raw, Py_ssize_t n, PyObject *keywords)
             }
             if (other_word)
                 continue;
-            PyObject *word = PyBytes_FromStringAndSize(NULL, len - w);  /* its lower case */
-            if (word == NULL)
-                goto done;
-            char *lower = PyBytes_AS_STRING(word);
-            for (Py_ssize_t y = w; y < len; y++)
-                lower[y - w] = (char)((out[y] >= 'A' && out[y] <= 'Z') ? out[y] | 32 : out[y]);
-            int found = PySet_Contains(keywords, word);
-            Py_DECREF(word);
+            int found = is_keyword(out + w, len - w, keywords);
             if (found < 0)
                 goto done;
             other_word = !found;
@@ -1059,6 +1125,9 @@ ascii_key_of(const unsigned char *raw, Py_ssize_t n, PyObject *keywords)
     else if ((key = PyUnicode_New(len, 127)) != NULL) {  /* ASCII already checked: no second pass to decode */
         memcpy(PyUnicode_1BYTE_DATA(key), out, (size_t)len);
     }
+    goto done;
+not_ascii:
+    key = Py_NewRef(Py_NotImplemented);
 done:
     if (out != stack)
         PyMem_Free(out);

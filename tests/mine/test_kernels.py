@@ -318,6 +318,19 @@ def test_ascii_key_parity(raw):
     want = normalize._ascii_key_reference(raw, normalize._LOWER_KEYWORDS)
     got = compiled.ascii_key(raw, normalize._LOWER_KEYWORDS)
     assert got == want and type(got) is type(want)
+    # the keywords of a frozenset are held in a C table; any other set is asked word by word
+    assert compiled.ascii_key(raw, set(normalize._LOWER_KEYWORDS)) == want
+
+
+@needs_kernels
+def test_ascii_key_keywords_of_any_length():
+    long_word = b"a_keyword_longer_than_sixteen"  # does not fit the C table: the frozenset is asked
+    for keywords in (frozenset({long_word, b"end"}), {long_word, b"end"}):
+        assert compiled.ascii_key(b"A_Keyword_Longer_Than_Sixteen end", keywords) is None
+        got = compiled.ascii_key(b"end  A_Keyword_Longer_Than_Sixteen2", keywords)
+        assert got == "end A_Keyword_Longer_Than_Sixteen2"
+    assert compiled.ascii_key(b"ENDFUNCTION", normalize._LOWER_KEYWORDS) is None  # the table again
+    assert compiled.ascii_key(b"endfunctions", normalize._LOWER_KEYWORDS) == "endfunctions"
 
 
 @needs_kernels
