@@ -2051,11 +2051,68 @@ set_of(PyObject *items)
     return out;
 }
 
+/* FNV-1a over the code points of a key other than spaces: equal keys once spaces are removed hash alike. */
+static uint64_t
+bare_hash(PyObject *key)
+{
+    int kind = PyUnicode_KIND(key);
+    const void *data = PyUnicode_DATA(key);
+    uint64_t h = 14695981039346656037ULL;
+    for (Py_ssize_t x = 0, n = PyUnicode_GET_LENGTH(key); x < n; x++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, x);
+        if (c != ' ')
+            h = (h ^ c) * 1099511628211ULL;
+    }
+    return h | 1;  /* never 0: an empty slot */
+}
+
+/* Whether some key of rkeys and some key of akeys (str or None, both lists non-empty) may be equal once spaces
+ * are removed: 0 when surely not (the usual case, found without a string or set per key), 1 when they may
+ * (hashes meet: whitespace_edits compares the keys themselves), -1 on error. */
+static int
+may_share_bare(PyObject *rkeys, PyObject *akeys)
+{
+    Py_ssize_t nr = PyList_GET_SIZE(rkeys), size = 8;
+    while (size < 2 * nr)
+        size *= 2;
+    uint64_t *slots = PyMem_Calloc((size_t)size, sizeof(uint64_t));  /* open addressing, linear probes */
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t j = 0; j < nr; j++) {
+        PyObject *k = PyList_GET_ITEM(rkeys, j);
+        if (k == Py_None)
+            continue;
+        uint64_t h = bare_hash(k);
+        size_t at = (size_t)(h >> 7) & (size_t)(size - 1);
+        while (slots[at] != 0 && slots[at] != h)
+            at = (at + 1) & (size_t)(size - 1);
+        slots[at] = h;
+    }
+    int met = 0;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(akeys) && !met; j++) {
+        PyObject *k = PyList_GET_ITEM(akeys, j);
+        if (k == Py_None)
+            continue;
+        uint64_t h = bare_hash(k);
+        size_t at = (size_t)(h >> 7) & (size_t)(size - 1);
+        while (slots[at] != 0 && slots[at] != h)
+            at = (at + 1) & (size_t)(size - 1);
+        met = slots[at] == h;
+    }
+    PyMem_Free(slots);
+    return met;
+}
+
 /* lines._whitespace_edits: 1 when some line is only re-spaced (its pairs set to no_op), 0 when none, -1 on error. */
 static int
 whitespace_edits(PyObject *rkeys, PyObject *akeys, PyObject *rlab, PyObject *alab, PyObject *space, PyObject *empty)
 {
-    int found = -1;
+    int found = may_share_bare(rkeys, akeys);
+    if (found <= 0)
+        return found;
+    found = -1;
     PyObject *rbare = NULL, *abare = NULL, *rset = NULL, *aset = NULL, *spots = NULL, *no_op = NULL;
     if ((rbare = unspaced(rkeys, space, empty)) == NULL || (abare = unspaced(akeys, space, empty)) == NULL
             || (rset = set_of(rbare)) == NULL || (aset = set_of(abare)) == NULL)
