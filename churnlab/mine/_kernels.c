@@ -917,67 +917,186 @@ done:
     return out;
 }
 
-/* net_counts(plus, minus): churnlab.mine.duplicates' reference, the Counter that plus.subtract(minus) then
- * +plus give: keys of plus (in order) then keys of minus only, with their positive differences. A copy of
- * plus (one bulk dict copy) is changed at the keys of minus; then any count left below 1 goes. */
-static PyObject *
-kernels_net_counts(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+/* ---- window counts: duplicates._WindowCountsReference ------------------------------------------------ */
+
+/* An int64 -> int64 table (open addressing, linear probes) whose entries are inline: counting a window costs one
+ * probe of contiguous memory, where a dict of Python ints also reads a key object and a count object. Entries
+ * whose count returns to 0 stay until the table is rebuilt (when it fills), so memory follows the live windows. */
+typedef struct { int64_t key, count, used; } Tally;
+
+typedef struct {
+    PyObject_HEAD
+    Tally *slots;
+    Py_ssize_t size, used, live;  /* slots (a power of 2), entries held, entries with a count other than 0 */
+} WindowCounts;
+
+static Tally *
+tally_find(Tally *slots, Py_ssize_t size, int64_t key)
 {
-    if (check_nargs("net_counts", nargs, 2) < 0)
-        return NULL;
-    PyObject *plus = args[0], *minus = args[1], *key, *value, *drop = NULL;
-    if (!PyDict_Check(plus) || !PyDict_Check(minus)) {
-        PyErr_SetString(PyExc_TypeError, "net_counts(): plus and minus must be Counters");
-        return NULL;
-    }
-    PyObject *out = PyObject_CallOneArg((PyObject *)Py_TYPE(plus), plus), *zero = PyLong_FromLong(0);
-    if (out == NULL || zero == NULL)
-        goto fail;
-    if (!PyDict_Check(out)) {
-        PyErr_SetString(PyExc_TypeError, "net_counts(): plus's type must copy into a dict");
-        goto fail;
-    }
-    Py_ssize_t at = 0;
-    while (PyDict_Next(minus, &at, &key, &value)) {
-        Py_INCREF(key);  /* borrowed from the dict: held while other calls run */
-        Py_INCREF(value);
-        PyObject *cur = PyDict_GetItemWithError(out, key), *diff = NULL;
-        int keep = -1;
-        if (cur != NULL || !PyErr_Occurred())
-            diff = PyNumber_Subtract(cur != NULL ? cur : zero, value);
-        if (diff != NULL)
-            keep = PyObject_RichCompareBool(diff, zero, Py_GT);
-        if (keep > 0)
-            keep = PyDict_SetItem(out, key, diff) < 0 ? -1 : 1;
-        else if (keep == 0 && cur != NULL)
-            keep = PyDict_DelItem(out, key) < 0 ? -1 : 0;
-        Py_XDECREF(diff);
-        Py_DECREF(key);
-        Py_DECREF(value);
-        if (keep < 0)
-            goto fail;
-    }
-    if ((drop = PyList_New(0)) == NULL)  /* counts of plus below 1 that minus did not touch: none, usually */
-        goto fail;
-    at = 0;
-    while (PyDict_Next(out, &at, &key, &value)) {
-        int positive = PyObject_RichCompareBool(value, zero, Py_GT);
-        if (positive < 0 || (!positive && PyList_Append(drop, key) < 0))
-            goto fail;
-    }
-    for (Py_ssize_t x = 0; x < PyList_GET_SIZE(drop); x++) {
-        if (PyDict_DelItem(out, PyList_GET_ITEM(drop, x)) < 0)
-            goto fail;
-    }
-    Py_DECREF(drop);
-    Py_DECREF(zero);
-    return out;
-fail:
-    Py_XDECREF(drop);
-    Py_XDECREF(out);
-    Py_XDECREF(zero);
-    return NULL;
+    size_t at = mix(key) & (size_t)(size - 1);
+    while (slots[at].used && slots[at].key != key)
+        at = (at + 1) & (size_t)(size - 1);
+    return &slots[at];
 }
+
+/* Rebuild the table with room for twice its live entries (entries counting 0 are dropped). */
+static int
+tally_rebuild(WindowCounts *t)
+{
+    Py_ssize_t size = 16;
+    while (size < 4 * (t->live + 1))
+        size *= 2;
+    Tally *slots = PyMem_Calloc((size_t)size, sizeof(Tally));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t x = 0; x < t->size; x++) {
+        if (t->slots[x].used && t->slots[x].count != 0)
+            *tally_find(slots, size, t->slots[x].key) = t->slots[x];
+    }
+    PyMem_Free(t->slots);
+    t->slots = slots;
+    t->size = size;
+    t->used = t->live;
+    return 0;
+}
+
+static PyObject *
+window_counts_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    if (PyTuple_GET_SIZE(args) || (kwargs != NULL && PyDict_GET_SIZE(kwargs))) {
+        PyErr_SetString(PyExc_TypeError, "WindowCounts() takes no arguments");
+        return NULL;
+    }
+    WindowCounts *t = (WindowCounts *)type->tp_alloc(type, 0);
+    if (t == NULL)
+        return NULL;
+    t->size = 16;
+    if ((t->slots = PyMem_Calloc((size_t)t->size, sizeof(Tally))) == NULL) {
+        Py_DECREF(t);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)t;
+}
+
+static void
+window_counts_dealloc(WindowCounts *t)
+{
+    PyMem_Free(t->slots);
+    Py_TYPE(t)->tp_free((PyObject *)t);
+}
+
+static int
+window_key(PyObject *obj, int64_t *key)
+{
+    long long v = PyLong_AsLongLong(obj);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    *key = (int64_t)v;
+    return 0;
+}
+
+/* add(windows, sign): the count of each window (an int, repeats counted) moves by sign. */
+static PyObject *
+window_counts_add(WindowCounts *t, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("add", nargs, 2) < 0)
+        return NULL;
+    long long sign = PyLong_AsLongLong(args[1]);
+    if (sign == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *fast = PySequence_Fast(args[0], "WindowCounts.add(): windows must be a sequence of ints");
+    if (fast == NULL)
+        return NULL;
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    for (Py_ssize_t x = 0; x < PySequence_Fast_GET_SIZE(fast); x++) {
+        int64_t key;
+        if (window_key(items[x], &key) < 0 || (2 * (t->used + 1) > t->size && tally_rebuild(t) < 0)) {
+            Py_DECREF(fast);
+            return NULL;
+        }
+        Tally *e = tally_find(t->slots, t->size, key);
+        if (!e->used) {
+            e->used = 1;
+            e->key = key;
+            t->used++;
+        }
+        t->live += (e->count == 0) - (e->count + sign == 0);
+        e->count += sign;
+    }
+    Py_DECREF(fast);
+    Py_RETURN_NONE;
+}
+
+/* get(window): its count (0 when not held). */
+static PyObject *
+window_counts_get(WindowCounts *t, PyObject *window)
+{
+    int64_t key;
+    if (window_key(window, &key) < 0)
+        return NULL;
+    Tally *e = tally_find(t->slots, t->size, key);
+    return PyLong_FromLongLong(e->used ? e->count : 0);
+}
+
+/* items(): (window, count) of every window whose count is not 0, in no set order. */
+static PyObject *
+window_counts_items(WindowCounts *t, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *out = PyList_New(0);
+    for (Py_ssize_t x = 0; out != NULL && x < t->size; x++) {
+        if (!t->slots[x].used || t->slots[x].count == 0)
+            continue;
+        PyObject *item = Py_BuildValue("(LL)", (long long)t->slots[x].key, (long long)t->slots[x].count);
+        if (item == NULL || PyList_Append(out, item) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(item);
+    }
+    return out;
+}
+
+static int
+window_counts_contains(WindowCounts *t, PyObject *window)
+{
+    int64_t key;
+    if (window_key(window, &key) < 0)
+        return -1;
+    Tally *e = tally_find(t->slots, t->size, key);
+    return e->used && e->count != 0;
+}
+
+static Py_ssize_t
+window_counts_len(WindowCounts *t)
+{
+    return t->live;
+}
+
+static PyMethodDef window_counts_methods[] = {
+    {"add", (PyCFunction)(void (*)(void))window_counts_add, METH_FASTCALL,
+     "add(windows, sign)\n--\n\nMove the count of each window by sign."},
+    {"get", (PyCFunction)window_counts_get, METH_O, "get(window) -> int\n--\n\nThe count of a window (0: not held)."},
+    {"items", (PyCFunction)window_counts_items, METH_NOARGS,
+     "items() -> list[tuple[int, int]]\n--\n\nEvery window whose count is not 0, and its count."},
+    {NULL, NULL, 0, NULL}};
+
+static PySequenceMethods window_counts_as_sequence = {
+    .sq_length = (lenfunc)window_counts_len,
+    .sq_contains = (objobjproc)window_counts_contains,
+};
+
+static PyTypeObject WindowCountsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "churnlab.mine._kernels.WindowCounts",
+    .tp_doc = PyDoc_STR("WindowCounts()\n--\n\nWindow -> count, counts other than 0 held: "
+                        "churnlab.mine.duplicates' reference, inline in C."),
+    .tp_basicsize = sizeof(WindowCounts),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = window_counts_new,
+    .tp_dealloc = (destructor)window_counts_dealloc,
+    .tp_methods = window_counts_methods,
+    .tp_as_sequence = &window_counts_as_sequence,
+};
 
 /* ---- line keys ------------------------------------------------------------------------------------ */
 
@@ -2886,9 +3005,6 @@ static PyMethodDef kernels_methods[] = {
     {"ascii_key", (PyCFunction)(void (*)(void))kernels_ascii_key, METH_FASTCALL,
      "ascii_key(raw, keywords) -> str | None | NotImplemented\n--\n\n"
      "The key of an ASCII line (NotImplemented if not ASCII): churnlab.mine.normalize's reference."},
-    {"net_counts", (PyCFunction)(void (*)(void))kernels_net_counts, METH_FASTCALL,
-     "net_counts(plus, minus) -> Counter\n--\n\nThe positive counts of plus - minus, in order: "
-     "churnlab.mine.duplicates' reference."},
     {"pair_ascii", (PyCFunction)(void (*)(void))kernels_pair_ascii, METH_FASTCALL,
      "pair_ascii(rj, aj, rkeys, akeys) -> list[tuple[int, int, tuple, int]] | NotImplemented\n--\n\n"
      "The similar removed/added lines of one hunk (NotImplemented if a key is not ASCII): "
@@ -2940,7 +3056,9 @@ PyInit__kernels(void)
             || PyModule_AddIntConstant(m, "LABEL_DELETED", LABEL_DELETED) < 0
             || PyModule_AddIntConstant(m, "LABEL_NO_OP", LABEL_NO_OP) < 0
             || PyModule_AddIntConstant(m, "LABEL_MOVED", LABEL_MOVED) < 0
-            || PyModule_AddIntConstant(m, "UNKNOWN_BIRTH", UNKNOWN_BIRTH) < 0) {
+            || PyModule_AddIntConstant(m, "UNKNOWN_BIRTH", UNKNOWN_BIRTH) < 0
+            || PyType_Ready(&WindowCountsType) < 0
+            || PyModule_AddObject(m, "WindowCounts", Py_NewRef((PyObject *)&WindowCountsType)) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -288,16 +288,36 @@ def test_align_blocks_in_order_and_joined(pair):
     assert all(size > 0 and a[i:i + size] == b[j:j + size] for i, j, size in blocks)
 
 
-counters = st.dictionaries(st.one_of(small, wide), st.integers(-2, 3), max_size=30).map(Counter)
+# Moves of window counts: windows from a small alphabet (they repeat) or any 64-bit value; signs as TreeWindows
+# gives them (a file's windows leave, -1; arrive, +1), and others. Enough moves to fill and rebuild the C table.
+count_moves = st.lists(st.tuples(st.lists(st.one_of(small, small, wide), max_size=40), st.sampled_from([-1, 1, 1, 2])),
+                       max_size=40)
 
 
 @needs_kernels
 @SETTINGS
-@given(counters, counters)
-def test_net_counts_parity(plus, minus):
-    want = duplicates._net_counts_reference(Counter(plus), minus)  # the reference changes its first argument
-    got = compiled.net_counts(plus, minus)
-    assert list(got.items()) == list(want.items()) and type(got) is Counter
+@given(count_moves)
+def test_window_counts_parity(moves):
+    want, got = duplicates._WindowCountsReference(), compiled.WindowCounts()
+    for windows, sign in moves:
+        want.add(windows, sign)
+        got.add(array("q", windows) if sign == 2 else windows, sign)  # any sequence of ints
+        assert len(got) == len(want) and sorted(got.items()) == sorted(want.items())
+        assert all(got.get(w) == want.get(w) and (w in got) == (w in want) for w in [*windows, 4, -4])
+
+
+@pytest.mark.parametrize("counts", ["reference", "compiled"])
+def test_window_counts_by_hand(counts):
+    if counts == "compiled" and compiled is None:
+        pytest.skip("churnlab.mine._kernels not built")
+    table = duplicates._WindowCountsReference() if counts == "reference" else compiled.WindowCounts()
+    table.add([7, 7, 9, -2**63], 1)
+    table.add([7, 9], -1)
+    assert table.get(7) == 1 and table.get(9) == 0 and table.get(5) == 0 and table.get(-2**63) == 1
+    assert 9 not in table and 7 in table and len(table) == 2 and sorted(table.items()) == [(-2**63, 1), (7, 1)]
+    table.add(range(10_000), 1)  # the C table grows, and drops counts of 0 when it is rebuilt
+    table.add(range(10_000), -1)
+    assert sorted(table.items()) == [(-2**63, 1), (7, 1)]
 
 
 # Line pieces: every kind of ASCII whitespace, word and punctuation characters, keywords in three cases,
