@@ -1921,9 +1921,11 @@ kernels_merge_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         b->died += died;
     }
     qsort(births, (size_t)nbirths, sizeof(BirthCell), birth_cmp);
-    if ((out = PyList_New(nbirths)) == NULL)
+    if ((out = PyList_New(0)) == NULL)
         goto done;
     for (Py_ssize_t x = 0; x < nbirths; x++) {
+        if (births[x].net == 0 && births[x].died == 0)  /* most births: their lines all stayed */
+            continue;
         PyObject *rec = PyLong_FromLongLong(births[x].rec), *net = PyLong_FromLongLong(births[x].net);
         PyObject *died = PyLong_FromLongLong(births[x].died), *item = NULL;
         if (rec != NULL && net != NULL && died != NULL)
@@ -1931,11 +1933,12 @@ kernels_merge_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         Py_XDECREF(rec);
         Py_XDECREF(net);
         Py_XDECREF(died);
-        if (item == NULL) {
+        int rc = item != NULL ? PyList_Append(out, item) : -1;
+        Py_XDECREF(item);
+        if (rc < 0) {
             Py_CLEAR(out);
             goto done;
         }
-        PyList_SET_ITEM(out, x, item);
     }
 done:
     Py_DECREF(runs);

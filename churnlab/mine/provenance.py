@@ -564,9 +564,10 @@ class Tracker:
                 born = np.array(born_at, np.int64)
                 born_at = born[at[born] == own].tolist()
         del at  # the array may be written again only once no view of it is left
-        for j in born_at:
-            if line_key(lines[j]) is not None:
-                recs[j] = own + 3
+        for lo, hi in _runs(born_at):  # the merge's own lines: new code where meaningful
+            for j, k in zip(range(lo, hi), lines.key_hashes(lo, hi)):
+                if k != NO_KEY:
+                    recs[j] = own + 3
         return recs, hashes, blob
 
     def _merge_survival(self, m: int, left: list, arrived: list) -> None:
@@ -598,8 +599,8 @@ class Tracker:
         for path, cur in before.items():
             runs[2 if self.excluded(path) else 0].append((cur[0], cur[1]))
         live, qid, t = self.live, self.qid, self.time[m]
-        for rec, arrived_net, died in _merge_lines(runs):
-            if rec < 0 or not (arrived_net or died):  # most births: their lines all stayed
+        for rec, arrived_net, died in _merge_lines(runs):  # the births whose lines arrived or died
+            if rec < 0:
                 continue
             b = rec >> 2
             live[qid[b] * 2 + (rec & 1)] += arrived_net
@@ -754,7 +755,8 @@ _splice_hunks = _accel.pick("splice_hunks", _splice_hunks_reference)
 
 def _merge_lines_reference(runs: tuple[list, list, list, list]) -> list[tuple[int, int, int]]:
     """``(birth record without bit 1, lines arrived minus left, lines dead)`` of a merge on the chain, by birth
-    (in order): the pure-Python twin of the compiled kernel, which hashes where this sorts.
+    (in order), for the births with lines arrived or dead (most births' lines all stayed: no entry): the
+    pure-Python twin of the compiled kernel, which hashes where this sorts.
 
     ``runs``: ``(records, hashes)`` that left, arrived, left excluded files, arrived in excluded files. A line is
     its birth and content hash: the lines that left and did not arrive died, except those that moved into an
@@ -778,8 +780,9 @@ def _merge_lines_reference(runs: tuple[list, list, list, list]) -> list[tuple[in
     died -= np.minimum(died, np.maximum(counts[:, 3] - counts[:, 2], 0))
     births = recs[first]
     starts = np.flatnonzero(np.concatenate(([True], births[1:] != births[:-1])))  # lines are sorted by birth
-    return list(zip(births[starts].tolist(), np.add.reduceat(counts[:, 1] - counts[:, 0], starts).tolist(),
-                    np.add.reduceat(died, starts).tolist()))
+    net, dead = np.add.reduceat(counts[:, 1] - counts[:, 0], starts), np.add.reduceat(died, starts)
+    changed = (net != 0) | (dead != 0)
+    return list(zip(births[starts][changed].tolist(), net[changed].tolist(), dead[changed].tolist()))
 
 
 _merge_lines = _accel.pick("merge_lines", _merge_lines_reference)
@@ -788,6 +791,17 @@ _merge_lines = _accel.pick("merge_lines", _merge_lines_reference)
 def _int64s(values) -> np.ndarray:
     """The line state's ``array('q')`` seen as numpy, without a copy (a list, e.g. in tests, is converted)."""
     return np.frombuffer(values, np.int64) if isinstance(values, array) else np.asarray(values, np.int64)
+
+
+def _runs(ascending: list[int]) -> list[list[int]]:
+    """The runs of consecutive integers of an ascending list, as ``[first, last + 1]``."""
+    runs: list[list[int]] = []
+    for j in ascending:
+        if runs and runs[-1][1] == j:
+            runs[-1][1] = j + 1
+        else:
+            runs.append([j, j + 1])
+    return runs
 
 
 def _same_blob(others: list[dict], path: bytes, blob: bytes) -> tuple | None:
