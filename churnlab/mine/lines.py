@@ -361,9 +361,9 @@ def _places(out: CommitLabels, include: list[int], wanted: set[str]) -> tuple[di
             for hi, (hkeys, hlab) in enumerate(zip(keys, labels)):
                 if wanted.isdisjoint(hkeys):
                     continue
-                for j, k in enumerate(hkeys):
-                    if k in wanted and hlab[j] == free:
-                        at[k].append((fi, hi, j))
+                for j in compress(count(), map(wanted.__contains__, hkeys)):  # the wanted lines, found in C
+                    if hlab[j] == free:
+                        at[hkeys[j]].append((fi, hi, j))
     return rem_at, add_at
 
 
@@ -413,23 +413,27 @@ def _moves(out: CommitLabels, rem_at: dict, add_at: dict) -> None:
 def _blocks(cands: set[tuple[int, int, int]], keys: dict) -> set[tuple[int, int, int]]:
     """Candidates that lie in a run (no-op lines do not break it) of at least 20 alphanumeric characters."""
     ok: set[tuple[int, int, int]] = set()
-    for fi, hi in sorted({(f, h) for f, h, _ in cands}):
+    per_hunk: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for fi, hi, j in cands:
+        per_hunk[(fi, hi)].add(j)
+    for (fi, hi), lines in per_hunk.items():
         hkeys = keys[fi][hi]
-        run: list[tuple[int, int, int]] = []
+        run: list[int] = []
         chars = 0
-        for j, k in enumerate(hkeys):
+        # lines before the first candidate or after the last can only end a run: they are not read
+        for j in range(min(lines), max(lines) + 1):
+            k = hkeys[j]
             if k is None:
                 continue
-            loc = (fi, hi, j)
-            if loc in cands:
-                run.append(loc)
+            if j in lines:
+                run.append(j)
                 chars += alnum_chars(k)
                 continue
             if chars >= MOVED_BLOCK_ALNUM:
-                ok.update(run)
+                ok.update((fi, hi, x) for x in run)
             run, chars = [], 0
         if chars >= MOVED_BLOCK_ALNUM:
-            ok.update(run)
+            ok.update((fi, hi, x) for x in run)
     return ok
 
 
