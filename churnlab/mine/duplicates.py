@@ -28,6 +28,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 
 from . import _accel
 from . import lines as L
@@ -323,7 +324,6 @@ def duplicated_lines(include: list[int], labels: L.CommitLabels, tree: TreeWindo
     within the commit only).
     """
     runs = []  # (file, hunk, positions of the candidate lines, their windows)
-    local: Counter[int] = Counter()
     for fi in include:
         for hi, (akeys, alab) in enumerate(zip(labels.keys_added[fi], labels.added[fi])):
             if len(akeys) < BLOCK:
@@ -338,9 +338,9 @@ def duplicated_lines(include: list[int], labels: L.CommitLabels, tree: TreeWindo
                     continue
                 wins = windows([hash(akeys[j]) for j in seq])
             runs.append((fi, hi, seq, wins))
-            local.update(wins)
     if not runs:
         return {}
+    local = Counter(chain.from_iterable(run[3] for run in runs))
     # A window makes a block only if the commit repeats it or the tree holds it (a positive count needs an
     # addition): most windows are neither, so they are sifted out at C speed before the loop below.
     hot = {w for w, n in local.items() if n > 1} if len(local) < sum(len(run[3]) for run in runs) else set()

@@ -34,7 +34,8 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
-from itertools import accumulate, compress, islice
+from itertools import accumulate, compress, islice, repeat
+from operator import is_
 
 import numpy as np
 import polars as pl
@@ -504,11 +505,10 @@ class Tracker:
         key_of = self._key_of
         for fi in include:
             for h, akeys in zip(files[fi].hunks, labels.keys_added[fi]):
-                if None not in akeys:  # every line meaningful: the pairs made in C
-                    key_of.update(zip(map(hash, h[5]), map(hash, akeys)))
-                    continue
-                for raw, k in zip(h[5], akeys):
-                    key_of[hash(raw)] = NO_KEY if k is None else hash(k)
+                key_of.update(zip(map(hash, h[5]), map(hash, akeys)))  # the pairs made in C
+                if None in akeys:  # then the lines that are not meaningful (a line's key is a function of it)
+                    for raw in compress(h[5], map(is_, repeat(None), akeys)):
+                        key_of[hash(raw)] = NO_KEY
 
     def _known_middle(self, tree: TreeWindows, path: bytes, old: tuple | None,
                       new: tuple | None) -> tuple[int, int, array, list] | None:
