@@ -1270,7 +1270,7 @@ typedef struct { Py_ssize_t start, len; } Span;
 typedef struct {
     PyObject *key;
     const char *s;
-    Py_ssize_t ntok;
+    Py_ssize_t len, ntok;  /* ntok -1: not tokenised yet (tokens_ready) */
     Span *tok;
 } TokLine;
 
@@ -1465,8 +1465,9 @@ share_an_end(const TokLine *a, const TokLine *b)  /* the first tokens or the las
     return tok_eq(a, 0, b, 0) || tok_eq(a, a->ntok - 1, b, b->ntok - 1);
 }
 
-/* The lines (keys[j] for j in idx) of one side, tokenised into one buffer; 1 if one is not an ASCII str (the
- * caller returns NotImplemented), -1 with an exception set. */
+/* The lines (keys[j] for j in idx) of one side, each with room for its tokens in one buffer (a line has at most
+ * as many tokens as characters) and tokenised when first compared (tokens_ready): many never are. 1 if a key is
+ * not an ASCII str (the caller returns NotImplemented), -1 with an exception set. */
 static int
 tokenise_side(PyObject *idx, PyObject *keys, TokLine **lines, Py_ssize_t *n, Span **buf)
 {
@@ -1492,12 +1493,16 @@ tokenise_side(PyObject *idx, PyObject *keys, TokLine **lines, Py_ssize_t *n, Spa
         TokLine *t = &(*lines)[x];
         t->key = key;
         t->s = (const char *)PyUnicode_1BYTE_DATA(key);
-        t->ntok = count_tokens(t->s, PyUnicode_GET_LENGTH(key), NULL);
-        if (t->ntok == 0) {
+        t->len = PyUnicode_GET_LENGTH(key);
+        t->ntok = -1;
+        Py_ssize_t c = 0;
+        while (c < t->len && is_uspace((unsigned char)t->s[c]))  /* a token starts at the first other character */
+            c++;
+        if (c == t->len) {
             PyErr_SetString(PyExc_ValueError, "pair_ascii(): a key without tokens (keys are meaningful lines)");
             return -1;
         }
-        total += t->ntok;
+        total += t->len;
     }
     *buf = PyMem_Malloc((size_t)(total ? total : 1) * sizeof(Span));
     if (*buf == NULL) {
@@ -1506,11 +1511,31 @@ tokenise_side(PyObject *idx, PyObject *keys, TokLine **lines, Py_ssize_t *n, Spa
     }
     Span *next = *buf;
     for (Py_ssize_t x = 0; x < *n; x++) {
-        TokLine *t = &(*lines)[x];
-        t->tok = next;
-        next += count_tokens(t->s, PyUnicode_GET_LENGTH(t->key), t->tok);
+        (*lines)[x].tok = next;
+        next += (*lines)[x].len;
     }
     return 0;
+}
+
+static inline void
+tokens_ready(TokLine *t)
+{
+    if (t->ntok < 0)
+        t->ntok = count_tokens(t->s, t->len, t->tok);
+}
+
+/* lines._may_share_an_end, then share_an_end: the characters at the ends first (the first token starts at the
+ * first character unless it is whitespace, and likewise the last), tokenising only lines that pass. */
+static int
+may_pair(TokLine *a, TokLine *b)
+{
+    const unsigned char *x = (const unsigned char *)a->s, *y = (const unsigned char *)b->s;
+    if (!(x[0] == y[0] || x[a->len - 1] == y[b->len - 1] || is_uspace(x[0]) || is_uspace(y[0])
+          || is_uspace(x[a->len - 1]) || is_uspace(y[b->len - 1])))
+        return 0;
+    tokens_ready(a);
+    tokens_ready(b);
+    return share_an_end(a, b);
 }
 
 /* pair_ascii(rj, aj, rkeys, akeys): churnlab.mine.lines' reference, list(_pair_hunk(rj, aj, rkeys, akeys)) when
@@ -1545,7 +1570,7 @@ kernels_pair_ascii(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t ntok;
     if (n_r == n_a) {  /* each removed line is compared with the added line at its position only */
         for (Py_ssize_t x = 0; x < n_r; x++) {
-            if (!share_an_end(&rl[x], &al[x]))
+            if (!may_pair(&rl[x], &al[x]))
                 continue;
             double ratio = compare_lines(&rl[x], &al[x], &ntok, NULL);
             if (ratio < 0 || (ratio >= PAIR_MIN_RATIO && append_pair(out, rj[x], aj[x], &rl[x], &al[x]) < 0)) {
@@ -1561,7 +1586,7 @@ kernels_pair_ascii(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         double best_ratio = 0.0;
         for (Py_ssize_t pos = Py_MAX(0, centre - PAIR_WINDOW); pos < Py_MIN(n_a, centre + PAIR_WINDOW + 1); pos++) {
             Py_ssize_t k = PyLong_AsSsize_t(aj[pos]);  /* checked by tokenise_side */
-            if (k <= last || !share_an_end(&rl[idx], &al[pos]))
+            if (k <= last || !may_pair(&rl[idx], &al[pos]))
                 continue;
             double ratio = compare_lines(&rl[idx], &al[pos], &ntok, NULL);
             if (ratio < 0) {
