@@ -1134,7 +1134,7 @@ kernels_ascii_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 static struct {
     PyObject *set;  /* the frozenset held, or NULL */
     Py_ssize_t at[KW_MAX_LEN + 2];  /* the words of length n are word[at[n]:at[n + 1]] */
-    char word[KW_MAX][KW_MAX_LEN];
+    uint64_t word[KW_MAX][2];  /* each word's bytes, zero-padded: compared as two integers */
 } kw_table;
 
 /* Hold keywords (a frozenset) in kw_table: 1 done, 0 when it does not fit (a word too long, not bytes, too
@@ -1161,7 +1161,9 @@ kw_hold(PyObject *keywords)
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(words); i++) {
             item = PyList_GET_ITEM(words, i);
             Py_ssize_t len = PyBytes_GET_SIZE(item);
-            memcpy(kw_table.word[fill[len]++], PyBytes_AS_STRING(item), (size_t)len);
+            char padded[KW_MAX_LEN] = {0};
+            memcpy(padded, PyBytes_AS_STRING(item), (size_t)len);
+            memcpy(kw_table.word[fill[len]++], padded, KW_MAX_LEN);
         }
         PyObject *old = kw_table.set;
         kw_table.set = Py_NewRef(keywords);
@@ -1175,7 +1177,7 @@ kw_hold(PyObject *keywords)
 static int
 is_keyword(const char *word, Py_ssize_t len, PyObject *keywords)
 {
-    char lower[KW_MAX_LEN];
+    char lower[KW_MAX_LEN] = {0};
     int held = kw_table.set == keywords;
     if (!held && PyFrozenSet_CheckExact(keywords) && (held = kw_hold(keywords)) < 0)
         return -1;
@@ -1184,8 +1186,10 @@ is_keyword(const char *word, Py_ssize_t len, PyObject *keywords)
             return 0;
         for (Py_ssize_t y = 0; y < len; y++)
             lower[y] = (char)((word[y] >= 'A' && word[y] <= 'Z') ? word[y] | 32 : word[y]);
+        uint64_t w[2];
+        memcpy(w, lower, KW_MAX_LEN);
         for (Py_ssize_t i = kw_table.at[len]; i < kw_table.at[len + 1]; i++) {
-            if (memcmp(kw_table.word[i], lower, (size_t)len) == 0)
+            if (kw_table.word[i][0] == w[0] && kw_table.word[i][1] == w[1])
                 return 1;
         }
         return 0;
