@@ -291,8 +291,9 @@ kernels_common_tail(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 
 /* ---- unique anchors -------------------------------------------------------------------------------- */
 
-/* Counts and last positions of the hashes of a range of a and of b: an open-addressing table. */
-typedef struct { int64_t h; Py_ssize_t count_a, count_b, pos_a; } Cell;
+/* Counts (0, 1, or 2 for more: only 1 matters) and last position in a (from alo) of the hashes of a range of a
+ * and of b: an open-addressing table of 16-byte cells. */
+typedef struct { int64_t h; uint32_t pos_a; uint8_t count_a, count_b; } Cell;
 
 static inline size_t
 mix(int64_t h)  /* splitmix64's finalizer: small ints (as in tests) spread over the table too */
@@ -326,6 +327,10 @@ unique_anchors64(const int64_t *a, Py_ssize_t alo, Py_ssize_t ahi, const int64_t
                  Py_ssize_t bhi, Blocks *out)
 {
     Py_ssize_t npairs = 0, found = -1;
+    if (ahi - alo > (Py_ssize_t)UINT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "align(): a file of more than 2**32 lines");
+        return -1;
+    }
     size_t size = 16;
     while (size < 2 * (size_t)(ahi - alo + bhi - blo))
         size *= 2;
@@ -337,11 +342,13 @@ unique_anchors64(const int64_t *a, Py_ssize_t alo, Py_ssize_t ahi, const int64_t
     }
     for (Py_ssize_t i = alo; i < ahi; i++) {
         Cell *c = cell_of(cells, size - 1, a[i]);
-        c->count_a++;
-        c->pos_a = i;
+        c->count_a += c->count_a < 2;
+        c->pos_a = (uint32_t)(i - alo);
     }
-    for (Py_ssize_t j = blo; j < bhi; j++)
-        cell_of(cells, size - 1, b[j])->count_b++;
+    for (Py_ssize_t j = blo; j < bhi; j++) {
+        Cell *c = cell_of(cells, size - 1, b[j]);
+        c->count_b += c->count_b < 2;
+    }
     Py_ssize_t most = Py_MIN(ahi - alo, bhi - blo) + 1;
     pair_i = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
     pair_j = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
@@ -352,7 +359,7 @@ unique_anchors64(const int64_t *a, Py_ssize_t alo, Py_ssize_t ahi, const int64_t
     for (Py_ssize_t j = blo; j < bhi; j++) {  /* the pairs in order of j, as the reference sorts them */
         Cell *c = cell_of(cells, size - 1, b[j]);
         if (c->count_a == 1 && c->count_b == 1) {
-            pair_i[npairs] = c->pos_a;
+            pair_i[npairs] = alo + (Py_ssize_t)c->pos_a;
             pair_j[npairs] = j;
             npairs++;
         }
@@ -990,7 +997,11 @@ window_counts_dealloc(WindowCounts *t)
 static int
 window_key(PyObject *obj, int64_t *key)
 {
+#if LONG_MAX == INT64_MAX
+    long v = PyLong_AsLong(obj);  /* a loop over the digits: AsLongLong goes through a byte array */
+#else
     long long v = PyLong_AsLongLong(obj);
+#endif
     if (v == -1 && PyErr_Occurred())
         return -1;
     *key = (int64_t)v;
