@@ -26,6 +26,7 @@ counted here as the deletions/updates they are.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import queue
 import subprocess
@@ -80,6 +81,7 @@ def _quarter(epoch: int) -> int:
     return d.year * 4 + (d.month - 1) // 3
 
 
+@functools.lru_cache(maxsize=None)  # a few quarters, asked once per survival sample and lifetime
 def _cohort_names(qid: int) -> tuple[str, str]:
     return str(qid // 4), f"{qid // 4}Q{qid % 4 + 1}"
 
@@ -180,9 +182,11 @@ class Deaths:
     def items(self) -> Iterator[tuple[tuple[int, int], int]]:
         """``((quarter, days), lines)`` for every pair with lines, as a ``Counter``'s items."""
         for quarter, row in self._by_quarter.items():
-            for days, n in enumerate(row):
-                if n:
-                    yield (quarter, days), n
+            counts = np.frombuffer(row, np.int64)
+            days = np.flatnonzero(counts)  # the days with deaths, found in C
+            lines = counts[days].tolist()
+            del counts  # no view of the row is left while the caller runs
+            yield from zip(zip(repeat(quarter), days.tolist()), lines)
 
 
 class Tracker:
