@@ -108,7 +108,12 @@ def records(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """Split the stream into one record per commit (without the leading ``\\x1e``)."""
     pending = b""
     for chunk in chunks:
-        parts = (pending + chunk).split(b"\n\x1e")
+        if pending.endswith(b"\n") and chunk.startswith(b"\x1e"):
+            # a record ends where the chunk starts (relayed chunks are whole commits): the pending record is not
+            # joined to the chunk and read again (pending holds no separator: it is what followed the last one)
+            parts = [pending[:-1], *chunk[1:].split(b"\n\x1e")]
+        else:
+            parts = (pending + chunk).split(b"\n\x1e")
         pending = parts.pop()
         for part in parts:
             if part:

@@ -13,6 +13,8 @@ import threading
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from churnlab.errors import DataError, GitError
 from churnlab.git import numstat_by_commit, open_repository
@@ -234,3 +236,18 @@ class TestMismatchesAreErrors:
                                                {"c" * 40: [("x.py", None, None)]})
         assert fixed.select("lines_added", "lines_deleted", "is_binary").rows() == [(None, None, True)]
         assert commits.select("lines_added", "lines_deleted").rows() == [(0, 0)]
+
+
+# Records as the stream has them: "\x1e" + id + "\n" + text (which may end with newlines, or have none).
+_record_bodies = st.lists(st.binary(max_size=12).map(lambda b: b.replace(b"\x1e", b"")), min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_record_bodies, st.lists(st.integers(0, 80), max_size=8), st.booleans())
+def test_records_are_the_same_however_the_stream_is_cut(bodies, cuts, at_records):
+    stream = b"".join(b"\x1e" + b"%040d" % i + b"\n" + body for i, body in enumerate(bodies))
+    if at_records:  # cut where records start, as relayed chunks are (each a whole commit)
+        cuts = [stream.index(b"\x1e" + b"%040d" % i) for i in range(len(bodies))]
+    bounds = sorted({0, len(stream), *(min(c, len(stream)) for c in cuts)})
+    chunks = [stream[a:b] for a, b in zip(bounds, bounds[1:])]
+    assert list(lines.records(chunks)) == list(lines.records([stream]))
