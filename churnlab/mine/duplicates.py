@@ -340,10 +340,13 @@ def duplicated_lines(include: list[int], labels: L.CommitLabels, tree: TreeWindo
             runs.append((fi, hi, seq, wins))
     if not runs:
         return {}
-    local = Counter(chain.from_iterable(run[3] for run in runs))
+    added = list(chain.from_iterable(run[3] for run in runs))
+    local = set(added)
+    # windows the commit repeats (counted only when some window repeats: most commits repeat none)
+    repeated = {w for w, n in Counter(added).items() if n > 1} if len(local) < len(added) else set()
     # A window makes a block only if the commit repeats it or the tree holds it (a positive count needs an
     # addition): most windows are neither, so they are sifted out at C speed before the loop below.
-    hot = {w for w, n in local.items() if n > 1} if len(local) < sum(len(run[3]) for run in runs) else set()
+    hot = set(repeated)
     if tree is not None:
         hot.update(tree.may_hold(local))
     deleted: Counter[int] | None = None
@@ -354,7 +357,7 @@ def duplicated_lines(include: list[int], labels: L.CommitLabels, tree: TreeWindo
         for s, w in enumerate(wins):
             if w not in hot:
                 continue
-            if local[w] < 2:
+            if w not in repeated:
                 in_tree = tree.count(w) if tree is not None else 0
                 if not in_tree:
                     continue
