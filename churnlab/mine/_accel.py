@@ -5,11 +5,12 @@ identical results. ``CHURNLAB_PURE_PYTHON=1`` forces the reference, e.g. to comp
 :data:`COMPILED` says which is in use: benchmarks print it and the mine records it in its provenance.
 
 Each kernel's reference lives beside its call site (:mod:`churnlab.mine.align` for the merge alignment,
-``_windows_reference``, ``_changed_windows_reference`` and ``_net_counts_reference`` in
+``_windows_reference``, ``_changed_windows_reference`` and ``_WindowCountsReference`` (a type) in
 :mod:`churnlab.mine.duplicates`, ``_ascii_key_reference`` in :mod:`churnlab.mine.normalize`,
 ``_pair_ascii_reference``, ``_first_labels_reference`` and ``_parse_record_reference`` in
-:mod:`churnlab.mine.lines`, ``_merge_lines_reference``, ``_line_hashes_reference`` and
-``_splice_hunks_reference`` in :mod:`churnlab.mine.provenance`), which binds the one in use with :func:`pick`.
+:mod:`churnlab.mine.lines`, ``_merge_lines_reference``, ``_line_hashes_reference``,
+``_key_hashes_reference`` and ``_splice_hunks_reference`` in :mod:`churnlab.mine.provenance`), which binds the
+one in use with :func:`pick`.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ __all__ = ["COMPILED", "KERNELS", "align", "call_sites", "common", "common_tail"
            "pick"]
 
 # Every kernel the miner calls: a build older than the source (missing some of them) is not used.
-KERNELS = ("align", "ascii_key", "changed_windows", "common", "common_tail", "credit", "first_labels", "line_hashes",
-           "merge_lines", "net_counts", "pair_ascii", "parse_record", "splice_hunks", "windows")
+KERNELS = ("WindowCounts", "align", "ascii_key", "changed_windows", "common", "common_tail", "credit", "first_labels",
+           "key_hashes", "line_hashes", "merge_lines", "pair_ascii", "parse_record", "splice_hunks", "windows")
 
 
 def compiled_kernels():
@@ -67,10 +68,11 @@ def call_sites() -> list[tuple]:
         (duplicates, "_windows", "windows", duplicates._windows_reference),
         (duplicates, "_changed_windows", "changed_windows", duplicates._changed_windows_reference),
         (normalize, "_ascii_key", "ascii_key", normalize._ascii_key_reference),
-        (duplicates, "_net_counts", "net_counts", duplicates._net_counts_reference),
+        (duplicates, "WindowCounts", "WindowCounts", duplicates._WindowCountsReference),
         (lines, "_pair_ascii", "pair_ascii", lines._pair_ascii_reference),
         (provenance, "_merge_lines", "merge_lines", provenance._merge_lines_reference),
         (provenance, "_line_hashes", "line_hashes", provenance._line_hashes_reference),
+        (provenance, "_key_hashes", "key_hashes", provenance._key_hashes_reference),
         (lines, "_first_labels", "first_labels", lines._first_labels_reference),
         (lines, "_parse_record", "parse_record", lines._parse_record_reference),
         (provenance, "_splice_hunks", "splice_hunks", provenance._splice_hunks_reference),

@@ -291,8 +291,9 @@ kernels_common_tail(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 
 /* ---- unique anchors -------------------------------------------------------------------------------- */
 
-/* Counts and last positions of the hashes of a range of a and of b: an open-addressing table. */
-typedef struct { int64_t h; Py_ssize_t count_a, count_b, pos_a; } Cell;
+/* Counts (0, 1, or 2 for more: only 1 matters) and last position in a (from alo) of the hashes of a range of a
+ * and of b: an open-addressing table of 16-byte cells. */
+typedef struct { int64_t h; uint32_t pos_a; uint8_t count_a, count_b; } Cell;
 
 static inline size_t
 mix(int64_t h)  /* splitmix64's finalizer: small ints (as in tests) spread over the table too */
@@ -326,6 +327,10 @@ unique_anchors64(const int64_t *a, Py_ssize_t alo, Py_ssize_t ahi, const int64_t
                  Py_ssize_t bhi, Blocks *out)
 {
     Py_ssize_t npairs = 0, found = -1;
+    if (ahi - alo > (Py_ssize_t)UINT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "align(): a file of more than 2**32 lines");
+        return -1;
+    }
     size_t size = 16;
     while (size < 2 * (size_t)(ahi - alo + bhi - blo))
         size *= 2;
@@ -337,11 +342,13 @@ unique_anchors64(const int64_t *a, Py_ssize_t alo, Py_ssize_t ahi, const int64_t
     }
     for (Py_ssize_t i = alo; i < ahi; i++) {
         Cell *c = cell_of(cells, size - 1, a[i]);
-        c->count_a++;
-        c->pos_a = i;
+        c->count_a += c->count_a < 2;
+        c->pos_a = (uint32_t)(i - alo);
     }
-    for (Py_ssize_t j = blo; j < bhi; j++)
-        cell_of(cells, size - 1, b[j])->count_b++;
+    for (Py_ssize_t j = blo; j < bhi; j++) {
+        Cell *c = cell_of(cells, size - 1, b[j]);
+        c->count_b += c->count_b < 2;
+    }
     Py_ssize_t most = Py_MIN(ahi - alo, bhi - blo) + 1;
     pair_i = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
     pair_j = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
@@ -352,7 +359,7 @@ unique_anchors64(const int64_t *a, Py_ssize_t alo, Py_ssize_t ahi, const int64_t
     for (Py_ssize_t j = blo; j < bhi; j++) {  /* the pairs in order of j, as the reference sorts them */
         Cell *c = cell_of(cells, size - 1, b[j]);
         if (c->count_a == 1 && c->count_b == 1) {
-            pair_i[npairs] = c->pos_a;
+            pair_i[npairs] = alo + (Py_ssize_t)c->pos_a;
             pair_j[npairs] = j;
             npairs++;
         }
@@ -917,67 +924,190 @@ done:
     return out;
 }
 
-/* net_counts(plus, minus): churnlab.mine.duplicates' reference, the Counter that plus.subtract(minus) then
- * +plus give: keys of plus (in order) then keys of minus only, with their positive differences. A copy of
- * plus (one bulk dict copy) is changed at the keys of minus; then any count left below 1 goes. */
-static PyObject *
-kernels_net_counts(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+/* ---- window counts: duplicates._WindowCountsReference ------------------------------------------------ */
+
+/* An int64 -> int64 table (open addressing, linear probes) whose entries are inline: counting a window costs one
+ * probe of contiguous memory, where a dict of Python ints also reads a key object and a count object. Entries
+ * whose count returns to 0 stay until the table is rebuilt (when it fills), so memory follows the live windows. */
+typedef struct { int64_t key, count, used; } Tally;
+
+typedef struct {
+    PyObject_HEAD
+    Tally *slots;
+    Py_ssize_t size, used, live;  /* slots (a power of 2), entries held, entries with a count other than 0 */
+} WindowCounts;
+
+static Tally *
+tally_find(Tally *slots, Py_ssize_t size, int64_t key)
 {
-    if (check_nargs("net_counts", nargs, 2) < 0)
-        return NULL;
-    PyObject *plus = args[0], *minus = args[1], *key, *value, *drop = NULL;
-    if (!PyDict_Check(plus) || !PyDict_Check(minus)) {
-        PyErr_SetString(PyExc_TypeError, "net_counts(): plus and minus must be Counters");
-        return NULL;
-    }
-    PyObject *out = PyObject_CallOneArg((PyObject *)Py_TYPE(plus), plus), *zero = PyLong_FromLong(0);
-    if (out == NULL || zero == NULL)
-        goto fail;
-    if (!PyDict_Check(out)) {
-        PyErr_SetString(PyExc_TypeError, "net_counts(): plus's type must copy into a dict");
-        goto fail;
-    }
-    Py_ssize_t at = 0;
-    while (PyDict_Next(minus, &at, &key, &value)) {
-        Py_INCREF(key);  /* borrowed from the dict: held while other calls run */
-        Py_INCREF(value);
-        PyObject *cur = PyDict_GetItemWithError(out, key), *diff = NULL;
-        int keep = -1;
-        if (cur != NULL || !PyErr_Occurred())
-            diff = PyNumber_Subtract(cur != NULL ? cur : zero, value);
-        if (diff != NULL)
-            keep = PyObject_RichCompareBool(diff, zero, Py_GT);
-        if (keep > 0)
-            keep = PyDict_SetItem(out, key, diff) < 0 ? -1 : 1;
-        else if (keep == 0 && cur != NULL)
-            keep = PyDict_DelItem(out, key) < 0 ? -1 : 0;
-        Py_XDECREF(diff);
-        Py_DECREF(key);
-        Py_DECREF(value);
-        if (keep < 0)
-            goto fail;
-    }
-    if ((drop = PyList_New(0)) == NULL)  /* counts of plus below 1 that minus did not touch: none, usually */
-        goto fail;
-    at = 0;
-    while (PyDict_Next(out, &at, &key, &value)) {
-        int positive = PyObject_RichCompareBool(value, zero, Py_GT);
-        if (positive < 0 || (!positive && PyList_Append(drop, key) < 0))
-            goto fail;
-    }
-    for (Py_ssize_t x = 0; x < PyList_GET_SIZE(drop); x++) {
-        if (PyDict_DelItem(out, PyList_GET_ITEM(drop, x)) < 0)
-            goto fail;
-    }
-    Py_DECREF(drop);
-    Py_DECREF(zero);
-    return out;
-fail:
-    Py_XDECREF(drop);
-    Py_XDECREF(out);
-    Py_XDECREF(zero);
-    return NULL;
+    size_t at = mix(key) & (size_t)(size - 1);
+    while (slots[at].used && slots[at].key != key)
+        at = (at + 1) & (size_t)(size - 1);
+    return &slots[at];
 }
+
+/* Rebuild the table with room for twice its live entries (entries counting 0 are dropped). */
+static int
+tally_rebuild(WindowCounts *t)
+{
+    Py_ssize_t size = 16;
+    while (size < 4 * (t->live + 1))
+        size *= 2;
+    Tally *slots = PyMem_Calloc((size_t)size, sizeof(Tally));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t x = 0; x < t->size; x++) {
+        if (t->slots[x].used && t->slots[x].count != 0)
+            *tally_find(slots, size, t->slots[x].key) = t->slots[x];
+    }
+    PyMem_Free(t->slots);
+    t->slots = slots;
+    t->size = size;
+    t->used = t->live;
+    return 0;
+}
+
+static PyObject *
+window_counts_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    if (PyTuple_GET_SIZE(args) || (kwargs != NULL && PyDict_GET_SIZE(kwargs))) {
+        PyErr_SetString(PyExc_TypeError, "WindowCounts() takes no arguments");
+        return NULL;
+    }
+    WindowCounts *t = (WindowCounts *)type->tp_alloc(type, 0);
+    if (t == NULL)
+        return NULL;
+    t->size = 16;
+    if ((t->slots = PyMem_Calloc((size_t)t->size, sizeof(Tally))) == NULL) {
+        Py_DECREF(t);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)t;
+}
+
+static void
+window_counts_dealloc(WindowCounts *t)
+{
+    PyMem_Free(t->slots);
+    Py_TYPE(t)->tp_free((PyObject *)t);
+}
+
+static int
+window_key(PyObject *obj, int64_t *key)
+{
+#if LONG_MAX == INT64_MAX
+    long v = PyLong_AsLong(obj);  /* a loop over the digits: AsLongLong goes through a byte array */
+#else
+    long long v = PyLong_AsLongLong(obj);
+#endif
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    *key = (int64_t)v;
+    return 0;
+}
+
+/* add(windows, sign): the count of each window (an int, repeats counted) moves by sign. */
+static PyObject *
+window_counts_add(WindowCounts *t, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("add", nargs, 2) < 0)
+        return NULL;
+    long long sign = PyLong_AsLongLong(args[1]);
+    if (sign == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *fast = PySequence_Fast(args[0], "WindowCounts.add(): windows must be a sequence of ints");
+    if (fast == NULL)
+        return NULL;
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    for (Py_ssize_t x = 0; x < PySequence_Fast_GET_SIZE(fast); x++) {
+        int64_t key;
+        if (window_key(items[x], &key) < 0 || (2 * (t->used + 1) > t->size && tally_rebuild(t) < 0)) {
+            Py_DECREF(fast);
+            return NULL;
+        }
+        Tally *e = tally_find(t->slots, t->size, key);
+        if (!e->used) {
+            e->used = 1;
+            e->key = key;
+            t->used++;
+        }
+        t->live += (e->count == 0) - (e->count + sign == 0);
+        e->count += sign;
+    }
+    Py_DECREF(fast);
+    Py_RETURN_NONE;
+}
+
+/* get(window): its count (0 when not held). */
+static PyObject *
+window_counts_get(WindowCounts *t, PyObject *window)
+{
+    int64_t key;
+    if (window_key(window, &key) < 0)
+        return NULL;
+    Tally *e = tally_find(t->slots, t->size, key);
+    return PyLong_FromLongLong(e->used ? e->count : 0);
+}
+
+/* items(): (window, count) of every window whose count is not 0, in no set order. */
+static PyObject *
+window_counts_items(WindowCounts *t, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *out = PyList_New(0);
+    for (Py_ssize_t x = 0; out != NULL && x < t->size; x++) {
+        if (!t->slots[x].used || t->slots[x].count == 0)
+            continue;
+        PyObject *item = Py_BuildValue("(LL)", (long long)t->slots[x].key, (long long)t->slots[x].count);
+        if (item == NULL || PyList_Append(out, item) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(item);
+    }
+    return out;
+}
+
+static int
+window_counts_contains(WindowCounts *t, PyObject *window)
+{
+    int64_t key;
+    if (window_key(window, &key) < 0)
+        return -1;
+    Tally *e = tally_find(t->slots, t->size, key);
+    return e->used && e->count != 0;
+}
+
+static Py_ssize_t
+window_counts_len(WindowCounts *t)
+{
+    return t->live;
+}
+
+static PyMethodDef window_counts_methods[] = {
+    {"add", (PyCFunction)(void (*)(void))window_counts_add, METH_FASTCALL,
+     "add(windows, sign)\n--\n\nMove the count of each window by sign."},
+    {"get", (PyCFunction)window_counts_get, METH_O, "get(window) -> int\n--\n\nThe count of a window (0: not held)."},
+    {"items", (PyCFunction)window_counts_items, METH_NOARGS,
+     "items() -> list[tuple[int, int]]\n--\n\nEvery window whose count is not 0, and its count."},
+    {NULL, NULL, 0, NULL}};
+
+static PySequenceMethods window_counts_as_sequence = {
+    .sq_length = (lenfunc)window_counts_len,
+    .sq_contains = (objobjproc)window_counts_contains,
+};
+
+static PyTypeObject WindowCountsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "churnlab.mine._kernels.WindowCounts",
+    .tp_doc = PyDoc_STR("WindowCounts()\n--\n\nWindow -> count, counts other than 0 held: "
+                        "churnlab.mine.duplicates' reference, inline in C."),
+    .tp_basicsize = sizeof(WindowCounts),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = window_counts_new,
+    .tp_dealloc = (destructor)window_counts_dealloc,
+    .tp_methods = window_counts_methods,
+    .tp_as_sequence = &window_counts_as_sequence,
+};
 
 /* ---- line keys ------------------------------------------------------------------------------------ */
 
@@ -989,6 +1119,8 @@ static inline int is_word(unsigned char c) { return is_alnum(c) || c == '_'; }
  * runs of it collapsed to one space, as a str, when it has an ASCII alphanumeric and a word (a run of
  * [A-Za-z0-9_]) whose lower case is not in keywords (a set of lower-case bytes); else None. NotImplemented
  * when the line is not ASCII (the caller's Unicode rules apply). */
+static PyObject *ascii_key_of(const unsigned char *raw, Py_ssize_t n, PyObject *keywords);
+
 static PyObject *
 kernels_ascii_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1002,12 +1134,92 @@ kernels_ascii_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "ascii_key(): keywords must be a set of lower-case bytes");
         return NULL;
     }
-    const unsigned char *raw = (const unsigned char *)PyBytes_AS_STRING(args[0]);
-    Py_ssize_t n = PyBytes_GET_SIZE(args[0]);
-    for (Py_ssize_t x = 0; x < n; x++) {
-        if (raw[x] >= 0x80)
-            Py_RETURN_NOTIMPLEMENTED;
+    return ascii_key_of((const unsigned char *)PyBytes_AS_STRING(args[0]), PyBytes_GET_SIZE(args[0]), args[1]);
+}
+
+/* The lower-case keywords of one frozenset, held in C by length (ascii_key_of's keyword test then makes no bytes
+ * object and does no set lookup). The miner passes one frozenset, normalize._LOWER_KEYWORDS: the table is built
+ * at its first use and kept with a reference to it (a frozenset cannot change). */
+#define KW_MAX_LEN 16
+#define KW_MAX 256
+static struct {
+    PyObject *set;  /* the frozenset held, or NULL */
+    Py_ssize_t at[KW_MAX_LEN + 2];  /* the words of length n are word[at[n]:at[n + 1]] */
+    uint64_t word[KW_MAX][2];  /* each word's bytes, zero-padded: compared as two integers */
+} kw_table;
+
+/* Hold keywords (a frozenset) in kw_table: 1 done, 0 when it does not fit (a word too long, not bytes, too
+ * many: the set is asked instead), -1 on error. */
+static int
+kw_hold(PyObject *keywords)
+{
+    Py_ssize_t count[KW_MAX_LEN + 1] = {0}, fill[KW_MAX_LEN + 1];
+    PyObject *words = PySequence_List(keywords), *item;
+    if (words == NULL)
+        return -1;
+    int fits = PyList_GET_SIZE(words) <= KW_MAX;
+    for (Py_ssize_t i = 0; fits && i < PyList_GET_SIZE(words); i++) {
+        item = PyList_GET_ITEM(words, i);
+        fits = PyBytes_Check(item) && PyBytes_GET_SIZE(item) <= KW_MAX_LEN;
+        if (fits)
+            count[PyBytes_GET_SIZE(item)]++;
     }
+    if (fits) {
+        kw_table.at[0] = 0;
+        for (Py_ssize_t len = 0; len <= KW_MAX_LEN; len++)
+            kw_table.at[len + 1] = kw_table.at[len] + count[len];
+        memcpy(fill, kw_table.at, sizeof(fill));
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(words); i++) {
+            item = PyList_GET_ITEM(words, i);
+            Py_ssize_t len = PyBytes_GET_SIZE(item);
+            char padded[KW_MAX_LEN] = {0};
+            memcpy(padded, PyBytes_AS_STRING(item), (size_t)len);
+            memcpy(kw_table.word[fill[len]++], padded, KW_MAX_LEN);
+        }
+        PyObject *old = kw_table.set;
+        kw_table.set = Py_NewRef(keywords);
+        Py_XDECREF(old);
+    }
+    Py_DECREF(words);
+    return fits;
+}
+
+/* Whether the lower case of word[0:len] is in keywords: 1, 0, or -1 on error. */
+static int
+is_keyword(const char *word, Py_ssize_t len, PyObject *keywords)
+{
+    char lower[KW_MAX_LEN] = {0};
+    int held = kw_table.set == keywords;
+    if (!held && PyFrozenSet_CheckExact(keywords) && (held = kw_hold(keywords)) < 0)
+        return -1;
+    if (held) {
+        if (len > KW_MAX_LEN)
+            return 0;
+        for (Py_ssize_t y = 0; y < len; y++)
+            lower[y] = (char)((word[y] >= 'A' && word[y] <= 'Z') ? word[y] | 32 : word[y]);
+        uint64_t w[2];
+        memcpy(w, lower, KW_MAX_LEN);
+        for (Py_ssize_t i = kw_table.at[len]; i < kw_table.at[len + 1]; i++) {
+            if (kw_table.word[i][0] == w[0] && kw_table.word[i][1] == w[1])
+                return 1;
+        }
+        return 0;
+    }
+    PyObject *bytes = PyBytes_FromStringAndSize(NULL, len);
+    if (bytes == NULL)
+        return -1;
+    char *out = PyBytes_AS_STRING(bytes);
+    for (Py_ssize_t y = 0; y < len; y++)
+        out[y] = (char)((word[y] >= 'A' && word[y] <= 'Z') ? word[y] | 32 : word[y]);
+    int found = PySet_Contains(keywords, bytes);
+    Py_DECREF(bytes);
+    return found;
+}
+
+/* ascii_key() of raw[0:n] (keywords: a set of lower-case bytes, checked by the caller). */
+static PyObject *
+ascii_key_of(const unsigned char *raw, Py_ssize_t n, PyObject *keywords)
+{
     char stack[512], *out = n <= (Py_ssize_t)sizeof(stack) ? stack : PyMem_Malloc((size_t)n);  /* the key */
     PyObject *key = NULL;
     if (out == NULL)
@@ -1022,6 +1234,8 @@ kernels_ascii_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         if (len)
             out[len++] = ' ';
         while (x < n && !is_space(raw[x])) {
+            if (raw[x] >= 0x80)
+                goto not_ascii;
             if (!is_word(raw[x])) {
                 out[len++] = raw[x++];
                 continue;
@@ -1033,20 +1247,21 @@ kernels_ascii_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             }
             if (other_word)
                 continue;
-            PyObject *word = PyBytes_FromStringAndSize(NULL, len - w);  /* its lower case */
-            if (word == NULL)
-                goto done;
-            char *lower = PyBytes_AS_STRING(word);
-            for (Py_ssize_t y = w; y < len; y++)
-                lower[y - w] = (char)((out[y] >= 'A' && out[y] <= 'Z') ? out[y] | 32 : out[y]);
-            int found = PySet_Contains(args[1], word);
-            Py_DECREF(word);
+            int found = is_keyword(out + w, len - w, keywords);
             if (found < 0)
                 goto done;
             other_word = !found;
         }
     }
-    key = (has_alnum && other_word) ? PyUnicode_DecodeASCII(out, len, NULL) : Py_NewRef(Py_None);
+    if (!(has_alnum && other_word)) {
+        key = Py_NewRef(Py_None);
+    }
+    else if ((key = PyUnicode_New(len, 127)) != NULL) {  /* ASCII already checked: no second pass to decode */
+        memcpy(PyUnicode_1BYTE_DATA(key), out, (size_t)len);
+    }
+    goto done;
+not_ascii:
+    key = Py_NewRef(Py_NotImplemented);
 done:
     if (out != stack)
         PyMem_Free(out);
@@ -1070,7 +1285,7 @@ typedef struct { Py_ssize_t start, len; } Span;
 typedef struct {
     PyObject *key;
     const char *s;
-    Py_ssize_t ntok;
+    Py_ssize_t len, ntok;  /* ntok -1: not tokenised yet (tokens_ready) */
     Span *tok;
 } TokLine;
 
@@ -1265,8 +1480,9 @@ share_an_end(const TokLine *a, const TokLine *b)  /* the first tokens or the las
     return tok_eq(a, 0, b, 0) || tok_eq(a, a->ntok - 1, b, b->ntok - 1);
 }
 
-/* The lines (keys[j] for j in idx) of one side, tokenised into one buffer; 1 if one is not an ASCII str (the
- * caller returns NotImplemented), -1 with an exception set. */
+/* The lines (keys[j] for j in idx) of one side, each with room for its tokens in one buffer (a line has at most
+ * as many tokens as characters) and tokenised when first compared (tokens_ready): many never are. 1 if a key is
+ * not an ASCII str (the caller returns NotImplemented), -1 with an exception set. */
 static int
 tokenise_side(PyObject *idx, PyObject *keys, TokLine **lines, Py_ssize_t *n, Span **buf)
 {
@@ -1292,12 +1508,16 @@ tokenise_side(PyObject *idx, PyObject *keys, TokLine **lines, Py_ssize_t *n, Spa
         TokLine *t = &(*lines)[x];
         t->key = key;
         t->s = (const char *)PyUnicode_1BYTE_DATA(key);
-        t->ntok = count_tokens(t->s, PyUnicode_GET_LENGTH(key), NULL);
-        if (t->ntok == 0) {
+        t->len = PyUnicode_GET_LENGTH(key);
+        t->ntok = -1;
+        Py_ssize_t c = 0;
+        while (c < t->len && is_uspace((unsigned char)t->s[c]))  /* a token starts at the first other character */
+            c++;
+        if (c == t->len) {
             PyErr_SetString(PyExc_ValueError, "pair_ascii(): a key without tokens (keys are meaningful lines)");
             return -1;
         }
-        total += t->ntok;
+        total += t->len;
     }
     *buf = PyMem_Malloc((size_t)(total ? total : 1) * sizeof(Span));
     if (*buf == NULL) {
@@ -1306,11 +1526,31 @@ tokenise_side(PyObject *idx, PyObject *keys, TokLine **lines, Py_ssize_t *n, Spa
     }
     Span *next = *buf;
     for (Py_ssize_t x = 0; x < *n; x++) {
-        TokLine *t = &(*lines)[x];
-        t->tok = next;
-        next += count_tokens(t->s, PyUnicode_GET_LENGTH(t->key), t->tok);
+        (*lines)[x].tok = next;
+        next += (*lines)[x].len;
     }
     return 0;
+}
+
+static inline void
+tokens_ready(TokLine *t)
+{
+    if (t->ntok < 0)
+        t->ntok = count_tokens(t->s, t->len, t->tok);
+}
+
+/* lines._may_share_an_end, then share_an_end: the characters at the ends first (the first token starts at the
+ * first character unless it is whitespace, and likewise the last), tokenising only lines that pass. */
+static int
+may_pair(TokLine *a, TokLine *b)
+{
+    const unsigned char *x = (const unsigned char *)a->s, *y = (const unsigned char *)b->s;
+    if (!(x[0] == y[0] || x[a->len - 1] == y[b->len - 1] || is_uspace(x[0]) || is_uspace(y[0])
+          || is_uspace(x[a->len - 1]) || is_uspace(y[b->len - 1])))
+        return 0;
+    tokens_ready(a);
+    tokens_ready(b);
+    return share_an_end(a, b);
 }
 
 /* pair_ascii(rj, aj, rkeys, akeys): churnlab.mine.lines' reference, list(_pair_hunk(rj, aj, rkeys, akeys)) when
@@ -1345,7 +1585,7 @@ kernels_pair_ascii(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t ntok;
     if (n_r == n_a) {  /* each removed line is compared with the added line at its position only */
         for (Py_ssize_t x = 0; x < n_r; x++) {
-            if (!share_an_end(&rl[x], &al[x]))
+            if (!may_pair(&rl[x], &al[x]))
                 continue;
             double ratio = compare_lines(&rl[x], &al[x], &ntok, NULL);
             if (ratio < 0 || (ratio >= PAIR_MIN_RATIO && append_pair(out, rj[x], aj[x], &rl[x], &al[x]) < 0)) {
@@ -1361,7 +1601,7 @@ kernels_pair_ascii(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         double best_ratio = 0.0;
         for (Py_ssize_t pos = Py_MAX(0, centre - PAIR_WINDOW); pos < Py_MIN(n_a, centre + PAIR_WINDOW + 1); pos++) {
             Py_ssize_t k = PyLong_AsSsize_t(aj[pos]);  /* checked by tokenise_side */
-            if (k <= last || !share_an_end(&rl[idx], &al[pos]))
+            if (k <= last || !may_pair(&rl[idx], &al[pos]))
                 continue;
             double ratio = compare_lines(&rl[idx], &al[pos], &ntok, NULL);
             if (ratio < 0) {
@@ -1721,9 +1961,11 @@ kernels_merge_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         b->died += died;
     }
     qsort(births, (size_t)nbirths, sizeof(BirthCell), birth_cmp);
-    if ((out = PyList_New(nbirths)) == NULL)
+    if ((out = PyList_New(0)) == NULL)
         goto done;
     for (Py_ssize_t x = 0; x < nbirths; x++) {
+        if (births[x].net == 0 && births[x].died == 0)  /* most births: their lines all stayed */
+            continue;
         PyObject *rec = PyLong_FromLongLong(births[x].rec), *net = PyLong_FromLongLong(births[x].net);
         PyObject *died = PyLong_FromLongLong(births[x].died), *item = NULL;
         if (rec != NULL && net != NULL && died != NULL)
@@ -1731,11 +1973,12 @@ kernels_merge_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         Py_XDECREF(rec);
         Py_XDECREF(net);
         Py_XDECREF(died);
-        if (item == NULL) {
+        int rc = item != NULL ? PyList_Append(out, item) : -1;
+        Py_XDECREF(item);
+        if (rc < 0) {
             Py_CLEAR(out);
             goto done;
         }
-        PyList_SET_ITEM(out, x, item);
     }
 done:
     Py_DECREF(runs);
@@ -1753,6 +1996,75 @@ done:
 #else
 #define HASH_BYTES(p, n) _Py_HashBytes((p), (n))  /* what hash() of a bytes object computes */
 #endif
+
+/* key_hashes(content, start, end, key, keywords): churnlab.mine.provenance's reference. The key hash of each
+ * line of content[start:end] (split at newlines, no trailing empty line): NO_KEY (-1) for a line whose key is
+ * None, else hash(key). An ASCII line is keyed here (ascii_key, what key gives it); key is called, with the
+ * line's bytes, for the other lines only. */
+static PyObject *
+kernels_key_hashes(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("key_hashes", nargs, 5) < 0)
+        return NULL;
+    if (!PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "key_hashes(): content must be bytes");
+        return NULL;
+    }
+    if (!PyAnySet_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "key_hashes(): keywords must be a set of lower-case bytes");
+        return NULL;
+    }
+    Py_ssize_t len = PyBytes_GET_SIZE(args[0]);
+    Py_ssize_t start = PyLong_AsSsize_t(args[1]), end = PyLong_AsSsize_t(args[2]);
+    if ((start == -1 || end == -1) && PyErr_Occurred())
+        return NULL;
+    if (start < 0 || end < 0) {
+        PyErr_SetString(PyExc_ValueError, "key_hashes(): start and end are offsets from the start of content");
+        return NULL;
+    }
+    start = start > len ? len : start;  /* as a slice would */
+    end = end < start ? start : end > len ? len : end;
+    const unsigned char *text = (const unsigned char *)PyBytes_AS_STRING(args[0]);
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t pos = start; pos < end;) {
+        const unsigned char *nl = memchr(text + pos, '\n', (size_t)(end - pos));
+        Py_ssize_t stop = nl != NULL ? nl - text : end;
+        PyObject *k = ascii_key_of(text + pos, stop - pos, args[4]);
+        if (k == Py_NotImplemented) {
+            Py_DECREF(k);
+            PyObject *raw = PyBytes_FromStringAndSize((const char *)text + pos, stop - pos);
+            if (raw == NULL)
+                goto fail;
+            k = PyObject_CallOneArg(args[3], raw);
+            Py_DECREF(raw);
+            if (k != NULL && k != Py_None && !PyUnicode_Check(k)) {
+                Py_DECREF(k);
+                PyErr_SetString(PyExc_TypeError, "key_hashes(): key() must return a str or None");
+                goto fail;
+            }
+        }
+        if (k == NULL)
+            goto fail;
+        Py_hash_t h = k == Py_None ? -1 : PyObject_Hash(k);
+        Py_DECREF(k);
+        if (h == -1 && PyErr_Occurred())
+            goto fail;
+        PyObject *item = PyLong_FromSsize_t(h);
+        if (item == NULL)
+            goto fail;
+        int rc = PyList_Append(out, item);
+        Py_DECREF(item);
+        if (rc < 0)
+            goto fail;
+        pos = stop + 1;
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
 
 /* line_hashes(content): churnlab.mine.provenance's reference, (hash of every line, where each line starts)
  * as the bytes of int64 arrays, without making a bytes object per line. */
@@ -1800,9 +2112,11 @@ kernels_line_hashes(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 #define LABEL_DELETED 1
 #define LABEL_NO_OP 6
 
-/* list(map(key, lines)), counting the keys that are None in *none; every key must be a str or None. */
+/* list(map(key, lines)), counting the keys that are None in *none; every key must be a str or None. An ASCII
+ * line is keyed here, as ascii_key(line, keywords), which is what key gives it (normalize.line_key): key is
+ * called for the other lines only. */
 static PyObject *
-keys_of(PyObject *lines, PyObject *key, Py_ssize_t *none)
+keys_of(PyObject *lines, PyObject *key, PyObject *keywords, Py_ssize_t *none)
 {
     PyObject *fast = PySequence_Fast(lines, "first_labels(): a hunk's lines must be a list");
     if (fast == NULL)
@@ -1816,8 +2130,15 @@ keys_of(PyObject *lines, PyObject *key, Py_ssize_t *none)
     }
     *none = 0;
     for (Py_ssize_t x = 0; x < n; x++) {
-        PyObject *k = PyObject_CallOneArg(key, items[x]);
-        if (k == NULL)
+        PyObject *raw = items[x], *k = NULL;
+        if (PyBytes_Check(raw)) {
+            k = ascii_key_of((const unsigned char *)PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), keywords);
+            if (k == Py_NotImplemented)
+                Py_CLEAR(k);
+            else if (k == NULL)
+                goto fail;
+        }
+        if (k == NULL && (k = PyObject_CallOneArg(key, raw)) == NULL)
             goto fail;
         PyList_SET_ITEM(out, x, k);  /* the list owns it, also on failure below */
         if (k == Py_None) {
@@ -1892,11 +2213,68 @@ set_of(PyObject *items)
     return out;
 }
 
+/* FNV-1a over the code points of a key other than spaces: equal keys once spaces are removed hash alike. */
+static uint64_t
+bare_hash(PyObject *key)
+{
+    int kind = PyUnicode_KIND(key);
+    const void *data = PyUnicode_DATA(key);
+    uint64_t h = 14695981039346656037ULL;
+    for (Py_ssize_t x = 0, n = PyUnicode_GET_LENGTH(key); x < n; x++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, x);
+        if (c != ' ')
+            h = (h ^ c) * 1099511628211ULL;
+    }
+    return h | 1;  /* never 0: an empty slot */
+}
+
+/* Whether some key of rkeys and some key of akeys (str or None, both lists non-empty) may be equal once spaces
+ * are removed: 0 when surely not (the usual case, found without a string or set per key), 1 when they may
+ * (hashes meet: whitespace_edits compares the keys themselves), -1 on error. */
+static int
+may_share_bare(PyObject *rkeys, PyObject *akeys)
+{
+    Py_ssize_t nr = PyList_GET_SIZE(rkeys), size = 8;
+    while (size < 2 * nr)
+        size *= 2;
+    uint64_t *slots = PyMem_Calloc((size_t)size, sizeof(uint64_t));  /* open addressing, linear probes */
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t j = 0; j < nr; j++) {
+        PyObject *k = PyList_GET_ITEM(rkeys, j);
+        if (k == Py_None)
+            continue;
+        uint64_t h = bare_hash(k);
+        size_t at = (size_t)(h >> 7) & (size_t)(size - 1);
+        while (slots[at] != 0 && slots[at] != h)
+            at = (at + 1) & (size_t)(size - 1);
+        slots[at] = h;
+    }
+    int met = 0;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(akeys) && !met; j++) {
+        PyObject *k = PyList_GET_ITEM(akeys, j);
+        if (k == Py_None)
+            continue;
+        uint64_t h = bare_hash(k);
+        size_t at = (size_t)(h >> 7) & (size_t)(size - 1);
+        while (slots[at] != 0 && slots[at] != h)
+            at = (at + 1) & (size_t)(size - 1);
+        met = slots[at] == h;
+    }
+    PyMem_Free(slots);
+    return met;
+}
+
 /* lines._whitespace_edits: 1 when some line is only re-spaced (its pairs set to no_op), 0 when none, -1 on error. */
 static int
 whitespace_edits(PyObject *rkeys, PyObject *akeys, PyObject *rlab, PyObject *alab, PyObject *space, PyObject *empty)
 {
-    int found = -1;
+    int found = may_share_bare(rkeys, akeys);
+    if (found <= 0)
+        return found;
+    found = -1;
     PyObject *rbare = NULL, *abare = NULL, *rset = NULL, *aset = NULL, *spots = NULL, *no_op = NULL;
     if ((rbare = unspaced(rkeys, space, empty)) == NULL || (abare = unspaced(akeys, space, empty)) == NULL
             || (rset = set_of(rbare)) == NULL || (aset = set_of(abare)) == NULL)
@@ -1984,13 +2362,17 @@ extend_free(PyObject *free, PyObject *keys, PyObject *labels, long label, int al
     return 0;
 }
 
-/* first_labels(hunks, key): lines._first_labels_reference. */
+/* first_labels(hunks, key, keywords): lines._first_labels_reference (ASCII lines keyed here: keys_of). */
 static PyObject *
 kernels_first_labels(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (check_nargs("first_labels", nargs, 2) < 0)
+    if (check_nargs("first_labels", nargs, 3) < 0)
         return NULL;
-    PyObject *key = args[1], *result = NULL, *space = NULL, *empty = NULL;
+    if (!PyAnySet_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "first_labels(): keywords must be a set of lower-case bytes");
+        return NULL;
+    }
+    PyObject *key = args[1], *keywords = args[2], *result = NULL, *space = NULL, *empty = NULL;
     PyObject *lists[6] = {NULL, NULL, NULL, NULL, NULL, NULL};  /* rl, al, rk, ak, free removed, free added */
     PyObject *hunks = PySequence_Fast(args[0], "first_labels(): hunks must be a list");
     if (hunks == NULL)
@@ -2008,8 +2390,8 @@ kernels_first_labels(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyObject *rkeys = NULL, *akeys = NULL, *rlab = NULL, *alab = NULL;
         Py_ssize_t r_none = 0, a_none = 0;
         int ok = 0;
-        if (added == NULL || (rkeys = keys_of(removed, key, &r_none)) == NULL
-                || (akeys = keys_of(added, key, &a_none)) == NULL
+        if (added == NULL || (rkeys = keys_of(removed, key, keywords, &r_none)) == NULL
+                || (akeys = keys_of(added, key, keywords, &a_none)) == NULL
                 || (rlab = start_labels(rkeys, LABEL_DELETED)) == NULL
                 || (alab = start_labels(akeys, LABEL_ADDED)) == NULL)
             goto hunk_done;
@@ -2666,9 +3048,6 @@ static PyMethodDef kernels_methods[] = {
     {"ascii_key", (PyCFunction)(void (*)(void))kernels_ascii_key, METH_FASTCALL,
      "ascii_key(raw, keywords) -> str | None | NotImplemented\n--\n\n"
      "The key of an ASCII line (NotImplemented if not ASCII): churnlab.mine.normalize's reference."},
-    {"net_counts", (PyCFunction)(void (*)(void))kernels_net_counts, METH_FASTCALL,
-     "net_counts(plus, minus) -> Counter\n--\n\nThe positive counts of plus - minus, in order: "
-     "churnlab.mine.duplicates' reference."},
     {"pair_ascii", (PyCFunction)(void (*)(void))kernels_pair_ascii, METH_FASTCALL,
      "pair_ascii(rj, aj, rkeys, akeys) -> list[tuple[int, int, tuple, int]] | NotImplemented\n--\n\n"
      "The similar removed/added lines of one hunk (NotImplemented if a key is not ASCII): "
@@ -2676,6 +3055,9 @@ static PyMethodDef kernels_methods[] = {
     {"changed_windows", (PyCFunction)(void (*)(void))kernels_changed_windows, METH_FASTCALL,
      "changed_windows(before, after, regions) -> tuple[list[int], list[int]]\n--\n\nThe windows that leave "
      "and come where before becomes after: churnlab.mine.duplicates' reference."},
+    {"key_hashes", (PyCFunction)(void (*)(void))kernels_key_hashes, METH_FASTCALL,
+     "key_hashes(content, start, end, key, keywords) -> list[int]\n--\n\nThe key hash of each line of "
+     "content[start:end], ASCII lines keyed in C: churnlab.mine.provenance's reference."},
     {"line_hashes", (PyCFunction)(void (*)(void))kernels_line_hashes, METH_FASTCALL,
      "line_hashes(content) -> tuple[bytes, bytes]\n--\n\nThe hash of every line of a blob and where each line "
      "starts, as int64 arrays' bytes: churnlab.mine.provenance's reference."},
@@ -2683,8 +3065,8 @@ static PyMethodDef kernels_methods[] = {
      "merge_lines(runs) -> list[tuple[int, int, int]]\n--\n\n(birth record without bit 1, lines arrived minus "
      "left, lines dead) of a merge, by birth: churnlab.mine.provenance's reference."},
     {"first_labels", (PyCFunction)(void (*)(void))kernels_first_labels, METH_FASTCALL,
-     "first_labels(hunks, key) -> tuple\n--\n\nKeys and starting labels of one file's hunks, the meaningful "
-     "lines and the keys still free: churnlab.mine.lines' reference."},
+     "first_labels(hunks, key, keywords) -> tuple\n--\n\nKeys and starting labels of one file's hunks, the "
+     "meaningful lines and the keys still free: churnlab.mine.lines' reference (ASCII lines keyed in C)."},
     {"parse_record", (PyCFunction)(void (*)(void))kernels_parse_record, METH_FASTCALL,
      "parse_record(record, new_file) -> tuple[str, list] | NotImplemented\n--\n\nOne commit of the patch stream: "
      "its sha and file diffs (NotImplemented for a quoted path): churnlab.mine.lines' reference."},
@@ -2717,7 +3099,9 @@ PyInit__kernels(void)
             || PyModule_AddIntConstant(m, "LABEL_DELETED", LABEL_DELETED) < 0
             || PyModule_AddIntConstant(m, "LABEL_NO_OP", LABEL_NO_OP) < 0
             || PyModule_AddIntConstant(m, "LABEL_MOVED", LABEL_MOVED) < 0
-            || PyModule_AddIntConstant(m, "UNKNOWN_BIRTH", UNKNOWN_BIRTH) < 0) {
+            || PyModule_AddIntConstant(m, "UNKNOWN_BIRTH", UNKNOWN_BIRTH) < 0
+            || PyType_Ready(&WindowCountsType) < 0
+            || PyModule_AddObject(m, "WindowCounts", Py_NewRef((PyObject *)&WindowCountsType)) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 
 from . import _accel
 from . import lines as L
@@ -58,10 +59,40 @@ def _windows_reference(keys: Sequence[int], size: int) -> list[int]:
     return [hash(t[s:s + size]) for s in range(len(t) - size + 1)]
 
 
-def _net_counts_reference(plus: Counter[int], minus: Counter[int]) -> Counter[int]:
-    """The positive counts of ``plus - minus`` (keys of ``plus`` first, in order); ``plus`` is changed."""
-    plus.subtract(minus)
-    return +plus
+class _WindowCountsReference:
+    """Window -> count, only counts other than 0 held (``get``, ``in``, ``len``, ``items``), moved by :meth:`add`.
+
+    The pure-Python twin of the compiled type (windows are ``hash()`` values: 64-bit integers), whose entries are
+    inline in one table: counting a window then reads no key or count object.
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[int, int] = {}
+
+    def add(self, windows: Sequence[int], sign: int) -> None:
+        """Move the count of each of ``windows`` (repeats counted) by ``sign``."""
+        counts = self._counts
+        for w in windows:
+            n = counts.get(w, 0) + sign
+            if n:
+                counts[w] = n
+            else:
+                del counts[w]
+
+    def get(self, window: int) -> int:
+        return self._counts.get(window, 0)
+
+    def __contains__(self, window: int) -> bool:
+        return window in self._counts
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def items(self) -> list[tuple[int, int]]:
+        return list(self._counts.items())
+
+
+WindowCounts = _accel.pick("WindowCounts", _WindowCountsReference)
 
 
 def _changed_windows_reference(before: Sequence[int], after: Sequence[int],
@@ -92,7 +123,6 @@ def _changed_windows_reference(before: Sequence[int], after: Sequence[int],
 
 _windows = _accel.pick("windows", _windows_reference)
 _changed_windows = _accel.pick("changed_windows", _changed_windows_reference)
-_net_counts = _accel.pick("net_counts", _net_counts_reference)
 
 
 def _file_windows(keys: Sequence[int]) -> list[int]:
@@ -110,21 +140,21 @@ class TreeWindows:
     """
 
     def __init__(self, excluded: Callable[[bytes], bool]) -> None:
-        # window -> occurrences, as windows added minus windows removed: both are counted at C speed
-        self._plus: Counter[int] = Counter()
-        self._minus: Counter[int] = Counter()
+        self._counts = WindowCounts()  # window -> occurrences (other than 0)
         self.files: dict[bytes, array | None] = {}  # path -> key hash per line (None: content unknown)
         self._excluded = excluded
 
     def count(self, window: int) -> int:
         """How many times ``window`` occurs in the tree."""
-        return self._plus.get(window, 0) - self._minus.get(window, 0)
+        return self._counts.get(window)
+
+    def may_hold(self, windows: Iterable[int]) -> Iterator[int]:
+        """The windows among ``windows`` that occur in the tree (a count other than 0), sifted in C."""
+        return filter(self._counts.__contains__, windows)
 
     def held(self) -> dict[int, int]:
         """Every window of the tree and its occurrences (a negative count would be a bookkeeping error)."""
-        out = {w: n - self._minus.get(w, 0) for w, n in self._plus.items()}
-        out.update((w, -n) for w, n in self._minus.items() if w not in self._plus)
-        return {w: n for w, n in out.items() if n}
+        return dict(self._counts.items())
 
     def apply(self, files: list[L.FileDiff], keys: dict[int, list[list[str | None]]] | None = None) -> None:
         """Move the tree on by one commit's diff against it (``-U0``, as the line-provenance stream has it).
@@ -165,7 +195,11 @@ class TreeWindows:
 
     def replace(self, path: bytes, lines: list[bytes] | None) -> None:
         """Set a whole file of the tree from its raw lines (``None``: content unknown), e.g. read from git."""
-        self._put(path, None if lines is None else array("q", map(key_hash, lines)))
+        self.replace_keys(path, None if lines is None else array("q", map(key_hash, lines)))
+
+    def replace_keys(self, path: bytes, keys: array | None) -> None:
+        """Set a whole file of the tree from its lines' key hashes (:func:`key_hash`; ``None``: content unknown)."""
+        self._put(path, keys)
 
     def splice_keys(self, path: bytes, head: int, tail: int, middle: list[int] | array,
                     unchanged: list[tuple[int, int, int]] | None = None) -> bool:
@@ -200,28 +234,19 @@ class TreeWindows:
     def _remove(self, path: bytes) -> None:
         keys = self.files.pop(path, None)
         if keys and not self._excluded(path):
-            self._minus.update(_file_windows(keys))
-            self._prune()
+            self._counts.add(_file_windows(keys), -1)
 
     def _put(self, path: bytes, keys: array | None) -> None:
         self._remove(path)
         self.files[path] = keys
         if keys and not self._excluded(path):
-            self._plus.update(_file_windows(keys))
+            self._counts.add(_file_windows(keys), 1)
 
     def _recount(self, before: array, after: array, regions: list[Region]) -> None:
         """Replace the windows that meet a changed region (:func:`_changed_windows_reference`)."""
         gone, come = _changed_windows(before, after, regions)
-        if gone or come:
-            self._minus.update(gone)
-            self._plus.update(come)
-            self._prune()
-
-    def _prune(self) -> None:
-        """Net the removed windows out once they are as many as the added ones (so memory follows the tree)."""
-        if len(self._minus) > len(self._plus) // 2 + 1000:
-            self._plus = _net_counts(self._plus, self._minus)
-            self._minus = Counter()
+        self._counts.add(gone, -1)
+        self._counts.add(come, 1)
 
 
 def _splice(before: array, hunks: list, keys: list[list[str | None]] | None = None
@@ -299,7 +324,6 @@ def duplicated_lines(include: list[int], labels: L.CommitLabels, tree: TreeWindo
     within the commit only).
     """
     runs = []  # (file, hunk, positions of the candidate lines, their windows)
-    local: Counter[int] = Counter()
     for fi in include:
         for hi, (akeys, alab) in enumerate(zip(labels.keys_added[fi], labels.added[fi])):
             if len(akeys) < BLOCK:
@@ -314,14 +338,26 @@ def duplicated_lines(include: list[int], labels: L.CommitLabels, tree: TreeWindo
                     continue
                 wins = windows([hash(akeys[j]) for j in seq])
             runs.append((fi, hi, seq, wins))
-            local.update(wins)
     if not runs:
         return {}
+    added = list(chain.from_iterable(run[3] for run in runs))
+    local = set(added)
+    # windows the commit repeats (counted only when some window repeats: most commits repeat none)
+    repeated = {w for w, n in Counter(added).items() if n > 1} if len(local) < len(added) else set()
+    # A window makes a block only if the commit repeats it or the tree holds it (a positive count needs an
+    # addition): most windows are neither, so they are sifted out at C speed before the loop below.
+    hot = set(repeated)
+    if tree is not None:
+        hot.update(tree.may_hold(local))
     deleted: Counter[int] | None = None
     dup: dict[int, set[tuple[int, int]]] = {}
     for fi, hi, seq, wins in runs:
+        if hot.isdisjoint(wins):
+            continue
         for s, w in enumerate(wins):
-            if local[w] < 2:
+            if w not in hot:
+                continue
+            if w not in repeated:
                 in_tree = tree.count(w) if tree is not None else 0
                 if not in_tree:
                     continue

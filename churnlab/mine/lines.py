@@ -40,7 +40,7 @@ from itertools import chain, compress, count
 from operator import itemgetter
 
 from . import _accel
-from .normalize import MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
+from .normalize import _LOWER_KEYWORDS, MINIFIED_LINE_CHARS, alnum_chars, line_key, tokens
 from .patches import _fingerprints_of  # one fingerprint definition, shared with the revert stage
 
 __all__ = ["LABELS", "CommitLabels", "FileDiff", "RecentAdditions", "is_minified", "label_commit", "log_args",
@@ -293,10 +293,10 @@ class CommitLabels:
     def counts(self, fi: int) -> list[int]:
         """Lines per label (``LABELS`` order) of file ``fi``."""
         out = [0] * len(LABELS)
-        for labels in self.removed.get(fi, ()):
-            for lab in labels:
-                out[lab] += 1
-        for labels in self.added.get(fi, ()):
+        for labels in chain(self.removed.get(fi, ()), self.added.get(fi, ())):
+            if labels and labels.count(labels[0]) == len(labels):  # most hunks' lines share one label: counted in C
+                out[labels[0]] += len(labels)
+                continue
             for lab in labels:
                 out[lab] += 1
         return out
@@ -313,16 +313,17 @@ def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
     free_removed: set[str] = set()  # keys of lines not yet labelled
     free_added: list[str] = []
     for fi in include:
-        rl, al, rk, ak, n, free_r, free_a = _first_labels(files[fi].hunks, line_key)
+        rl, al, rk, ak, n, free_r, free_a = _first_labels(files[fi].hunks, line_key, _LOWER_KEYWORDS)
         out.removed[fi], out.added[fi], out.keys_removed[fi], out.keys_added[fi] = rl, al, rk, ak
         meaningful += n
         free_removed.update(free_r)
         free_added += free_a
     out.meaningful = meaningful
     # Moves need a key both removed and added, copies a key added twice: only such keys need their places.
-    counts = Counter(free_added)
-    wanted = free_removed.intersection(counts)
-    wanted.update(k for k, n in counts.items() if n > 1)
+    added = set(free_added)
+    wanted = free_removed.intersection(added)
+    if len(added) < len(free_added):  # some key is added twice (most commits add each key once: no count)
+        wanted.update(k for k, n in Counter(free_added).items() if n > 1)
     if wanted:
         rem_at, add_at = _places(out, include, wanted)
         _moves(out, rem_at, add_at)
@@ -331,14 +332,16 @@ def label_commit(files: list[FileDiff], include: list[int]) -> CommitLabels:
     return out
 
 
-def _first_labels_reference(hunks: list, key: Callable[[bytes], str | None]) -> tuple:
+def _first_labels_reference(hunks: list, key: Callable[[bytes], str | None], keywords: frozenset[bytes]) -> tuple:
     """The first labelling pass over one file's hunks: ``(removed labels, added labels, removed keys, added keys,
     meaningful lines, free removed keys, free added keys)``, the first four as one list per hunk.
 
     A line's key is ``key(line)``. A removed line starts as ``deleted``, an added one as ``added``, a line
     that is not meaningful (key ``None``) as ``no_op``, and so do both sides of a whitespace-only edit
     (:func:`_whitespace_edits`). The free keys are those of the lines still ``deleted``/``added``, in order.
-    The pure-Python twin of the compiled kernel (which calls ``key`` for every line, in order, too).
+    The pure-Python twin of the compiled kernel. ``keywords`` are the lower-case keywords with which ``key``
+    (:func:`normalize.line_key`) keys an ASCII line, as ``ascii_key(line, keywords)``: the kernel keys those
+    lines itself (no call, no cache lookup) and calls ``key`` for the other lines only, in order.
     """
     rl, al, rk, ak = [], [], [], []
     meaningful = 0
@@ -377,9 +380,9 @@ def _places(out: CommitLabels, include: list[int], wanted: set[str]) -> tuple[di
             for hi, (hkeys, hlab) in enumerate(zip(keys, labels)):
                 if wanted.isdisjoint(hkeys):
                     continue
-                for j, k in enumerate(hkeys):
-                    if k in wanted and hlab[j] == free:
-                        at[k].append((fi, hi, j))
+                for j in compress(count(), map(wanted.__contains__, hkeys)):  # the wanted lines, found in C
+                    if hlab[j] == free:
+                        at[hkeys[j]].append((fi, hi, j))
     return rem_at, add_at
 
 
@@ -429,23 +432,27 @@ def _moves(out: CommitLabels, rem_at: dict, add_at: dict) -> None:
 def _blocks(cands: set[tuple[int, int, int]], keys: dict) -> set[tuple[int, int, int]]:
     """Candidates that lie in a run (no-op lines do not break it) of at least 20 alphanumeric characters."""
     ok: set[tuple[int, int, int]] = set()
-    for fi, hi in sorted({(f, h) for f, h, _ in cands}):
+    per_hunk: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for fi, hi, j in cands:
+        per_hunk[(fi, hi)].add(j)
+    for (fi, hi), lines in per_hunk.items():
         hkeys = keys[fi][hi]
-        run: list[tuple[int, int, int]] = []
+        run: list[int] = []
         chars = 0
-        for j, k in enumerate(hkeys):
+        # lines before the first candidate or after the last can only end a run: they are not read
+        for j in range(min(lines), max(lines) + 1):
+            k = hkeys[j]
             if k is None:
                 continue
-            loc = (fi, hi, j)
-            if loc in cands:
-                run.append(loc)
+            if j in lines:
+                run.append(j)
                 chars += alnum_chars(k)
                 continue
             if chars >= MOVED_BLOCK_ALNUM:
-                ok.update(run)
+                ok.update((fi, hi, x) for x in run)
             run, chars = [], 0
         if chars >= MOVED_BLOCK_ALNUM:
-            ok.update(run)
+            ok.update((fi, hi, x) for x in run)
     return ok
 
 
@@ -475,10 +482,11 @@ def _pairs(out: CommitLabels, include: list[int]) -> None:
                 pairs = _pair_hunk(rj, aj, rkeys, akeys)
             for j, k, subst, ntok in pairs:
                 found.append((rlab, alab, j, k, subst, ntok))
-    places = Counter(map(itemgetter(4), found))
+    # a substitution's places, counted only when it can have enough (most commits have fewer pairs)
+    places = Counter(map(itemgetter(4), found)) if len(found) >= FIND_REPLACE_MIN_PLACES else {}
     for rlab, alab, j, k, subst, ntok in found:
         # a find/replace substitutes text for text: pure insertions or deletions of tokens are updates
-        if places[subst] >= FIND_REPLACE_MIN_PLACES and subst and all(old and new for old, new in subst):
+        if places.get(subst, 0) >= FIND_REPLACE_MIN_PLACES and subst and all(old and new for old, new in subst):
             lab = FIND_REPLACED
         elif ntok <= UPDATE_MAX_TOKENS:
             lab = UPDATED

@@ -26,6 +26,7 @@ counted here as the deletions/updates they are.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import queue
 import subprocess
@@ -34,7 +35,8 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
-from itertools import accumulate, compress, islice
+from itertools import accumulate, compress, islice, repeat
+from operator import is_
 
 import numpy as np
 import polars as pl
@@ -47,8 +49,8 @@ from ._accel import align as _align  # merge alignment: compiled when built, els
 from ._accel import common as _common
 from ._accel import common_tail as _common_tail
 from ._accel import credit as _credit
-from .duplicates import NO_KEY, TreeWindows, duplicated_lines, key_hash
-from .normalize import line_key
+from .duplicates import NO_KEY, TreeWindows, duplicated_lines
+from .normalize import _LOWER_KEYWORDS, line_key
 
 __all__ = ["EXCLUDED_PATHS", "MERGE_TREES", "PATCH_STREAM", "WINDOWS", "CommitIds", "Deaths", "MergeTrees", "Ragged",
            "ReadAhead", "Tracker", "churn_columns", "excluded_paths", "km_median", "line_provenance",
@@ -79,6 +81,7 @@ def _quarter(epoch: int) -> int:
     return d.year * 4 + (d.month - 1) // 3
 
 
+@functools.lru_cache(maxsize=None)  # a few quarters, asked once per survival sample and lifetime
 def _cohort_names(qid: int) -> tuple[str, str]:
     return str(qid // 4), f"{qid // 4}Q{qid % 4 + 1}"
 
@@ -179,9 +182,11 @@ class Deaths:
     def items(self) -> Iterator[tuple[tuple[int, int], int]]:
         """``((quarter, days), lines)`` for every pair with lines, as a ``Counter``'s items."""
         for quarter, row in self._by_quarter.items():
-            for days, n in enumerate(row):
-                if n:
-                    yield (quarter, days), n
+            counts = np.frombuffer(row, np.int64)
+            days = np.flatnonzero(counts)  # the days with deaths, found in C
+            lines = counts[days].tolist()
+            del counts  # no view of the row is left while the caller runs
+            yield from zip(zip(repeat(quarter), days.tolist()), lines)
 
 
 class Tracker:
@@ -504,11 +509,10 @@ class Tracker:
         key_of = self._key_of
         for fi in include:
             for h, akeys in zip(files[fi].hunks, labels.keys_added[fi]):
-                if None not in akeys:  # every line meaningful: the pairs made in C
-                    key_of.update(zip(map(hash, h[5]), map(hash, akeys)))
-                    continue
-                for raw, k in zip(h[5], akeys):
-                    key_of[hash(raw)] = NO_KEY if k is None else hash(k)
+                key_of.update(zip(map(hash, h[5]), map(hash, akeys)))  # the pairs made in C
+                if None in akeys:  # then the lines that are not meaningful (a line's key is a function of it)
+                    for raw in compress(h[5], map(is_, repeat(None), akeys)):
+                        key_of[hash(raw)] = NO_KEY
 
     def _known_middle(self, tree: TreeWindows, path: bytes, old: tuple | None,
                       new: tuple | None) -> tuple[int, int, array, list] | None:
@@ -564,9 +568,10 @@ class Tracker:
                 born = np.array(born_at, np.int64)
                 born_at = born[at[born] == own].tolist()
         del at  # the array may be written again only once no view of it is left
-        for j in born_at:
-            if line_key(lines[j]) is not None:
-                recs[j] = own + 3
+        for lo, hi in _runs(born_at):  # the merge's own lines: new code where meaningful
+            for j, k in zip(range(lo, hi), lines.key_hashes(lo, hi)):
+                if k != NO_KEY:
+                    recs[j] = own + 3
         return recs, hashes, blob
 
     def _merge_survival(self, m: int, left: list, arrived: list) -> None:
@@ -598,8 +603,8 @@ class Tracker:
         for path, cur in before.items():
             runs[2 if self.excluded(path) else 0].append((cur[0], cur[1]))
         live, qid, t = self.live, self.qid, self.time[m]
-        for rec, arrived_net, died in _merge_lines(runs):
-            if rec < 0 or not (arrived_net or died):  # most births: their lines all stayed
+        for rec, arrived_net, died in _merge_lines(runs):  # the births whose lines arrived or died
+            if rec < 0:
                 continue
             b = rec >> 2
             live[qid[b] * 2 + (rec & 1)] += arrived_net
@@ -754,7 +759,8 @@ _splice_hunks = _accel.pick("splice_hunks", _splice_hunks_reference)
 
 def _merge_lines_reference(runs: tuple[list, list, list, list]) -> list[tuple[int, int, int]]:
     """``(birth record without bit 1, lines arrived minus left, lines dead)`` of a merge on the chain, by birth
-    (in order): the pure-Python twin of the compiled kernel, which hashes where this sorts.
+    (in order), for the births with lines arrived or dead (most births' lines all stayed: no entry): the
+    pure-Python twin of the compiled kernel, which hashes where this sorts.
 
     ``runs``: ``(records, hashes)`` that left, arrived, left excluded files, arrived in excluded files. A line is
     its birth and content hash: the lines that left and did not arrive died, except those that moved into an
@@ -778,8 +784,9 @@ def _merge_lines_reference(runs: tuple[list, list, list, list]) -> list[tuple[in
     died -= np.minimum(died, np.maximum(counts[:, 3] - counts[:, 2], 0))
     births = recs[first]
     starts = np.flatnonzero(np.concatenate(([True], births[1:] != births[:-1])))  # lines are sorted by birth
-    return list(zip(births[starts].tolist(), np.add.reduceat(counts[:, 1] - counts[:, 0], starts).tolist(),
-                    np.add.reduceat(died, starts).tolist()))
+    net, dead = np.add.reduceat(counts[:, 1] - counts[:, 0], starts), np.add.reduceat(died, starts)
+    changed = (net != 0) | (dead != 0)
+    return list(zip(births[starts][changed].tolist(), net[changed].tolist(), dead[changed].tolist()))
 
 
 _merge_lines = _accel.pick("merge_lines", _merge_lines_reference)
@@ -788,6 +795,17 @@ _merge_lines = _accel.pick("merge_lines", _merge_lines_reference)
 def _int64s(values) -> np.ndarray:
     """The line state's ``array('q')`` seen as numpy, without a copy (a list, e.g. in tests, is converted)."""
     return np.frombuffer(values, np.int64) if isinstance(values, array) else np.asarray(values, np.int64)
+
+
+def _runs(ascending: list[int]) -> list[list[int]]:
+    """The runs of consecutive integers of an ascending list, as ``[first, last + 1]``."""
+    runs: list[list[int]] = []
+    for j in ascending:
+        if runs and runs[-1][1] == j:
+            runs[-1][1] = j + 1
+        else:
+            runs.append([j, j + 1])
+    return runs
 
 
 def _same_blob(others: list[dict], path: bytes, blob: bytes) -> tuple | None:
@@ -866,11 +884,10 @@ def _move_tree(tree: TreeWindows, path: bytes, old: tuple | None, new: tuple | N
     missing or binary): only what lies between common ends, and only new lines are keyed."""
     if (old is not None and new is not None and lines is not None and len(lines) == len(new[1])
             and len(tree.files.get(path) or ()) == len(old[1])):
-        spliced = _middle_keys(old[1], new[1], tree.files[path],
-                               lambda lo, hi, _a_lo, _a_hi: list(map(key_hash, lines.between(lo, hi))))
+        spliced = _middle_keys(old[1], new[1], tree.files[path], lambda lo, hi, _a_lo, _a_hi: lines.key_hashes(lo, hi))
         if spliced is not None and tree.splice_keys(path, *spliced):
             return
-    tree.replace(path, None if lines is None else lines.between(0, len(lines)))
+    tree.replace_keys(path, None if lines is None else array("q", lines.key_hashes(0, len(lines))))
 
 
 def _middle_keys(a: array, b: array, old_keys: array,
@@ -938,6 +955,13 @@ class _BlobLines:
         content, starts = self._content, self._starts
         return [content[x:y - 1] for x, y in zip(starts[lo:hi], starts[lo + 1:hi + 1])]
 
+    def key_hashes(self, lo: int, hi: int) -> list[int]:
+        """:func:`~churnlab.mine.duplicates.key_hash` of lines ``lo`` to ``hi`` (excluded), without a bytes
+        object per line (:func:`_key_hashes_reference`)."""
+        if lo >= hi:
+            return []
+        return _key_hashes(self._content, self._starts[lo], self._starts[hi], line_key, _LOWER_KEYWORDS)
+
 
 def _line_hashes_reference(content: bytes) -> tuple[bytes, bytes]:
     """``hash()`` of every line of a blob (split at newlines, no trailing empty line) and where each line starts
@@ -951,6 +975,25 @@ def _line_hashes_reference(content: bytes) -> tuple[bytes, bytes]:
 
 
 _line_hashes = _accel.pick("line_hashes", _line_hashes_reference)
+
+
+def _key_hashes_reference(content: bytes, start: int, end: int, key: Callable[[bytes], str | None],
+                          keywords: frozenset[bytes]) -> list[int]:
+    """The key hash of each line of ``content[start:end]`` (offsets, not negative; split at newlines, no trailing
+    empty line): ``NO_KEY`` when ``key(line)`` is None, else its ``hash()``, as
+    :func:`~churnlab.mine.duplicates.key_hash`.
+
+    The pure-Python twin of the compiled kernel. ``keywords`` are the lower-case keywords with which ``key``
+    (:func:`~churnlab.mine.normalize.line_key`) keys an ASCII line: the kernel keys those lines itself, and
+    cuts out and keys by ``key`` the other lines only.
+    """
+    lines = content[start:end].split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return [NO_KEY if k is None else hash(k) for k in map(key, lines)]
+
+
+_key_hashes = _accel.pick("key_hashes", _key_hashes_reference)
 
 
 def start_merge_trees(repo, options) -> contextlib.AbstractContextManager:

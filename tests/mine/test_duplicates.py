@@ -12,7 +12,7 @@ import pytest
 
 from churnlab.errors import InputError
 from churnlab.mine import mine
-from churnlab.mine.duplicates import TreeWindows, key_hash, windows
+from churnlab.mine.duplicates import NO_KEY, TreeWindows, key_hash, windows
 
 # Five meaningful lines of more than 20 alphanumeric characters in all (a moved copy is labelled moved).
 BLOCK = ["def alpha(value):", "    total = compute_alpha(value)", "    total += offset_alpha(value)",
@@ -220,3 +220,14 @@ def test_whole_files_set_and_removed_by_hand():
     assert index.count(first) == 2 and sum(index.held().values()) == 4 and len(index.held()) == 3
     index.remove(b"a.py")
     assert index.held() == {first: 1}
+
+
+def test_may_hold_sifts_the_windows_never_added():
+    # a.py's 3 windows are added; the windows of a vendored file are never added (it counts nothing)
+    index = TreeWindows(lambda path: path.startswith(b"vendor/"))
+    raw = [ln.encode() for ln in [*BLOCK, "", "extra_one = 1", "extra_two = 2"]]
+    index.replace(b"a.py", raw)
+    index.replace(b"vendor/c.py", [b"vendored_" + x for x in raw])
+    held = windows([key_hash(x) for x in raw if key_hash(x) != NO_KEY])
+    vendored = windows([key_hash(b"vendored_" + x) for x in raw])
+    assert len(held) == 3 and list(index.may_hold([*vendored, *held])) == held

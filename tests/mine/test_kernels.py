@@ -234,6 +234,49 @@ def test_line_hashes_parity(content):
         assert [lines[j] for j in range(len(lines))] == lines.between(0, len(lines)) == expected
 
 
+BLOB_PIECES = st.sampled_from([b"\n", b"\n", b"x = 1", b"def f():", b"else", b" ", b"\t", b"\r", b"}", b"caf\xc3\xa9",
+                               b"\xff", b""])
+
+
+@needs_kernels
+@SETTINGS
+@given(st.lists(BLOB_PIECES, max_size=20).map(b"".join), st.integers(0, 30), st.integers(0, 30))
+def test_key_hashes_parity(content, start, end):
+    want_calls, got_calls = [], []
+    want = provenance._key_hashes_reference(content, start, end, _recording_key(want_calls), normalize._LOWER_KEYWORDS)
+    got = compiled.key_hashes(content, start, end, _recording_key(got_calls), normalize._LOWER_KEYWORDS)
+    assert got == want
+    assert got_calls == [raw for raw in want_calls if not raw.isascii()]  # ASCII lines keyed in C
+
+
+@needs_kernels
+@SETTINGS
+@given(st.lists(BLOB_PIECES, max_size=20).map(b"".join), st.integers(0, 12), st.integers(0, 12))
+def test_blob_key_hashes_are_the_key_hashes_of_its_lines(content, lo, hi):
+    lines = provenance._blob_lines(content)
+    if lines is None:
+        return
+    lo, hi = min(lo, len(lines)), min(hi, len(lines))
+    want = [duplicates.key_hash(raw) for raw in lines.between(lo, hi)]
+    assert lines.key_hashes(lo, hi) == want
+    if lo < hi:  # the reference, on the same byte range
+        starts = lines._starts
+        assert provenance._key_hashes_reference(content, starts[lo], starts[hi], normalize.line_key,
+                                                normalize._LOWER_KEYWORDS) == want
+
+
+def test_key_hashes_by_hand():
+    content = b"x = 1\n\n  else\ncaf\xc3\xa9 = 2"  # no newline at the end
+    for fn in (provenance._key_hashes_reference, *([compiled.key_hashes] if compiled else [])):
+        got = fn(content, 0, len(content) + 1, normalize.line_key, normalize._LOWER_KEYWORDS)
+        assert got == [hash("x = 1"), duplicates.NO_KEY, duplicates.NO_KEY, hash("café = 2")]
+        assert fn(content, 6, 7, normalize.line_key, normalize._LOWER_KEYWORDS) == [duplicates.NO_KEY]  # "\n"
+        assert fn(content, 3, 3, normalize.line_key, normalize._LOWER_KEYWORDS) == []
+    if compiled:
+        with pytest.raises(ValueError, match="offsets"):
+            compiled.key_hashes(content, -1, 3, normalize.line_key, normalize._LOWER_KEYWORDS)
+
+
 @needs_kernels
 @SETTINGS
 @given(file_pairs())
@@ -245,16 +288,36 @@ def test_align_blocks_in_order_and_joined(pair):
     assert all(size > 0 and a[i:i + size] == b[j:j + size] for i, j, size in blocks)
 
 
-counters = st.dictionaries(st.one_of(small, wide), st.integers(-2, 3), max_size=30).map(Counter)
+# Moves of window counts: windows from a small alphabet (they repeat) or any 64-bit value; signs as TreeWindows
+# gives them (a file's windows leave, -1; arrive, +1), and others. Enough moves to fill and rebuild the C table.
+count_moves = st.lists(st.tuples(st.lists(st.one_of(small, small, wide), max_size=40), st.sampled_from([-1, 1, 1, 2])),
+                       max_size=40)
 
 
 @needs_kernels
 @SETTINGS
-@given(counters, counters)
-def test_net_counts_parity(plus, minus):
-    want = duplicates._net_counts_reference(Counter(plus), minus)  # the reference changes its first argument
-    got = compiled.net_counts(plus, minus)
-    assert list(got.items()) == list(want.items()) and type(got) is Counter
+@given(count_moves)
+def test_window_counts_parity(moves):
+    want, got = duplicates._WindowCountsReference(), compiled.WindowCounts()
+    for windows, sign in moves:
+        want.add(windows, sign)
+        got.add(array("q", windows) if sign == 2 else windows, sign)  # any sequence of ints
+        assert len(got) == len(want) and sorted(got.items()) == sorted(want.items())
+        assert all(got.get(w) == want.get(w) and (w in got) == (w in want) for w in [*windows, 4, -4])
+
+
+@pytest.mark.parametrize("counts", ["reference", "compiled"])
+def test_window_counts_by_hand(counts):
+    if counts == "compiled" and compiled is None:
+        pytest.skip("churnlab.mine._kernels not built")
+    table = duplicates._WindowCountsReference() if counts == "reference" else compiled.WindowCounts()
+    table.add([7, 7, 9, -2**63], 1)
+    table.add([7, 9], -1)
+    assert table.get(7) == 1 and table.get(9) == 0 and table.get(5) == 0 and table.get(-2**63) == 1
+    assert 9 not in table and 7 in table and len(table) == 2 and sorted(table.items()) == [(-2**63, 1), (7, 1)]
+    table.add(range(10_000), 1)  # the C table grows, and drops counts of 0 when it is rebuilt
+    table.add(range(10_000), -1)
+    assert sorted(table.items()) == [(-2**63, 1), (7, 1)]
 
 
 # Line pieces: every kind of ASCII whitespace, word and punctuation characters, keywords in three cases,
@@ -275,6 +338,19 @@ def test_ascii_key_parity(raw):
     want = normalize._ascii_key_reference(raw, normalize._LOWER_KEYWORDS)
     got = compiled.ascii_key(raw, normalize._LOWER_KEYWORDS)
     assert got == want and type(got) is type(want)
+    # the keywords of a frozenset are held in a C table; any other set is asked word by word
+    assert compiled.ascii_key(raw, set(normalize._LOWER_KEYWORDS)) == want
+
+
+@needs_kernels
+def test_ascii_key_keywords_of_any_length():
+    long_word = b"a_keyword_longer_than_sixteen"  # does not fit the C table: the frozenset is asked
+    for keywords in (frozenset({long_word, b"end"}), {long_word, b"end"}):
+        assert compiled.ascii_key(b"A_Keyword_Longer_Than_Sixteen end", keywords) is None
+        got = compiled.ascii_key(b"end  A_Keyword_Longer_Than_Sixteen2", keywords)
+        assert got == "end A_Keyword_Longer_Than_Sixteen2"
+    assert compiled.ascii_key(b"ENDFUNCTION", normalize._LOWER_KEYWORDS) is None  # the table again
+    assert compiled.ascii_key(b"endfunctions", normalize._LOWER_KEYWORDS) == "endfunctions"
 
 
 @needs_kernels
@@ -547,10 +623,11 @@ def test_first_labels_constants_are_the_references():
 @given(file_hunks)
 def test_first_labels_parity(hunks):
     want_calls, got_calls = [], []
-    want = lines._first_labels_reference(hunks, _recording_key(want_calls))
-    got = compiled.first_labels(hunks, _recording_key(got_calls))
+    want = lines._first_labels_reference(hunks, _recording_key(want_calls), normalize._LOWER_KEYWORDS)
+    got = compiled.first_labels(hunks, _recording_key(got_calls), normalize._LOWER_KEYWORDS)
     assert got == want
-    assert got_calls == want_calls  # every line keyed once, in order (the key cache sees the same calls)
+    # ASCII lines are keyed in C (ascii_key, what line_key gives them); the others by key, once each, in order
+    assert got_calls == [raw for raw in want_calls if not raw.isascii()]
 
 
 @needs_kernels
@@ -559,7 +636,8 @@ def test_first_labels_whitespace_edits_by_hand(first_labels):
     fn = lines._first_labels_reference if first_labels == "reference" else compiled.first_labels
     # removed: two re-spaced twins of one added line, a blank line, an unrelated line; added: the twin, a new line
     hunk = (1, 4, 1, 2, [b"f(a, b)", b"f(a,b) ", b"", b"x = 1"], [b"f(a,b)", b"x = 2"])
-    rl, al, rk, ak, meaningful, free_r, free_a = fn([hunk, (9, 0, 7, 1, [], [b"}"])], normalize.line_key)
+    rl, al, rk, ak, meaningful, free_r, free_a = fn([hunk, (9, 0, 7, 1, [], [b"}"])], normalize.line_key,
+                                                    normalize._LOWER_KEYWORDS)
     no_op, deleted, added = lines.NO_OP, lines.DELETED, lines.ADDED
     assert rl == [[no_op, deleted, no_op, deleted], []]  # the first twin pairs with the added line; blank: no_op
     assert al == [[no_op, added], [no_op]]
@@ -569,10 +647,22 @@ def test_first_labels_whitespace_edits_by_hand(first_labels):
 
 @needs_kernels
 def test_first_labels_rejects_keys_that_are_not_str():
-    with pytest.raises(TypeError, match="str or None"):
-        compiled.first_labels([(1, 1, 1, 1, [b"x"], [b"y"])], lambda raw: 1)
+    kw = normalize._LOWER_KEYWORDS
+    with pytest.raises(TypeError, match="str or None"):  # key is asked of non-ASCII lines only
+        compiled.first_labels([(1, 1, 1, 1, [b"x"], [b"\xff"])], lambda raw: 1, kw)
     with pytest.raises(ZeroDivisionError):
-        compiled.first_labels([(1, 1, 1, 1, [b"x"], [b"y"])], lambda raw: 1 / 0)
+        compiled.first_labels([(1, 1, 1, 1, [b"\xc3\xa9"], [b"y"])], lambda raw: 1 / 0, kw)
+    with pytest.raises(TypeError, match="keywords"):
+        compiled.first_labels([(1, 1, 1, 1, [b"x"], [b"y"])], normalize.line_key, list(kw))
+
+
+@needs_kernels
+def test_first_labels_keys_ascii_lines_without_calling_key():
+    calls = []
+    hunk = (1, 2, 1, 1, [b"  return  x(1)", b"else:"], [b"caf\xc3\xa9 = 1"])
+    _, _, rk, ak, meaningful, _, _ = compiled.first_labels([hunk], _recording_key(calls), normalize._LOWER_KEYWORDS)
+    assert rk == [["return x(1)", None]] and ak == [["café = 1"]] and meaningful == 2
+    assert calls == [b"caf\xc3\xa9 = 1"]
 
 
 # ---- parsing one commit of the patch stream (lines._parse_record_reference) ----------------------------------

@@ -6,8 +6,10 @@ import os
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from churnlab.mine import mine
+from churnlab.mine import lines, mine, normalize
 
 ZERO = dict(added=0, deleted=0, updated=0, moved=0, copy_pasted=0, find_replaced=0, no_op=0)
 
@@ -359,3 +361,33 @@ def test_type_change_is_one_row_per_path(scenario):
     assert rows["path"].to_list() == ["link.py"]
     # both halves in the one row: 2 lines deleted, the target "a.py" (no newline) added as one line
     assert ops(result, sha) == {"link.py": {**ZERO, "deleted": 2, "added": 1}}
+
+
+def _blocks_by_hand(cands, keys):
+    """Moved-block candidates by their definition: every line of the hunk read, runs of candidates (no-op lines
+    do not break them) kept when they reach 20 alphanumeric characters."""
+    ok = set()
+    for fi, hi in {(f, h) for f, h, _ in cands}:
+        run, chars = [], 0
+        for j, k in enumerate(keys[fi][hi]):
+            if k is None:
+                continue
+            if (fi, hi, j) in cands:
+                run.append((fi, hi, j))
+                chars += normalize.alnum_chars(k)
+                continue
+            if chars >= lines.MOVED_BLOCK_ALNUM:
+                ok.update(run)
+            run, chars = [], 0
+        if chars >= lines.MOVED_BLOCK_ALNUM:
+            ok.update(run)
+    return ok
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.lists(st.tuples(st.sampled_from([None, "ab", "abcdefghij", "x = compute(value)", "é"]),
+                                   st.booleans()), max_size=12), min_size=1, max_size=4))
+def test_moved_blocks_equal_their_definition(hunks):
+    keys = {0: [[k for k, _ in h] for h in hunks]}
+    cands = {(0, hi, j) for hi, h in enumerate(hunks) for j, (k, cand) in enumerate(h) if cand and k is not None}
+    assert lines._blocks(cands, keys) == _blocks_by_hand(cands, keys)

@@ -10,7 +10,7 @@ import subprocess
 from collections import Counter
 
 from churnlab.git import BlobReader
-from churnlab.mine import mine
+from churnlab.mine import mine, provenance
 
 
 def run(scenario, **kw):
@@ -163,3 +163,9 @@ def test_copy_of_a_file_the_same_commit_edits_starts_from_the_parents_version(sc
     # a.py: 6 lines of alice + 1 of bob; b.py: the same 6 of alice + 1 of bob (blame -C would credit alice too)
     assert births(result) == {base: 12, edit: 2}
     assert sum(births(result).values()) == len(scenario.read("a.py")) + len(scenario.read("b.py"))
+
+
+def test_runs_of_consecutive_lines():
+    # a merge's own lines are keyed run by run (_merged_file)
+    assert provenance._runs([1, 2, 3, 7, 9, 10]) == [[1, 4], [7, 8], [9, 11]]
+    assert provenance._runs([0]) == [[0, 1]] and provenance._runs([]) == []

@@ -234,3 +234,4 @@ class TestMismatchesAreErrors:
                                                {"c" * 40: [("x.py", None, None)]})
         assert fixed.select("lines_added", "lines_deleted", "is_binary").rows() == [(None, None, True)]
         assert commits.select("lines_added", "lines_deleted").rows() == [(0, 0)]
+

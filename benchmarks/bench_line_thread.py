@@ -1,0 +1,98 @@
+"""Benchmark: CPU of the line stage's thread in a whole mine, against a baseline checkout, alternating.
+
+    python benchmarks/bench_line_thread.py PATH_TO_REPO --baseline PATH_TO_OTHER_CHECKOUT [--runs 5]
+
+Each run is a child process whose ``PYTHONPATH`` is a checkout of churnlab (this one, or the baseline: e.g. a
+worktree of the commit before a change, extension built). The child mines the repository as the issue's whole
+mine does (``tables=["line_ops", "churn", "survival"]``, so stage 1 runs too, beside the line stage) and times
+the thread that runs the line stage (``time.thread_time`` around the overlapped stage: parsing, labelling,
+merges and the three frames), and the process (``time.process_time``). Runs alternate between the checkouts.
+Printed: per side the best and the median run, and the ratios new / baseline. The child digests the three
+tables, and the benchmark stops if a digest differs between runs.
+
+Thread CPU is less disturbed than wall time by other load on the machine, not immune to it (caches, the other
+thread's interpreter-lock handovers): compare best and median within one run of this command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+CHILD = """
+import hashlib, json, sys, time
+import churnlab.mine as M
+from churnlab.mine import overlap
+
+spent = {}
+run = overlap.Overlap._run
+
+def timed(self, *args):
+    started = time.thread_time()
+    try:
+        return run(self, *args)
+    finally:
+        spent["line"] = time.thread_time() - started
+
+overlap.Overlap._run = timed
+cpu = time.process_time()
+result = M.mine(sys.argv[1], None, name="bench/line-thread", salt="benchmark-salt", incremental=False,
+                tables=["line_ops", "churn", "survival"])
+cpu = time.process_time() - cpu
+frames = [result.tables[name] for name in ("line_ops", "churn", "survival")]
+digest = hashlib.sha256(repr([f.hash_rows(seed=1).to_list() for f in frames]).encode()).hexdigest()
+print(json.dumps({"line": spent["line"], "process": cpu, "digest": digest, "module": M.__file__}))
+"""
+
+
+def run_child(repo: str, checkout: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    # run in the checkout: "python -c" puts the working folder first on the path
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(Path(repo).resolve())], env=env, cwd=checkout,
+                          capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"the run on {checkout} failed:\n{proc.stderr[-2000:]}")
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    if not Path(got["module"]).resolve().is_relative_to(checkout):
+        raise SystemExit(f"the child imported churnlab from {got['module']}, not from {checkout}")
+    return got
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("repo")
+    ap.add_argument("--baseline", required=True, help="a checkout of churnlab to compare with (its root folder)")
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args(argv)
+    sides = {"baseline": Path(args.baseline).resolve(), "new": Path(__file__).resolve().parent.parent}
+    runs: dict[str, list[dict]] = {side: [] for side in sides}
+    digest = None
+    for _ in range(args.runs):
+        for side, checkout in sides.items():
+            got = run_child(args.repo, checkout)
+            if digest not in (None, got["digest"]):
+                raise SystemExit(f"{side}: the line stage's tables differ from the first run's")
+            digest = got["digest"]
+            runs[side].append(got)
+    print(f"{args.runs} runs a side, alternating; tables identical\n")
+    print("| side | line-stage thread CPU s, best | median | process CPU s, best | median |")
+    print("|---|---|---|---|---|")
+    summary = {}
+    for side in sides:
+        line = [r["line"] for r in runs[side]]
+        process = [r["process"] for r in runs[side]]
+        summary[side] = (min(line), statistics.median(line), min(process), statistics.median(process))
+        print(f"| {side} | " + " | ".join(f"{x:.3f}" for x in summary[side]) + " |")
+    new, old = summary["new"], summary["baseline"]
+    print(f"\nnew / baseline: line-stage thread best {new[0] / old[0]:.2f}, median {new[1] / old[1]:.2f}; "
+          f"process best {new[2] / old[2]:.2f}, median {new[3] / old[3]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
