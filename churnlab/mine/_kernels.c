@@ -2844,10 +2844,11 @@ hunk_number(PyObject *hunk, Py_ssize_t x)
 static PyObject *
 kernels_splice_hunks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (check_nargs("splice_hunks", nargs, 9) < 0)
+    if (check_nargs("splice_hunks", nargs, 10) < 0)
         return NULL;
     PyObject *hunks = NULL, *labels = args[4], *key = args[5], *churning = args[6], *dying = args[7];
-    PyObject *revising = args[8], *result = NULL, *array_type = NULL, *out_r = NULL, *out_h = NULL;
+    PyObject *revising = args[8], *keywords = args[9], *result = NULL, *array_type = NULL, *out_r = NULL;
+    PyObject *out_h = NULL;
     PyObject *label_lists[3] = {NULL, NULL, NULL};
     Py_buffer vr, vh;
     int have_r = 0, have_h = 0;
@@ -2974,8 +2975,16 @@ kernels_splice_hunks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         else {
             for (Py_ssize_t j = 0; j < na; j++) {
-                PyObject *k = PyObject_CallOneArg(key, PySequence_Fast_GET_ITEM(fadded, j));
-                if (k == NULL)
+                /* an ASCII line keyed here, as key() keys it (first_labels does the same); others by key() */
+                PyObject *raw = PySequence_Fast_GET_ITEM(fadded, j), *k = NULL;
+                if (PyBytes_Check(raw)) {
+                    k = ascii_key_of((const unsigned char *)PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), keywords);
+                    if (k == Py_NotImplemented)
+                        Py_CLEAR(k);
+                    else if (k == NULL)
+                        goto hunk_done;
+                }
+                if (k == NULL && (k = PyObject_CallOneArg(key, raw)) == NULL)
                     goto hunk_done;
                 int64_t rec = (int64_t)base + (k != Py_None);
                 born_meaningful += k != Py_None;

@@ -428,7 +428,7 @@ class Tracker:
         metrics = labels is not None and fi in labels.added  # no labels: survival only
         args = (recs, hashes, fd.hunks, c * 4,
                 (labels.removed[fi], labels.added[fi], labels.keys_added[fi]) if metrics else None,
-                line_key, self.churning, self._dying if counted else None, self._revising)
+                line_key, self.churning, self._dying if counted else None, self._revising, _LOWER_KEYWORDS)
         spliced = _splice_hunks(*args)
         if spliced is NotImplemented:  # hunks out of order: left to the reference
             spliced = _splice_hunks_reference(*args)
@@ -702,7 +702,7 @@ class Tracker:
 
 def _splice_hunks_reference(recs: array, hashes: array, hunks: list, base: int, labels: tuple | None,
                             key: Callable[[bytes], str | None], churning: frozenset[int], dying: array | None,
-                            revising: array) -> tuple[array, array, int, int, int]:
+                            revising: array, keywords: frozenset[bytes]) -> tuple[array, array, int, int, int]:
     """One file's line state after its ``-U0`` hunks: ``(records, hashes, lines born, of which meaningful, hunks
     reaching past the end)``.
 
@@ -712,7 +712,9 @@ def _splice_hunks_reference(recs: array, hashes: array, hunks: list, base: int, 
     ``base + 1`` when ``key(line)`` is not None. A hunk reaching past the end pads the state with unknown births
     and zero hashes. ``dying`` (unless None) gets the births of the removed lines, ``revising`` those of the
     removed lines (labelled) whose label is in ``churning``. The pure-Python twin of the compiled kernel, which
-    leaves hunks out of order (or starting before line 1) to this definition.
+    leaves hunks out of order (or starting before line 1) to this definition, and keys an unlabelled ASCII line
+    itself, as ``key`` does (``ascii_key(line, keywords)``, ``keywords`` the lower-case keywords; see
+    :func:`churnlab.mine.lines._first_labels_reference`), calling ``key`` for the other lines only.
     """
     out_r, out_h = array("q"), array("q")
     pos = born_lines = born_meaningful = padded = 0

@@ -769,13 +769,17 @@ def test_splice_hunks_parity(splice, churning, counted):
     from churnlab.mine import provenance
 
     recs, hashes, hunks, labels = splice
-    runs = []
+    runs, calls = [], []
     for splice_hunks in (provenance._splice_hunks_reference, compiled.splice_hunks):
-        dying, revising, calls = array("q", [7]), array("q", [9]), []
+        dying, revising = array("q", [7]), array("q", [9])
+        calls.append([])
         out_r, out_h, *counts = splice_hunks(array("q", recs), array("q", hashes), hunks, 40 * 4, labels,
-                                             _recording_key(calls), churning, dying if counted else None, revising)
-        runs.append((list(out_r), list(out_h), counts, list(dying), list(revising), calls))
+                                             _recording_key(calls[-1]), churning, dying if counted else None,
+                                             revising, normalize._LOWER_KEYWORDS)
+        runs.append((list(out_r), list(out_h), counts, list(dying), list(revising)))
     assert runs[0] == runs[1]
+    # unlabelled, an ASCII line is keyed in C (ascii_key, what line_key gives it); the others by key, in order
+    assert calls[1] == [raw for raw in calls[0] if not raw.isascii()]
 
 
 @needs_kernels
@@ -789,7 +793,7 @@ def test_splice_hunks_by_hand():
         dying, revising = array("q"), array("q")
         out_r, out_h, born, meaningful, padded = splice_hunks(
             array("q", [5, 9, 13]), array("q", [50, 90, 130]), hunks, 20 * 4, labels, normalize.line_key,
-            frozenset({lines.DELETED}), dying, revising)
+            frozenset({lines.DELETED}), dying, revising, normalize._LOWER_KEYWORDS)
         assert list(out_r) == [5, 83, 80, 13, -4]  # line 4 is padding (unknown birth) kept before the hunk at 5
         assert list(out_h) == [50, hash(b"x = 1"), hash(b"}"), 130, 0]
         assert (born, meaningful, padded) == (2, 1, 1)
@@ -801,5 +805,5 @@ def test_splice_hunks_leaves_hunks_out_of_order_to_the_reference():
     dying = array("q")
     hunks = [(3, 1, 3, 0, [b"a"], []), (1, 1, 1, 0, [b"b"], [])]
     assert compiled.splice_hunks(array("q", [1, 2, 3]), array("q", [1, 2, 3]), hunks, 0, None, normalize.line_key,
-                                 frozenset(), dying, array("q")) is NotImplemented
+                                 frozenset(), dying, array("q"), normalize._LOWER_KEYWORDS) is NotImplemented
     assert list(dying) == []  # nothing done
