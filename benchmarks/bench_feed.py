@@ -18,12 +18,10 @@ Both sides must give the same line-stage output: the child digests the tracker's
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
+
+from _timing import run_in_checkout
 
 CHILD = """
 import gc, hashlib, json, sys, time
@@ -73,16 +71,7 @@ print(json.dumps({"feed": feed_s, "merges": merges_s[0], "digest": digest, "comm
 
 
 def run_child(repo: str, checkout: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
-    # run in the checkout: "python -c" puts the working folder first on the path
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(Path(repo).resolve())], env=env, cwd=checkout,
-                          capture_output=True, text=True)
-    if proc.returncode:
-        raise SystemExit(f"the run on {checkout} failed:\n{proc.stderr[-2000:]}")
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
-    if not Path(got["module"]).resolve().is_relative_to(checkout):
-        raise SystemExit(f"the child imported churnlab from {got['module']}, not from {checkout}")
-    return got
+    return run_in_checkout(CHILD, [str(Path(repo).resolve())], checkout)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,12 +18,10 @@ thread's interpreter-lock handovers): compare best and median within one run of 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
+
+from _timing import run_in_checkout
 
 CHILD = """
 import hashlib, json, sys, time
@@ -54,16 +52,7 @@ print(json.dumps({"line": spent.get("line", 0.0), "process": cpu, "wall": wall, 
 
 
 def run_child(repo: str, checkout: Path, *, every_table: bool = False) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
-    # run in the checkout: "python -c" puts the working folder first on the path
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(Path(repo).resolve()), "all" if every_table else "lines"],
-                          env=env, cwd=checkout, capture_output=True, text=True)
-    if proc.returncode:
-        raise SystemExit(f"the run on {checkout} failed:\n{proc.stderr[-2000:]}")
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
-    if not Path(got["module"]).resolve().is_relative_to(checkout):
-        raise SystemExit(f"the child imported churnlab from {got['module']}, not from {checkout}")
-    return got
+    return run_in_checkout(CHILD, [str(Path(repo).resolve()), "all" if every_table else "lines"], checkout)
 
 
 def main(argv: list[str] | None = None) -> int:
