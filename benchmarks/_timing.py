@@ -2,7 +2,7 @@
 threads at once, so each part is charged the CPU of the thread that calls it), imported by the child code of
 ``bench_survival.py`` and ``bench_merges.py``, which put this folder on the child's ``PYTHONPATH``; and
 :func:`run_in_checkout`, with which ``bench_feed.py`` and ``bench_line_thread.py`` run a child on one checkout
-of churnlab or another."""
+of churnlab or another, :func:`alternate` taking turns."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 spent: defaultdict[str, float] = defaultdict(float)  # label -> thread CPU seconds
@@ -45,3 +46,18 @@ def run_in_checkout(code: str, args: list[str], checkout: Path) -> dict:
     if not Path(got["module"]).resolve().is_relative_to(checkout):
         raise SystemExit(f"the child imported churnlab from {got['module']}, not from {checkout}")
     return got
+
+
+def alternate(sides: dict[str, Path], runs: int, child: Callable[[Path], dict], what: str) -> dict[str, list[dict]]:
+    """``runs`` runs of ``child(checkout)`` for each side, taking turns; stops when a run's ``digest`` differs
+    from the first run's (``what`` names the output digested)."""
+    out: dict[str, list[dict]] = {side: [] for side in sides}
+    digest = None
+    for _ in range(runs):
+        for side, checkout in sides.items():
+            got = child(checkout)
+            if digest not in (None, got["digest"]):
+                raise SystemExit(f"{side}: {what} differ from the first run's")
+            digest = got["digest"]
+            out[side].append(got)
+    return out

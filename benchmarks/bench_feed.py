@@ -21,7 +21,7 @@ import argparse
 import statistics
 from pathlib import Path
 
-from _timing import run_in_checkout
+from _timing import alternate, run_in_checkout
 
 CHILD = """
 import gc, hashlib, json, sys, time
@@ -81,16 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args(argv)
     sides = {"baseline": Path(args.baseline).resolve(), "new": Path(__file__).resolve().parent.parent}
-    runs: dict[str, list[dict]] = {side: [] for side in sides}
-    digest = None
-    for _ in range(args.runs):
-        for side, checkout in sides.items():
-            got = run_child(args.repo, checkout)
-            got["non_merge"] = got["feed"] - got["merges"]
-            runs[side].append(got)
-            if digest not in (None, got["digest"]):
-                raise SystemExit(f"{side}: the line stage's output differs from the first run's")
-            digest = got["digest"]
+    runs = alternate(sides, args.runs, lambda checkout: run_child(args.repo, checkout), "the line stage's outputs")
+    for got in (r for side in runs.values() for r in side):
+        got["non_merge"] = got["feed"] - got["merges"]
     print(f"{runs['new'][0]['commits']} commits; {args.runs} runs a side, alternating; outputs identical\n")
     print("| side | non-merge feed CPU s, best | median | merges CPU s, median | non-merge / merges, median |")
     print("|---|---|---|---|---|")

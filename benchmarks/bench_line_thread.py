@@ -21,7 +21,7 @@ import argparse
 import statistics
 from pathlib import Path
 
-from _timing import run_in_checkout
+from _timing import alternate, run_in_checkout
 
 CHILD = """
 import hashlib, json, sys, time
@@ -63,15 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--every-table", action="store_true", help="mine every table (reverts and signals too)")
     args = ap.parse_args(argv)
     sides = {"baseline": Path(args.baseline).resolve(), "new": Path(__file__).resolve().parent.parent}
-    runs: dict[str, list[dict]] = {side: [] for side in sides}
-    digest = None
-    for _ in range(args.runs):
-        for side, checkout in sides.items():
-            got = run_child(args.repo, checkout, every_table=args.every_table)
-            if digest not in (None, got["digest"]):
-                raise SystemExit(f"{side}: the line stage's tables differ from the first run's")
-            digest = got["digest"]
-            runs[side].append(got)
+    runs = alternate(sides, args.runs, lambda checkout: run_child(args.repo, checkout, every_table=args.every_table),
+                     "the line stage's tables")
     print(f"{args.runs} runs a side, alternating; tables identical\n")
     print("| side | line-stage thread CPU s, best | median | process CPU s, best | median | wall s, best | median "
           "| peak MB, highest |")

@@ -1268,6 +1268,20 @@ done:
     return key;
 }
 
+/* The key of one line of a hunk: keyed here when it is ASCII bytes (ascii_key_of, what key() gives it), else
+ * key(raw). A new reference (the key or None), NULL on error. */
+static PyObject *
+line_key_of(PyObject *raw, PyObject *key, PyObject *keywords)
+{
+    if (PyBytes_Check(raw)) {
+        PyObject *k = ascii_key_of((const unsigned char *)PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), keywords);
+        if (k != Py_NotImplemented)
+            return k;
+        Py_DECREF(k);
+    }
+    return PyObject_CallOneArg(key, raw);
+}
+
 /* ---- hunk pairing --------------------------------------------------------------------------------- */
 
 /* churnlab.mine.lines' constants (tests/mine/test_kernels.py checks they agree) */
@@ -2130,15 +2144,8 @@ keys_of(PyObject *lines, PyObject *key, PyObject *keywords, Py_ssize_t *none)
     }
     *none = 0;
     for (Py_ssize_t x = 0; x < n; x++) {
-        PyObject *raw = items[x], *k = NULL;
-        if (PyBytes_Check(raw)) {
-            k = ascii_key_of((const unsigned char *)PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), keywords);
-            if (k == Py_NotImplemented)
-                Py_CLEAR(k);
-            else if (k == NULL)
-                goto fail;
-        }
-        if (k == NULL && (k = PyObject_CallOneArg(key, raw)) == NULL)
+        PyObject *k = line_key_of(items[x], key, keywords);
+        if (k == NULL)
             goto fail;
         PyList_SET_ITEM(out, x, k);  /* the list owns it, also on failure below */
         if (k == Py_None) {
@@ -2975,16 +2982,8 @@ kernels_splice_hunks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         else {
             for (Py_ssize_t j = 0; j < na; j++) {
-                /* an ASCII line keyed here, as key() keys it (first_labels does the same); others by key() */
-                PyObject *raw = PySequence_Fast_GET_ITEM(fadded, j), *k = NULL;
-                if (PyBytes_Check(raw)) {
-                    k = ascii_key_of((const unsigned char *)PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), keywords);
-                    if (k == Py_NotImplemented)
-                        Py_CLEAR(k);
-                    else if (k == NULL)
-                        goto hunk_done;
-                }
-                if (k == NULL && (k = PyObject_CallOneArg(key, raw)) == NULL)
+                PyObject *k = line_key_of(PySequence_Fast_GET_ITEM(fadded, j), key, keywords);
+                if (k == NULL)
                     goto hunk_done;
                 int64_t rec = (int64_t)base + (k != Py_None);
                 born_meaningful += k != Py_None;
