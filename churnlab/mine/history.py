@@ -253,7 +253,8 @@ def parse_log(chunks: Iterable[bytes], *, on_commit=None, on_patch=None) -> Hist
     """Parse a ``git log`` stream made with :func:`log_args` into column lists.
 
     ``on_patch(sha, patch)`` receives each commit's id and patch text (empty without ``patches``, or for a
-    commit without a diff), in the stream's order.
+    commit without a diff; a ``memoryview`` of the record otherwise, valid during the call), in the stream's
+    order.
     """
     hist = History()
     for record in _records(chunks):
@@ -267,8 +268,9 @@ def parse_log(chunks: Iterable[bytes], *, on_commit=None, on_patch=None) -> Hist
     return hist
 
 
-def _parse_record(record: bytes, hist: History, *, patches: bool = False) -> tuple[bytes, bytes]:
-    """Append one commit to the column lists; return its id and its patch text (``b""`` when there is none).
+def _parse_record(record: bytes, hist: History, *, patches: bool = False) -> tuple[bytes, bytes | memoryview]:
+    """Append one commit to the column lists; return its id and its patch text (``b""`` when there is none; a
+    view of ``record`` otherwise).
 
     ``patches``: the record has the commit's patch instead of numstat records (:func:`log_args`).
     """
@@ -289,8 +291,9 @@ def _parse_record(record: bytes, hist: History, *, patches: bool = False) -> tup
     # The raw and numstat records end at the record's first empty NUL-separated field (no path is empty), where
     # a patch begins when the stream has them: so the first "\0\0" ends them, whatever the patch holds.
     cut = record.find(b"\x00\x00", end + 2)
-    meta, patch = (record[end + 2:], b"") if cut < 0 else (record[end + 2:cut], record[cut + 2:])
-    sections = _patch_sections(patch) if patches else None
+    # the patch as a view, not a copy: a commit vendoring a dependency has a patch of tens of MB
+    meta, patch = (record[end + 2:], b"") if cut < 0 else (record[end + 2:cut], memoryview(record)[cut + 2:])
+    sections = (_patch_sections(record, cut + 2) if cut >= 0 else []) if patches else None
     n_files, added, deleted, unsure = _parse_diff(meta.lstrip(b"\n").split(b"\x00"), sha_s, hist.files, sections)
     if unsure:
         hist.unsure.append(sha_s)
@@ -372,17 +375,16 @@ def _parse_diff(tokens: list[bytes], sha: str, f: dict[str, list],
     return len(raws), total_a, total_d, unsure
 
 
-def _patch_sections(patch: bytes) -> list[tuple[int, int, bool]]:
-    """``(added, deleted, binary)`` per file section of a zero-context patch, in order.
+def _patch_sections(patch: bytes, start: int = 0) -> list[tuple[int, int, bool]]:
+    """``(added, deleted, binary)`` per file section of a zero-context patch (``patch[start:]``), in order.
 
     Every content line starts with ``+``, ``-``, `` `` or ``\\``, so a line starting ``diff --git `` starts a
     section and one starting ``@@ -`` a hunk, whose header gives its counts (``-a,b +c,d``; a count left out is
     1), as numstat counts the same diff. A binary file's section says so in a header line, before any hunk.
     """
-    if not patch:
+    if start >= len(patch):
         return []
-    out = []
-    start = 0  # found by position, never split: a huge patch is not copied
+    out = []  # sections found by position, never split: a huge patch is not copied
     while start >= 0:
         end = patch.find(b"\ndiff --git ", start)
         stop = len(patch) if end < 0 else end

@@ -129,11 +129,23 @@ def records(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 def _record(parts: list[bytes], drop: int, *, cut: int = 0, last: bool = False) -> Iterator[bytes]:
     """The record in ``parts`` but its first ``drop`` and last ``cut`` bytes, joined in one copy and without its
-    leading ``\\x1e``, if it has any bytes (the ``last`` one of the stream: any but whitespace)."""
+    leading ``\\x1e``, if it has any bytes (the ``last`` one of the stream: any but whitespace).
+
+    ``parts`` (the caller's list) is emptied, and the joined bytes let go once trimmed: a commit vendoring a
+    dependency has a record of tens of MB, and only the record itself is held while it is read.
+    """
     whole = parts[0] if len(parts) == 1 else b"".join(parts)
+    parts.clear()
+    start = drop + (whole[drop:drop + 1] == b"\x1e")
     end = len(whole) - cut
-    if whole[drop:].strip() if last else end > drop:
-        yield whole[drop + (whole[drop:drop + 1] == b"\x1e"):end]
+    if not (_CONTENT_BYTE.search(whole, drop) if last else end > drop):
+        return
+    if start or end < len(whole):
+        whole = whole[start:end]
+    yield whole
+
+
+_CONTENT_BYTE = re.compile(rb"\S")
 
 
 def _unquote(path: bytes) -> bytes:

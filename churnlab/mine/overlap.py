@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
@@ -70,29 +71,44 @@ class Relay:
     """Stage 1's patches handed to the overlapped stage as its patch stream: one git diff pass for both.
 
     Stage 1 reads ``git log`` with patches (:func:`churnlab.mine.history.log_args`) and gives each commit's
-    patch to :meth:`put`, then calls :meth:`finish` (or :meth:`fail` with its error); the stage iterates chunks
-    in the format of its own stream (:func:`churnlab.mine.lines.log_args`), the same bytes. Stage 1 waits while
+    patch to :meth:`put`, then calls :meth:`finish` (or :meth:`fail` with its error); the stage reads the
+    records :func:`churnlab.mine.lines.records` would split from its own stream (:func:`churnlab.mine.lines.log_args`;
+    :meth:`records`), or iterates the chunks of that stream, the same bytes. Stage 1 waits while
     :data:`_RELAY_BYTES` of patch text wait for the stage. :meth:`close` (the stage is done or gave up) drops the
     rest, so neither side ever waits for the other in vain.
+
+    A patch is copied once, into its record: a commit vendoring a dependency has a patch of tens of MB, and each
+    copy of it is held while the stage parses it.
     """
 
     def __init__(self, limit: int = _RELAY_BYTES) -> None:
         self._items: deque = deque()
-        self._bytes = 0
+        self._bytes = 0  # the records waiting, and the one the stage is reading (held)
+        self._held = 0
         self._limit = limit
         self._closed = False
         self._ended = False
         self._turn = threading.Condition()
 
-    def put(self, sha: bytes, patch: bytes) -> None:
-        chunk = b"\x1e" + sha + (b"\n\n" + patch if patch else b"\n")  # as "--format=%x1e%H" prints it
+    def put(self, sha: bytes, patch: bytes | memoryview) -> None:
+        # as "--format=%x1e%H" prints it, the record being what lies between two "\n\x1e" separators
+        trailing = patch[-1:] == b"\n"
+        size = len(sha) + (len(patch) + 2 - trailing if patch else 0)
         with self._turn:
-            while self._items and self._bytes + len(chunk) > self._limit and not self._closed:
+            # the record the stage is reading counts: stage 1 does not copy a huge patch while another is read
+            while (self._items or self._held) and self._bytes + size > self._limit and not self._closed:
                 self._turn.wait()
             if self._closed:
                 return
-            self._items.append(chunk)
-            self._bytes += len(chunk)
+        if not patch:
+            item = (sha, b"\n")
+        else:
+            item = (b"".join((sha, b"\n\n", patch[:-1] if trailing else patch)), b"\n" if trailing else b"")
+        with self._turn:
+            if self._closed:
+                return
+            self._items.append(item)
+            self._bytes += size
             self._turn.notify_all()
 
     def finish(self) -> None:
@@ -108,19 +124,35 @@ class Relay:
                 self._items.append(item)
                 self._turn.notify_all()
 
+    def records(self) -> Iterator[bytes]:
+        """The commits' records, as :func:`churnlab.mine.lines.records` splits them from the stream."""
+        while True:
+            try:
+                record, _ = self._next()
+            except StopIteration:
+                return
+            yield record
+
     def __iter__(self) -> Relay:
         return self
 
     def __next__(self) -> bytes:
+        """The next chunk of the stream (one commit)."""
+        record, end = self._next()
+        return b"".join((b"\x1e", record, end))
+
+    def _next(self) -> tuple[bytes, bytes]:
         with self._turn:
+            self._bytes -= self._held  # the stage is done with the record it read last
+            self._held = 0
+            self._turn.notify_all()
             while not self._items and not self._closed:
                 self._turn.wait()
             if self._closed:  # closed before stage 1 ended it: what the stage read is not the history
                 raise Abandoned
             item = self._items.popleft()
-            if isinstance(item, bytes):
-                self._bytes -= len(item)
-                self._turn.notify_all()
+            if isinstance(item, tuple):
+                self._held = len(item[0])
                 return item
         self.close()
         if item is _DONE:
@@ -131,7 +163,7 @@ class Relay:
         with self._turn:
             self._closed = True
             self._items.clear()
-            self._bytes = 0
+            self._bytes = self._held = 0
             self._turn.notify_all()
 
     def __enter__(self) -> Relay:
@@ -158,6 +190,12 @@ class _Stoppable:
         if self._stop.is_set():
             raise Abandoned
         return next(self._stream)
+
+    def records(self) -> Iterator[bytes]:
+        for record in self._stream.records():
+            if self._stop.is_set():
+                raise Abandoned
+            yield record
 
     def close(self) -> None:
         self._stream.close()

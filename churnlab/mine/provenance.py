@@ -1118,7 +1118,7 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
             # default mode: merges come without patches, from their trees (first-parent mode: merges own their diff)
             tracker.merges = stack.enter_context(early_merges or start_merge_trees(repo, opts))
             stream = stack.enter_context(early or start_patch_stream(repo, opts))
-            for record in L.records(stream):
+            for record in stream.records():
                 tracker.feed(record)
     else:
         for started in (early, early_merges):
@@ -1195,6 +1195,10 @@ class ReadAhead:
 
     def __iter__(self) -> ReadAhead:
         return self
+
+    def records(self) -> Iterator[bytes]:
+        """The commits' records (:func:`churnlab.mine.lines.records`), as :meth:`Relay.records` gives them."""
+        return L.records(self)
 
     def __next__(self) -> bytes:
         if self._finished:
