@@ -49,10 +49,13 @@ CHILD = """
 import gc, json, sys, time
 import churnlab.mine as m
 import polars as pl
+from churnlab.mine import lines
 path, sample_days, stage1_only = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 tables = None if sys.argv[4] == "all" else sys.argv[4].split(",")
 if stage1_only:
     m.STAGES.clear()
+if sys.argv[5] == "eager":  # every record parsed at once, as before huge ones were parsed file by file
+    lines.LAZY_RECORD_BYTES = 1 << 62
 started = time.perf_counter()
 result = m.mine(path, name="bench", salt="benchmark-salt", survival_sample_days=sample_days, tables=tables)
 seconds = time.perf_counter() - started
@@ -77,13 +80,14 @@ ISSUE_TABLES = ("commits", "file_changes", "line_ops", "churn", "survival")
 
 
 def mine_in_child(path: Path, *, sample_days: int = 30, stage1_only: bool = False,
-                  tables: list[str] | None = None) -> dict:
+                  tables: list[str] | None = None, eager: bool = False) -> dict:
     """Mine in a fresh process so that its peak RSS is the mine's alone (Linux: reads /proc/self/status).
 
-    ``cpu``: CPU seconds of the process and its git children, interpreter start included."""
+    ``cpu``: CPU seconds of the process and its git children, interpreter start included. ``eager``: parse
+    every record whole (:data:`churnlab.mine.lines.LAZY_RECORD_BYTES` out of reach)."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     args = [sys.executable, "-c", CHILD, str(path), str(sample_days), "1" if stage1_only else "0",
-            ",".join(tables) if tables else "all"]
+            ",".join(tables) if tables else "all", "eager" if eager else "lazy"]
     with _cpu() as cpu:
         out = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]), cpu=cpu[0])
@@ -216,6 +220,25 @@ def big_generated_file(n_lines: int = 100_000, n_edits: int = 300, *, seed: int 
         out.clear()
 
 
+def vendoring(n_files: int = 1000, n_lines: int = 1000) -> Iterator[bytes]:
+    """A commit vendoring ``n_files`` x ``n_lines`` lines (about 40 MB of patch) into ``vendor/``, an edit of
+    the code, then a commit removing them all, as Go projects do."""
+    def commit(mark: int, message: bytes, changes: list[bytes]) -> bytes:
+        when = 1_500_000_000 + mark * 86400
+        head = [b"commit refs/heads/main\nmark :%d\n" % mark,
+                b"author A <a@example.com> %d +0000\ncommitter A <a@example.com> %d +0000\n" % (when, when),
+                _data(message)]
+        return b"".join(head + ([b"from :%d\n" % (mark - 1)] if mark > 1 else []) + changes)
+
+    yield commit(1, b"code", [b"M 100644 inline src/app.go\n", _data(b"package app\n")])
+    yield commit(2, b"vendor", [
+        b"M 100644 inline vendor/mod%d/lib.go\n%s" % (k, _data("".join(
+            f"func Lib{k}_{i}(x int) int {{ return x * {i} }}\n" for i in range(n_lines)).encode()))
+        for k in range(n_files)])
+    yield commit(3, b"edit", [b"M 100644 inline src/app.go\n", _data(b"package app\n\nvar V = 1\n")])
+    yield commit(4, b"unvendor", [b"D vendor\n"])
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("repo", help="repository to benchmark (e.g. a clone of pallets/flask)")
@@ -325,6 +348,15 @@ def memory_rows(repo: Path, work: Path, *, with_repo: bool) -> list[tuple[str, .
                      f"+{r['peak_mb'] - base['peak_mb']:.0f} MB", "< 500 MB, flat in commits"))
         rows.append(("  returned tables; process memory once they are dropped", f"{r['returned_mb']:.0f} MB",
                      f"{r['after_mb']:.0f} MB", "", ""))
+    # a huge commit: its vendored files parsed one at a time, against the whole record parsed at once
+    vendored = work / "vendoring.git"
+    if not vendored.exists():
+        fast_import(vendored, vendoring())
+    lazy, eager = mine_in_child(vendored), mine_in_child(vendored, eager=True)
+    rows.append(("peak memory, a commit vendoring 1,000,000 lines, then removing them",
+                 f"{lazy['peak_mb']:.0f} MB ({lazy['seconds']:.1f} s)",
+                 f"parsed whole {eager['peak_mb']:.0f} MB ({eager['seconds']:.1f} s)",
+                 f"{lazy['peak_mb'] / eager['peak_mb']:.2f}x", "< 500 MB"))
     small, large = (runs[f"synthetic {n:,}-commit history"] for n in (10_000, 50_000))
     rows.append(("growth from 10,000 to 50,000 commits: peak; returned tables",
                  f"+{large['peak_mb'] - small['peak_mb']:.0f} MB",

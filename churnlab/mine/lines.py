@@ -262,6 +262,58 @@ def _parse_record_reference(record: bytes, new_file: Callable[[], FileDiff]) -> 
 
 _parse_record = _accel.pick("parse_record", _parse_record_reference)
 
+# A record this large (a commit vendoring a dependency, a regenerated data set) is parsed file by file
+# (:func:`parse_record_lazily`): 1.24M vendored lines held as Python objects cost about 100 MB at once.
+LAZY_RECORD_BYTES = 8 << 20
+
+
+class _LazyFileDiff(FileDiff):
+    """A file diff whose hunks are parsed from its section of the record each time they are read, never held."""
+
+    __slots__ = ("_record", "_sha", "_start", "_stop")
+
+    @classmethod
+    def of(cls, head: FileDiff, record: bytes, sha: bytes, start: int, stop: int) -> _LazyFileDiff:
+        lazy = cls.__new__(cls)  # FileDiff.__init__ would set hunks, read-only here
+        for name in FileDiff.__slots__:
+            if name != "hunks":
+                setattr(lazy, name, getattr(head, name))
+        lazy._record, lazy._sha, lazy._start, lazy._stop = record, sha, start, stop
+        return lazy
+
+    @property
+    def hunks(self) -> list[tuple[int, int, int, int, list[bytes], list[bytes]]]:  # type: ignore[override]
+        return _parse_section(self._record, self._sha, self._start, self._stop).hunks
+
+
+def _parse_section(record: bytes, sha: bytes, start: int, stop: int) -> FileDiff:
+    """The file diff of ``record[start:stop]``, one ``diff --git`` section (or its header lines alone)."""
+    _, files = parse_record(b"".join((sha, b"\n\n", memoryview(record)[start:stop])))
+    return files[0]
+
+
+def parse_record_lazily(record: bytes, lazy: Callable[[bytes], bool]) -> tuple[str, list[FileDiff]]:
+    """:func:`parse_record` section by section, the hunks of a file whose path ``lazy`` accepts parsed only when
+    read, and again at each read (for files left out of the line metrics: their lines are read one file at a
+    time, to be hashed or fingerprinted, so the commit's lines never exist at once)."""
+    sha = record_sha(record)
+    starts = []  # every "diff --git " line starts a section: no content line can (see _patch_sections)
+    at = record.find(b"\ndiff --git ")
+    while at >= 0:
+        starts.append(at + 1)
+        at = record.find(b"\ndiff --git ", at + 1)
+    files = []
+    for k, start in enumerate(starts):
+        stop = starts[k + 1] - 1 if k + 1 < len(starts) else len(record)
+        hunk = record.find(b"\n@@ -", start, stop)
+        if hunk < 0:
+            files.append(_parse_section(record, sha, start, stop))
+            continue
+        head = _parse_section(record, sha, start, hunk)
+        files.append(_LazyFileDiff.of(head, record, sha, start, stop) if lazy(head.path)
+                     else _parse_section(record, sha, start, stop))
+    return sha.decode(), files
+
 
 def patch_fingerprints(files: list[FileDiff]) -> tuple[str | None, str | None, int]:
     """``(fingerprint, inverse, lines changed)`` of a commit, as :mod:`churnlab.mine.patches` defines them.
@@ -269,19 +321,23 @@ def patch_fingerprints(files: list[FileDiff]) -> tuple[str | None, str | None, i
     The definition lives there: the file diffs are handed over as its file changes. ``-U0`` hunks hold the
     same removed and added lines as the ``-U3`` patch it reads (context does not change git's edit script).
     """
-    changes = []
     n_lines = 0
-    for fd in files:
-        hunks = fd.hunks
-        if len(hunks) == 1:  # the lists are only read
-            removed, added = hunks[0][4], hunks[0][5]
-        else:
-            removed = list(chain.from_iterable(map(_REMOVED, hunks)))
-            added = list(chain.from_iterable(map(_ADDED, hunks)))
-        n_lines += len(removed) + len(added)
-        changes.append((fd.old_path or b"", fd.new_path or b"", fd.old_mode, fd.new_mode, fd.old_blob, fd.new_blob,
-                        fd.binary, removed, added))
-    return (*_fingerprints_of(changes), n_lines)
+
+    def changes() -> Iterator[tuple]:  # one file's lines at a time (a lazily parsed file's are not held)
+        nonlocal n_lines
+        for fd in files:
+            hunks = fd.hunks
+            if len(hunks) == 1:  # the lists are only read
+                removed, added = hunks[0][4], hunks[0][5]
+            else:
+                removed = list(chain.from_iterable(map(_REMOVED, hunks)))
+                added = list(chain.from_iterable(map(_ADDED, hunks)))
+            n_lines += len(removed) + len(added)
+            yield (fd.old_path or b"", fd.new_path or b"", fd.old_mode, fd.new_mode, fd.old_blob, fd.new_blob,
+                   fd.binary, removed, added)
+
+    fwd, inv = _fingerprints_of(changes())
+    return fwd, inv, n_lines
 
 
 def is_minified(fd: FileDiff) -> bool:

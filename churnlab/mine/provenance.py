@@ -318,7 +318,9 @@ class Tracker:
         c = self.shas.index(L.record_sha(record))
         if c is None:
             return
-        sha, files = L.parse_record(record)
+        # a huge record: the hunks of files left out of the metrics are parsed one file at a time, when read
+        sha, files = (L.parse_record(record) if len(record) < L.LAZY_RECORD_BYTES
+                      else L.parse_record_lazily(record, self.excluded))
         chain = self.chain[c]
         parents = self.parents[c]
         merge = len(parents) > 1
