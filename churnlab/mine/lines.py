@@ -293,9 +293,10 @@ def _parse_section(record: bytes, sha: bytes, start: int, stop: int) -> FileDiff
 
 
 def parse_record_lazily(record: bytes, lazy: Callable[[bytes], bool]) -> tuple[str, list[FileDiff]]:
-    """:func:`parse_record` section by section, the hunks of a file whose path ``lazy`` accepts parsed only when
-    read, and again at each read (for files left out of the line metrics: their lines are read one file at a
-    time, to be hashed or fingerprinted, so the commit's lines never exist at once)."""
+    """:func:`parse_record` section by section, the hunks of the files left out of the line metrics (a path that
+    ``lazy`` accepts, or minified content: :func:`is_minified`) parsed only when read, and again at each read:
+    their lines are read one file at a time, to be hashed or fingerprinted, so the commit's lines never exist
+    at once."""
     sha = record_sha(record)
     starts = []  # every "diff --git " line starts a section: no content line can (see _patch_sections)
     at = record.find(b"\ndiff --git ")
@@ -310,8 +311,12 @@ def parse_record_lazily(record: bytes, lazy: Callable[[bytes], bool]) -> tuple[s
             files.append(_parse_section(record, sha, start, stop))
             continue
         head = _parse_section(record, sha, start, hunk)
-        files.append(_LazyFileDiff.of(head, record, sha, start, stop) if lazy(head.path)
-                     else _parse_section(record, sha, start, stop))
+        if not lazy(head.path):
+            whole = _parse_section(record, sha, start, stop)
+            if not is_minified(whole):  # (a minified file is left out of the metrics by its content)
+                files.append(whole)
+                continue
+        files.append(_LazyFileDiff.of(head, record, sha, start, stop))
     return sha.decode(), files
 
 
