@@ -46,7 +46,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 CHILD = """
-import gc, json, sys, time
+import ctypes, gc, json, sys, time
 import churnlab.mine as m
 import polars as pl
 from churnlab.mine import lines
@@ -70,24 +70,34 @@ peak, commits = status("VmHWM"), result.tables["commits"].height
 # what the call hands back (the tables and the stages' internal frames), as Arrow buffers
 frames = [*result.tables.values(), *(v for v in result.extras.values() if isinstance(v, pl.DataFrame))]
 returned = sum(f.estimated_size() for f in frames) / 2**20
+before_drop = status("VmRSS")
 del result, frames
 gc.collect()
+after = status("VmRSS")
+if sys.argv[6] == "trim":  # glibc gives back its free pages too (the working state the mine leaves behind)
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
 print(json.dumps(dict(seconds=seconds, peak_mb=peak, commits=commits, returned_mb=returned,
-                      after_mb=status("VmRSS"))))
+                      held_mb=before_drop - after, after_mb=after, trimmed_mb=status("VmRSS"))))
 """
 
 ISSUE_TABLES = ("commits", "file_changes", "line_ops", "churn", "survival")
 
 
 def mine_in_child(path: Path, *, sample_days: int = 30, stage1_only: bool = False,
-                  tables: list[str] | None = None, eager: bool = False) -> dict:
+                  tables: list[str] | None = None, eager: bool = False, returning: bool = False) -> dict:
     """Mine in a fresh process so that its peak RSS is the mine's alone (Linux: reads /proc/self/status).
 
     ``cpu``: CPU seconds of the process and its git children, interpreter start included. ``eager``: parse
-    every record whole (:data:`churnlab.mine.lines.LAZY_RECORD_BYTES` out of reach)."""
+    every record whole (:data:`churnlab.mine.lines.LAZY_RECORD_BYTES` out of reach). ``returning``: the
+    allocators give freed pages back at once (polars' jemalloc told by its environment variable, glibc's
+    ``malloc_trim`` once the result is dropped), so that ``held_mb`` (what dropping the result frees) and
+    ``trimmed_mb`` (what the process keeps after) tell the result from the working state; a diagnostic, since
+    the settings are process-wide and a library leaves them alone."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    if returning:
+        env["_RJEM_MALLOC_CONF"] = "dirty_decay_ms:0,muzzy_decay_ms:0"
     args = [sys.executable, "-c", CHILD, str(path), str(sample_days), "1" if stage1_only else "0",
-            ",".join(tables) if tables else "all", "eager" if eager else "lazy"]
+            ",".join(tables) if tables else "all", "eager" if eager else "lazy", "trim" if returning else "-"]
     with _cpu() as cpu:
         out = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]), cpu=cpu[0])
@@ -361,6 +371,12 @@ def memory_rows(repo: Path, work: Path, *, with_repo: bool) -> list[tuple[str, .
     rows.append(("growth from 10,000 to 50,000 commits: peak; returned tables",
                  f"+{large['peak_mb'] - small['peak_mb']:.0f} MB",
                  f"+{large['returned_mb'] - small['returned_mb']:.0f} MB", "", "flat"))
+    # where the growth is: the result the call holds, or the working state (allocators returning freed pages)
+    held = {n: mine_in_child(work / f"synthetic-{n}.git", returning=True) for n in (10_000, 50_000)}
+    rows.append(("  allocators returning freed pages: peak; freed by dropping the result; kept after",
+                 " / ".join(f"{held[n]['peak_mb']:.0f}" for n in held) + " MB",
+                 " / ".join(f"{held[n]['held_mb']:.0f}" for n in held) + " MB",
+                 " / ".join(f"{held[n]['trimmed_mb']:.0f}" for n in held) + " MB", "10,000 / 50,000 commits"))
     return rows
 
 
