@@ -253,14 +253,13 @@ class Tracker:
         # parent indexes (-1: not a commit here), dropped where not a commit here
         at = self.shas.positions(commits["parents"].explode().drop_nulls())
         owner = np.repeat(np.arange(len(counts)), counts)
+        keep = at >= 0
         if first_parent:  # only the chain is read: other parents are not in the stream
-            first = np.r_[0, np.cumsum(counts)[:-1]][counts > 0]
+            valid = np.flatnonzero(keep)  # a chain commit keeps its first parent that is a commit here
+            firsts = valid[np.r_[True, owner[valid][1:] != owner[valid][:-1]]] if len(valid) else valid
             keep = np.zeros(len(at), dtype=bool)
-            keep[first] = True
+            keep[firsts] = True
             keep &= np.frombuffer(self.chain, dtype=np.uint8)[owner].astype(bool)
-        else:
-            keep = np.ones(len(at), dtype=bool)
-        keep &= at >= 0
         self.parents = Ragged.of(at[keep], np.bincount(owner[keep], minlength=len(counts)))
         # children (in the stream) not read yet, each parent counted once per child
         # (in first-parent mode, commits off the chain have none: they are not read)

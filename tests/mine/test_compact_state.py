@@ -4,10 +4,11 @@ replaces."""
 import hashlib
 
 import numpy as np
+import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from churnlab.mine.provenance import CommitIds, Ragged
+from churnlab.mine.provenance import CommitIds, Ragged, Tracker
 
 
 def _sha(k: int) -> str:
@@ -40,3 +41,34 @@ def test_ragged_as_lists(lists):
     assert len(ragged) == len(lists)
     assert [list(r) for r in ragged] == lists
     assert all(list(ragged[i][1:]) == lists[i][1:] and bool(ragged[i]) == bool(lists[i]) for i in range(len(lists)))
+
+
+@st.composite
+def _commit_lists(draw):
+    """Commits with parents among the earlier ones or outside the list (a shallow boundary, an excluded range),
+    merges and octopus merges, some on the first-parent chain."""
+    n = draw(st.integers(0, 25))
+    shas = [_sha(k) for k in range(n)]
+    outside = [_sha(-k) for k in range(1, 4)]
+    parents = [draw(st.lists(st.sampled_from(shas[:i] + outside), max_size=3)) for i in range(n)]
+    chain = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    t = pl.Series([0] * n, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
+    return pl.DataFrame({"sha": shas, "parents": parents, "author_time": t, "committer_time": t,
+                         "author_id": ["a"] * n, "on_first_parent": chain},
+                        schema_overrides={"sha": pl.String, "parents": pl.List(pl.String), "author_id": pl.String})
+
+
+@given(_commit_lists(), st.booleans())
+def test_tracker_parents_and_readers_as_lists(commits, first_parent):
+    tracker = Tracker(commits, set(), first_parent=first_parent, moves_churn=False, bulk_lines=5000,
+                      sample_days=30, tree_duplicates=False)
+    index = {s: i for i, s in enumerate(commits["sha"])}
+    chain = commits["on_first_parent"].to_list()
+    parents = commits["parents"].to_list()
+    linked = [[index[p] for p in ps if p in index] for ps in parents]  # parents that are commits here
+    if first_parent:  # a chain commit reads its first parent that is a commit here; others are not read
+        linked = [ps[:1] if chain[i] else [] for i, ps in enumerate(linked)]
+    readers = [sum(c in set(ps) for ps in linked) for c in range(len(linked))]
+    assert [list(ps) for ps in tracker.parents] == linked
+    assert list(tracker.readers) == readers
+    assert list(tracker.is_merge) == [len(ps) > 1 for ps in parents]
