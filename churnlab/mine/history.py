@@ -67,14 +67,8 @@ def commit_list_args(head: str, *, exclude: Iterable[str] = (), first_parent: bo
 
 def commit_list(repo: Repository, *, exclude: Iterable[str] = (), first_parent: bool = False) -> pl.DataFrame:
     """The commits stage 1 reads, with the columns it gives them: ``sha``, ``parents``, ``_email``,
-    ``author_time``, ``committer_time`` (no pseudonyms yet), read by a light ``git log`` of their own.
-
-    Read into frames :data:`_FLUSH_COMMITS` commits at a time: the line stage reads this list beside stage 1, and
-    a whole history of Python strings at once (five a commit) left tens of MB of interpreter memory behind
-    on 50,000 commits (``benchmarks/bench_lines.py --memory-only``).
-    """
-    cols: dict[str, list] = {k: [] for k in _LIST_SCHEMA}
-    parts: list[pl.DataFrame] = []
+    ``author_time``, ``committer_time`` (no pseudonyms yet), read by a light ``git log`` of their own."""
+    cols: dict[str, list] = {k: [] for k in ("sha", "parents", "_email", "author_epoch", "committer_epoch")}
     args = commit_list_args(repo.head, exclude=exclude, first_parent=first_parent)
     pending = b""
     for chunk in repo.stream([*repo.mailmap_args(), *args]):
@@ -82,23 +76,10 @@ def commit_list(repo: Repository, *, exclude: Iterable[str] = (), first_parent: 
         pending = records.pop()
         for record in records:
             _list_record(record, cols)
-        if len(cols["sha"]) >= _FLUSH_COMMITS:
-            parts.append(_list_frame(cols))
     _list_record(pending, cols)
-    parts.append(_list_frame(cols))
-    return _typed_commits(pl.concat(parts, rechunk=True))
-
-
-_LIST_SCHEMA = {"sha": pl.String, "parents": pl.String, "_email": pl.String, "author_epoch": pl.Int64,
-                "committer_epoch": pl.Int64}
-
-
-def _list_frame(cols: dict[str, list]) -> pl.DataFrame:
-    """The listed commits so far as a frame; the lists are emptied."""
-    frame = pl.DataFrame(cols, schema=_LIST_SCHEMA)
-    for values in cols.values():
-        values.clear()
-    return frame
+    frame = pl.DataFrame(cols, schema={"sha": pl.String, "parents": pl.String, "_email": pl.String,
+                                       "author_epoch": pl.Int64, "committer_epoch": pl.Int64})
+    return _typed_commits(frame)
 
 
 def _list_record(record: bytes, cols: dict[str, list]) -> None:

@@ -263,7 +263,8 @@ def _parse_record_reference(record: bytes, new_file: Callable[[], FileDiff]) -> 
 _parse_record = _accel.pick("parse_record", _parse_record_reference)
 
 # A record this large (a commit vendoring a dependency, a regenerated data set) is parsed file by file
-# (:func:`parse_record_lazily`): 1.24M vendored lines held as Python objects cost about 100 MB at once.
+# (:func:`parse_record_lazily`): its lines held as Python objects at once cost about twice the patch
+# (``benchmarks/bench_lines.py --memory-only``: a commit vendoring 1,000,000 lines, against it parsed whole).
 LAZY_RECORD_BYTES = 8 << 20
 
 

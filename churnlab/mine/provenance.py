@@ -35,7 +35,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress, islice, repeat
 from operator import is_
 
 import numpy as np
@@ -86,41 +86,19 @@ def _cohort_names(qid: int) -> tuple[str, str]:
     return str(qid // 4), f"{qid // 4}Q{qid % 4 + 1}"
 
 
-_SLICE = 4096  # values converted to Python objects at a time
-
-
-def _fixed_bytes(column: pl.Series) -> np.ndarray:
-    """A string column as a numpy array of fixed-width byte strings, converted a slice at a time."""
-    parts = [np.array(column.slice(i, _SLICE).to_list(), dtype=bytes) for i in range(0, len(column), _SLICE)]
-    return np.concatenate(parts) if parts else np.array([], dtype=bytes)
-
-
-def _int_array(values: pl.Series | np.ndarray) -> array:
-    """Integers as an ``array('q')``, through numpy (no Python int per value)."""
-    out = array("q")
-    out.frombytes(np.ascontiguousarray(values.to_numpy() if isinstance(values, pl.Series) else values,
-                                       dtype=np.int64).tobytes())
-    return out
-
-
 class CommitIds:
     """Commit ids by index, and the index of an id, held as sorted fixed-width byte strings (not Python objects).
 
     About 50 bytes a commit, where a list of ids and a dictionary back cost about 250.
     """
 
-    def __init__(self, shas: list[str] | np.ndarray) -> None:
-        ids = np.asarray(shas, dtype=bytes)
+    def __init__(self, shas: list[str]) -> None:
+        ids = np.array(shas, dtype=bytes)
         self._order = np.argsort(ids, kind="stable").astype(np.int32)  # index of the k-th smallest id
         self._sorted = ids[self._order]
         self._rank = np.empty(len(ids), dtype=np.int32)  # position of each index's id in the sorted ids
         self._rank[self._order] = np.arange(len(ids), dtype=np.int32)
         self._next = 0  # the index tried first by index()
-
-    @classmethod
-    def of(cls, shas: pl.Series) -> CommitIds:
-        """From a string column, converted in slices (never a Python string per commit at once)."""
-        return cls(_fixed_bytes(shas))
 
     def __len__(self) -> int:
         return len(self._sorted)
@@ -128,11 +106,11 @@ class CommitIds:
     def __getitem__(self, i: int) -> str:
         return self._sorted[self._rank[i]].decode("ascii")
 
-    def positions(self, shas: list[str] | pl.Series) -> np.ndarray:
+    def positions(self, shas: list[str]) -> np.ndarray:
         """The index of each of ``shas``, -1 for an id not held."""
         if not len(self._sorted):
             return np.full(len(shas), -1)
-        keys = _fixed_bytes(shas) if isinstance(shas, pl.Series) else np.array(shas, dtype=bytes)
+        keys = np.array(shas, dtype=bytes)
         at = np.searchsorted(self._sorted, keys).clip(max=len(self._sorted) - 1)
         return np.where(self._sorted[at] == keys, self._order[at], -1)
 
@@ -165,14 +143,6 @@ class CommitIds:
 class Ragged:
     """Lists of integers held as two flat arrays (values, and where each list starts): ``ragged[i]`` is list
     ``i`` as an array."""
-
-    @classmethod
-    def of(cls, values: np.ndarray, lengths: np.ndarray) -> Ragged:
-        """From the lists' values end to end and their lengths (numpy arrays)."""
-        ragged = cls(())
-        ragged._values = _int_array(values)
-        ragged._starts = _int_array(np.r_[0, np.cumsum(lengths)])
-        return ragged
 
     def __init__(self, lists: Iterable[Iterable[int]]) -> None:
         self._values = array("q")
@@ -239,32 +209,25 @@ class Tracker:
                  fingerprints: bool = True) -> None:
         self.survival_only = survival_only  # births and deaths only: no labels, line operations, churn, fingerprints
         self.fingerprints = fingerprints and not survival_only  # the revert stage's input, made when it runs
-        # per-commit columns as flat arrays of machine integers, made column by column without a Python object
-        # per commit: on 50,000 commits the lists cost 16 MB that the interpreter kept after they went
-        self.shas = CommitIds.of(commits["sha"])
-        self.time = _int_array(commits["author_time"].dt.epoch("s"))
-        self.ctime = _int_array(commits["committer_time"].dt.epoch("s"))
+        # per-commit columns as flat arrays of machine integers, not Python objects: memory per commit stays small
+        self.shas = CommitIds(commits["sha"].to_list())
+        self.time = array("q", commits["author_time"].dt.epoch("s").to_list())
+        self.ctime = array("q", commits["committer_time"].dt.epoch("s").to_list())
         # equal ids, equal codes (0: no id)
-        self.author = _int_array(commits["author_id"].rank("dense").fill_null(0))
-        self.chain = bytearray(commits["on_first_parent"].fill_null(False).to_numpy().astype(np.uint8).tobytes())
-        counts = commits["parents"].list.len().fill_null(0).to_numpy()
+        self.author = array("q", commits["author_id"].rank("dense").fill_null(0).to_list())
+        self.chain = bytearray(commits["on_first_parent"].fill_null(False).to_list())
+        parents = commits["parents"].to_list()
         # merges by their own parents (kept in first-parent mode too): the fingerprints skip them, as --no-merges
-        self.is_merge = bytearray((counts > 1).astype(np.uint8).tobytes())
-        # parent indexes (-1: not a commit here), dropped where not a commit here
-        at = self.shas.positions(commits["parents"].explode().drop_nulls())
-        owner = np.repeat(np.arange(len(counts)), counts)
-        keep = at >= 0
+        self.is_merge = bytearray(ps is not None and len(ps) > 1 for ps in parents)
+        at = iter(self.shas.positions([p for ps in parents if ps for p in ps]).tolist())  # -1: not a commit here
+        linked = [[i for i in islice(at, len(ps or ())) if i >= 0] for ps in parents]
         if first_parent:  # only the chain is read: other parents are not in the stream
-            valid = np.flatnonzero(keep)  # a chain commit keeps its first parent that is a commit here
-            firsts = valid[np.r_[True, owner[valid][1:] != owner[valid][:-1]]] if len(valid) else valid
-            keep = np.zeros(len(at), dtype=bool)
-            keep[firsts] = True
-            keep &= np.frombuffer(self.chain, dtype=np.uint8)[owner].astype(bool)
-        self.parents = Ragged.of(at[keep], np.bincount(owner[keep], minlength=len(counts)))
-        # children (in the stream) not read yet, each parent counted once per child
-        # (in first-parent mode, commits off the chain have none: they are not read)
-        pairs = np.unique(np.stack([owner[keep], at[keep]]), axis=1) if keep.any() else np.empty((2, 0), np.int64)
-        self.readers = _int_array(np.bincount(pairs[1], minlength=len(counts)))
+            linked = [ps[:1] if self.chain[i] else [] for i, ps in enumerate(linked)]
+        self.parents = Ragged(linked)
+        self.readers = array("q", bytes(8 * len(self.shas)))  # children (in the stream) not read yet
+        for ps in self.parents:  # (in first-parent mode, commits off the chain have none: they are not read)
+            for p in set(ps):
+                self.readers[p] += 1
         self.qid = array("q", (_quarter(t) for t in self.time))
         self.first_parent = first_parent
         self.churning = _CHURNING | ({L.MOVED} if moves_churn else set())
