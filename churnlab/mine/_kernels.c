@@ -152,6 +152,17 @@ check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t want)
     return 0;
 }
 
+/* A TypeError "name(): what" unless ok; -1 then, else 0 (the arguments' type checks). */
+static int
+check_arg(int ok, const char *name, const char *what)
+{
+    if (!ok) {
+        PyErr_Format(PyExc_TypeError, "%s(): %s", name, what);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- common runs ----------------------------------------------------------------------------------- */
 
 static Py_ssize_t
@@ -1126,14 +1137,10 @@ kernels_ascii_key(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     if (check_nargs("ascii_key", nargs, 2) < 0)
         return NULL;
-    if (!PyBytes_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "ascii_key(): raw must be bytes");
+    if (check_arg(PyBytes_Check(args[0]), "ascii_key", "raw must be bytes") < 0)
         return NULL;
-    }
-    if (!PyAnySet_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "ascii_key(): keywords must be a set of lower-case bytes");
+    if (check_arg(PyAnySet_Check(args[1]), "ascii_key", "keywords must be a set of lower-case bytes") < 0)
         return NULL;
-    }
     return ascii_key_of((const unsigned char *)PyBytes_AS_STRING(args[0]), PyBytes_GET_SIZE(args[0]), args[1]);
 }
 
@@ -2020,14 +2027,10 @@ kernels_key_hashes(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     if (check_nargs("key_hashes", nargs, 5) < 0)
         return NULL;
-    if (!PyBytes_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "key_hashes(): content must be bytes");
+    if (check_arg(PyBytes_Check(args[0]), "key_hashes", "content must be bytes") < 0)
         return NULL;
-    }
-    if (!PyAnySet_Check(args[4])) {
-        PyErr_SetString(PyExc_TypeError, "key_hashes(): keywords must be a set of lower-case bytes");
+    if (check_arg(PyAnySet_Check(args[4]), "key_hashes", "keywords must be a set of lower-case bytes") < 0)
         return NULL;
-    }
     Py_ssize_t len = PyBytes_GET_SIZE(args[0]);
     Py_ssize_t start = PyLong_AsSsize_t(args[1]), end = PyLong_AsSsize_t(args[2]);
     if ((start == -1 || end == -1) && PyErr_Occurred())
@@ -2087,10 +2090,8 @@ kernels_line_hashes(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     if (check_nargs("line_hashes", nargs, 1) < 0)
         return NULL;
-    if (!PyBytes_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "line_hashes(): content must be bytes");
+    if (check_arg(PyBytes_Check(args[0]), "line_hashes", "content must be bytes") < 0)
         return NULL;
-    }
     const char *text = PyBytes_AS_STRING(args[0]);
     Py_ssize_t len = PyBytes_GET_SIZE(args[0]), n = 0;
     for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + len - p))) != NULL; p++)
@@ -2375,10 +2376,8 @@ kernels_first_labels(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     if (check_nargs("first_labels", nargs, 3) < 0)
         return NULL;
-    if (!PyAnySet_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "first_labels(): keywords must be a set of lower-case bytes");
+    if (check_arg(PyAnySet_Check(args[2]), "first_labels", "keywords must be a set of lower-case bytes") < 0)
         return NULL;
-    }
     PyObject *key = args[1], *keywords = args[2], *result = NULL, *space = NULL, *empty = NULL;
     PyObject *lists[6] = {NULL, NULL, NULL, NULL, NULL, NULL};  /* rl, al, rk, ak, free removed, free added */
     PyObject *hunks = PySequence_Fast(args[0], "first_labels(): hunks must be a list");
@@ -2668,10 +2667,8 @@ kernels_parse_record(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     if (check_nargs("parse_record", nargs, 2) < 0)
         return NULL;
-    if (!PyBytes_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "parse_record(): record must be bytes");
+    if (check_arg(PyBytes_Check(args[0]), "parse_record", "record must be bytes") < 0)
         return NULL;
-    }
     if (intern_names() < 0)
         return NULL;
     PyObject *new_file = args[1], *files = NULL, *fd = NULL, *hunks = NULL, *sha = NULL, *result = NULL;
