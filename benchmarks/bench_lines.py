@@ -15,7 +15,9 @@ Measured in one run, each as a ratio to a baseline from the same run:
    the survival table alone against the whole mine's;
 3. peak memory (RSS of a child process doing only the mine) on the repository, on a synthetic repository with
    a 100,000-line generated file edited 300 times, and on synthetic linear-with-merges histories of 10,000 and
-   50,000 commits built with ``git fast-import`` (target: under 500 MB, and not growing with history).
+   50,000 commits built with ``git fast-import`` (target: under 500 MB, and not growing with history); on the
+   two synthetic histories also with the tables written to Parquet as the command line does, beside the peak
+   of ``git log -p -M`` itself on them.
 
 Usage::
 
@@ -46,7 +48,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 CHILD = """
-import ctypes, gc, json, sys, time
+import ctypes, gc, json, sys, tempfile, time
 import churnlab.mine as m
 import polars as pl
 from churnlab.mine import lines
@@ -56,8 +58,9 @@ if stage1_only:
     m.STAGES.clear()
 if sys.argv[5] == "eager":  # every record parsed at once, as before huge ones were parsed file by file
     lines.LAZY_RECORD_BYTES = 1 << 62
+out = tempfile.mkdtemp(prefix="bench-lines-") if sys.argv[7] == "write" else None  # as the CLI: tables written
 started = time.perf_counter()
-result = m.mine(path, name="bench", salt="benchmark-salt", survival_sample_days=sample_days, tables=tables)
+result = m.mine(path, out, name="bench", salt="benchmark-salt", survival_sample_days=sample_days, tables=tables)
 seconds = time.perf_counter() - started
 
 
@@ -84,7 +87,8 @@ ISSUE_TABLES = ("commits", "file_changes", "line_ops", "churn", "survival")
 
 
 def mine_in_child(path: Path, *, sample_days: int = 30, stage1_only: bool = False,
-                  tables: list[str] | None = None, eager: bool = False, returning: bool = False) -> dict:
+                  tables: list[str] | None = None, eager: bool = False, returning: bool = False,
+                  written: bool = False) -> dict:
     """Mine in a fresh process so that its peak RSS is the mine's alone (Linux: reads /proc/self/status).
 
     ``cpu``: CPU seconds of the process and its git children, interpreter start included. ``eager``: parse
@@ -92,15 +96,30 @@ def mine_in_child(path: Path, *, sample_days: int = 30, stage1_only: bool = Fals
     allocators give freed pages back at once (polars' jemalloc told by its environment variable, glibc's
     ``malloc_trim`` once the result is dropped), so that ``held_mb`` (what dropping the result frees) and
     ``trimmed_mb`` (what the process keeps after) tell the result from the working state; a diagnostic, since
-    the settings are process-wide and a library leaves them alone."""
+    the settings are process-wide and a library leaves them alone. ``written``: the tables are written to
+    Parquet files too (``mine(out=...)``, as the command line does), in a temporary folder removed after."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     if returning:
         env["_RJEM_MALLOC_CONF"] = "dirty_decay_ms:0,muzzy_decay_ms:0"
     args = [sys.executable, "-c", CHILD, str(path), str(sample_days), "1" if stage1_only else "0",
-            ",".join(tables) if tables else "all", "eager" if eager else "lazy", "trim" if returning else "-"]
-    with _cpu() as cpu:
-        out = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
+            ",".join(tables) if tables else "all", "eager" if eager else "lazy", "trim" if returning else "-",
+            "write" if written else "-"]
+    with tempfile.TemporaryDirectory(prefix="bench-lines-") as tmp, _cpu() as cpu:
+        out = subprocess.run(args, capture_output=True, text=True, env=dict(env, TMPDIR=tmp), check=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]), cpu=cpu[0])
+
+
+GIT_PEAK = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)  # KiB on Linux
+"""
+
+
+def git_peak_mb(path: Path) -> float:
+    """Peak RSS of ``git log -p -M`` on ``path`` (measured by a fresh interpreter, which waits for it alone)."""
+    cmd = [sys.executable, "-c", GIT_PEAK, "git", "-C", str(path), "log", "-p", "-M", "--no-color"]
+    return float(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
 
 
 @contextlib.contextmanager
@@ -367,10 +386,19 @@ def memory_rows(repo: Path, work: Path, *, with_repo: bool) -> list[tuple[str, .
                  f"{lazy['peak_mb']:.0f} MB ({lazy['seconds']:.1f} s)",
                  f"parsed whole {eager['peak_mb']:.0f} MB ({eager['seconds']:.1f} s)",
                  f"{lazy['peak_mb'] / eager['peak_mb']:.2f}x", "< 500 MB"))
-    small, large = (runs[f"synthetic {n:,}-commit history"] for n in (10_000, 50_000))
+    sizes = (10_000, 50_000)
+    small, large = (runs[f"synthetic {n:,}-commit history"] for n in sizes)
     rows.append(("growth from 10,000 to 50,000 commits: peak; returned tables",
                  f"+{large['peak_mb'] - small['peak_mb']:.0f} MB",
                  f"+{large['returned_mb'] - small['returned_mb']:.0f} MB", "", "flat"))
+    # as the command line mines: the tables written too; and git's own peak on the same histories
+    written = {n: mine_in_child(work / f"synthetic-{n}.git", written=True) for n in sizes}
+    git = {n: git_peak_mb(work / f"synthetic-{n}.git") for n in sizes}
+    rows.append(("  tables written (mine(out=...)): peak; git log -p -M's own peak",
+                 " / ".join(f"{written[n]['peak_mb']:.0f}" for n in sizes) + " MB",
+                 " / ".join(f"{git[n]:.0f}" for n in sizes) + " MB",
+                 f"+{written[sizes[1]]['peak_mb'] - written[sizes[0]]['peak_mb']:.0f} MB; "
+                 f"git +{git[sizes[1]] - git[sizes[0]]:.0f} MB", "10,000 / 50,000 commits"))
     # where the growth is: the result the call holds, or the working state (allocators returning freed pages)
     held = {n: mine_in_child(work / f"synthetic-{n}.git", returning=True) for n in (10_000, 50_000)}
     rows.append(("  allocators returning freed pages: peak; freed by dropping the result; kept after",

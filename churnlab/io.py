@@ -17,10 +17,12 @@ target and renamed over it, so an interrupted run never leaves a half-written ta
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,39 +96,57 @@ def table_files(out: str | os.PathLike, table: str) -> list[Path] | list[str]:
 def validate(df: pl.DataFrame, table: str) -> pa.Table:
     """Check ``df`` against the declared schema and return it as an Arrow table with exactly those types."""
     spec = schemas.get(table)
+    _check_frame(df, spec)
+    return _arrow_part(df, spec)
+
+
+def _check_frame(df: pl.DataFrame, spec: schemas.Table) -> None:
+    """The checks that need the whole frame: columns, nulls in columns declared not nullable, a unique key."""
+    table = spec.name
     missing = [c for c in spec.names if c not in df.columns]
     extra = [c for c in df.columns if c not in spec.names]
     if missing or extra:
         raise SchemaError(f"table {table}: missing columns {missing}, unexpected columns {extra}")
-    try:
-        arrow = df.select(spec.names).to_arrow().cast(spec.arrow_schema())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise SchemaError(f"table {table}: column types do not match the schema: {exc}") from None
-    for col in spec.columns:
-        if not col.nullable and arrow.column(col.name).null_count:
-            raise SchemaError(f"table {table}: column {col.name} has nulls but is declared not nullable")
+    required = [c.name for c in spec.columns if not c.nullable]
+    nulls = df.select(pl.col(required).null_count()).row(0) if df.height and required else [0] * len(required)
+    for name, n in zip(required, nulls):
+        if n:
+            raise SchemaError(f"table {table}: column {name} has nulls but is declared not nullable")
     if df.height and df.select(spec.key).is_duplicated().any():
         dup = df.filter(df.select(spec.key).is_duplicated()).select(spec.key).head(5)
         raise SchemaError(f"table {table}: key {spec.key} is not unique, e.g. {dup.rows()}")
-    return arrow
+
+
+def _arrow_part(df: pl.DataFrame, spec: schemas.Table) -> pa.Table:
+    """Rows of a checked frame as Arrow with exactly the declared types (a copy: strings change layout)."""
+    try:
+        return df.select(spec.names).to_arrow().cast(spec.arrow_schema())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise SchemaError(f"table {spec.name}: column types do not match the schema: {exc}") from None
+
+
+# Rows converted to Arrow and written at a time (one Parquet row group each): the Arrow copy of a table is
+# never whole in memory (benchmarks/bench_lines.py --memory-only: the row "tables written").
+PART_ROWS = 16_384
 
 
 def write_table(df: pl.DataFrame, table: str, path: str | os.PathLike, provenance: dict[str, Any], *,
                 compact: bool = False) -> Path:
     """Validate ``df`` and write it atomically to ``path`` with ``provenance`` in the file metadata.
 
-    ``compact=True`` writes smaller files for distribution (committed samples): zstd level 19, and no copy of
-    the Arrow schema in the footer (about 3 KB per file; the Parquet types already restore every declared
-    dtype, and :func:`read_table` validates them).
+    Rows are converted and written :data:`PART_ROWS` at a time, one row group each. ``compact=True`` writes
+    smaller files for distribution (committed samples): zstd level 19, one row group, and no copy of the Arrow
+    schema in the footer (about 3 KB per file; the Parquet types already restore every declared dtype, and
+    :func:`read_table` validates them).
     """
     spec = schemas.get(table)
-    arrow = validate(df, table)
+    _check_frame(df, spec)
     meta = dict(provenance, table=spec.name, schema_version=spec.version)
-    arrow = arrow.replace_schema_metadata({META_KEY: json.dumps(meta, sort_keys=True, default=str).encode()})
+    schema = spec.arrow_schema().with_metadata({META_KEY: json.dumps(meta, sort_keys=True, default=str).encode()})
     fs, local = split_url(path)
-    options = dict(compact=compact)
+    write = functools.partial(_write_parquet, df, spec, schema, compact=compact)
     if fs is not None:
-        return _upload(arrow, fs, local, path, options)
+        return _upload(write, fs, local, path)
     path = Path(local)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -135,7 +155,7 @@ def write_table(df: pl.DataFrame, table: str, path: str | os.PathLike, provenanc
         raise InputError(f"cannot write to {path.parent}: {exc.strerror}; choose a writable --out folder") from None
     os.close(fd)
     try:
-        _write_parquet(arrow, tmp, **options)
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -143,20 +163,24 @@ def write_table(df: pl.DataFrame, table: str, path: str | os.PathLike, provenanc
     return path
 
 
-def _write_parquet(arrow: pa.Table, path: str, *, compact: bool) -> None:
-    if not compact:
-        pq.write_table(arrow, path, compression="zstd")
-        return
-    # Without the Arrow schema pyarrow also drops the schema's metadata: add the provenance to the footer itself.
-    with pq.ParquetWriter(path, arrow.schema, compression="zstd", compression_level=19, store_schema=False) as writer:
-        writer.write_table(arrow)
-        writer.add_key_value_metadata(arrow.schema.metadata)
+def _write_parquet(df: pl.DataFrame, spec: schemas.Table, schema: pa.Schema, path: str, *, compact: bool) -> None:
+    # Without the Arrow schema pyarrow also drops the schema's metadata: compact files get the provenance
+    # added to the footer itself.
+    options = dict(compression_level=19, store_schema=False) if compact else {}
+    rows = max(df.height, 1) if compact else PART_ROWS
+    with pq.ParquetWriter(path, schema, compression="zstd", **options) as writer:
+        for start in range(0, max(df.height, 1), rows):  # an empty table still gets its one (empty) row group
+            writer.write_table(_arrow_part(df.slice(start, rows), spec))
+        if compact:
+            writer.add_key_value_metadata(schema.metadata)
+    # pyarrow's memory pool keeps what the parts used: give it back before the next table's parts
+    pa.default_memory_pool().release_unused()
 
 
-def _upload(arrow: pa.Table, fs: Any, remote: str, shown: str | os.PathLike, options: dict[str, Any]) -> str:
+def _upload(write: Callable[[str], None], fs: Any, remote: str, shown: str | os.PathLike) -> str:
     with tempfile.TemporaryDirectory(prefix="churnlab-upload-") as tmp:
         local = os.path.join(tmp, "table.parquet")
-        _write_parquet(arrow, local, **options)
+        write(local)
         try:
             fs.makedirs(remote.rsplit("/", 1)[0], exist_ok=True)
             fs.put_file(local, remote)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from churnlab import io, schemas
@@ -25,10 +27,58 @@ def test_every_table_has_a_key_of_its_own_columns_and_documented_columns():
         assert all(c.doc for c in table.columns), table.name
 
 
+def _line_ops(n: int) -> pl.DataFrame:
+    """``n`` valid rows of the line_ops table (counts differ from row to row)."""
+    counts = {c: [i * 7 + k for i in range(n)] for k, c in enumerate(schemas.get("line_ops").names[3:])}
+    return pl.DataFrame({"repo": ["o/r"] * n, "sha": [f"{i:040x}" for i in range(n)],
+                         "path": [f"src/f{i % 3}.py" for i in range(n)], **counts})
+
+
 def test_write_rejects_wrong_columns_types_nulls_and_duplicate_keys(tmp_path):
-    good = pl.DataFrame({"repo": ["r"], "sha": ["a" * 40]})
-    with pytest.raises(SchemaError, match="missing columns"):
-        io.write_table(good, "commits", tmp_path / "c.parquet", {})
+    good = _line_ops(5)
+    target = tmp_path / "t.parquet"
+    bad = {
+        "missing columns": good.drop("moved"),
+        "unexpected columns": good.with_columns(extra=pl.lit(1)),
+        "column types do not match": good.with_columns(added=pl.lit("many")),
+        "column sha has nulls": good.with_columns(sha=pl.when(pl.col("added") > 20).then(None).otherwise("sha")),
+        "key .* is not unique": pl.concat([good, good.head(1)]),
+    }
+    for message, frame in bad.items():
+        with pytest.raises(SchemaError, match=message):
+            io.write_table(frame, "line_ops", target, {})
+        assert not list(tmp_path.iterdir()), message  # nothing written on failure, not even a temporary file
     with pytest.raises(InputError, match="unknown table"):
         schemas.get("nope")
-    assert not list(tmp_path.iterdir())  # nothing written on failure
+
+
+def test_write_in_parts_reads_back_exactly_with_provenance(tmp_path, monkeypatch):
+    monkeypatch.setattr(io, "PART_ROWS", 4)
+    frame = _line_ops(10)
+    path = io.write_table(frame, "line_ops", tmp_path / "t.parquet", {"head": "abc"})
+    assert pq.ParquetFile(path).metadata.num_row_groups == 3  # rows 0-3, 4-7, 8-9
+    assert pq.read_schema(path).remove_metadata() == schemas.get("line_ops").arrow_schema()
+    assert io.read_table(path).equals(frame)
+    assert io.read_provenance(path)["head"] == "abc"
+    empty = io.write_table(frame.head(0), "line_ops", tmp_path / "e.parquet", {})
+    assert io.read_table(empty).equals(frame.head(0))
+    compact = io.write_table(frame, "line_ops", tmp_path / "c.parquet", {"head": "abc"}, compact=True)
+    assert pq.ParquetFile(compact).metadata.num_row_groups == 1
+    assert io.read_table(compact).equals(frame) and io.read_provenance(compact)["head"] == "abc"
+
+
+def test_a_part_that_fails_leaves_the_previous_file(tmp_path, monkeypatch):
+    """A value only the cast of a later part rejects: the earlier parts are written, then dropped with the
+    temporary file; the table written before stays whole."""
+    path = io.write_table(_line_ops(3), "line_ops", tmp_path / "t.parquet", {"head": "old"})
+    monkeypatch.setattr(io, "PART_ROWS", 4)
+    frame = _line_ops(10).with_columns(added=pl.when(pl.col("added") == 63).then(2**40).otherwise("added"))
+    spec = schemas.get("line_ops")
+    narrow = schemas.Table(spec.name, spec.version, spec.key, spec.doc, tuple(
+        schemas.Column(c.name, pa.int32(), c.doc) if c.name == "added" else c for c in spec.columns))
+    monkeypatch.setitem(schemas.TABLES, "line_ops", narrow)
+    with pytest.raises(SchemaError, match="column types do not match"):
+        io.write_table(frame, "line_ops", path, {"head": "new"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.parquet"]
+    monkeypatch.setitem(schemas.TABLES, "line_ops", spec)
+    assert io.read_provenance(path)["head"] == "old" and io.read_table(path).equals(_line_ops(3))
