@@ -65,7 +65,7 @@ _UNKNOWN = -4  # a line whose birth is unknown (its file was binary or missing b
 _CHURNING = frozenset({L.DELETED, L.UPDATED, L.FIND_REPLACED})
 _NO_MODE, _GITLINK = b"000000", b"160000"  # raw diff modes: path absent; submodule
 _BINARY_PROBE = 8000  # git calls content binary when a NUL byte occurs in its first 8,000 bytes
-_KEYS_KEPT = 500_000  # side-branch lines whose key hashes are remembered for merges (about 40 MB at most)
+_KEYS_KEPT = 100_000  # side-branch lines whose key hashes are remembered for merges (RememberedKeys)
 _RENAME_CANDIDATES = 4  # a merge deleting at most this many files: any may be a new path's rename source
 _DEPTH = 32  # chunks of the patch stream read ahead of the line stage
 _FLUSH_ROWS = 5000  # output rows kept as Python lists before they become a frame
@@ -189,6 +189,35 @@ class Deaths:
             yield from zip(zip(repeat(quarter), days.tolist()), lines)
 
 
+class RememberedKeys:
+    """Key hashes of side-branch lines by content hash, kept for the merges that bring the lines (a line not
+    found costs only a read of its merged blob, never a different result).
+
+    Bounded in two generations: :meth:`turn` makes the young one (where lines are added) the old one once it
+    holds half of ``limit`` entries, dropping the old one. The lines remembered last, those of the branches
+    still open, survive a turn; forgetting everything at once made the merges after it read their blobs.
+    A Python dict costs about 100 bytes an entry (two int objects and the slot): 100,000 entries, about 10 MB.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.young: dict[int, int] = {}
+        self._old: dict[int, int] = {}
+        self._half = limit // 2
+
+    def turn(self) -> None:
+        """Make the young generation the old one if it is full."""
+        if len(self.young) >= self._half:
+            self._old, self.young = self.young, {}
+
+    def get_many(self, hashes) -> list[int | None]:
+        """The key hash remembered for each content hash (``None``: not remembered), the young one first."""
+        keys = list(map(self.young.get, hashes))
+        if self._old and None in keys:
+            old = self._old.get
+            keys = [old(h) if k is None else k for h, k in zip(hashes, keys)]
+        return keys
+
+
 class Tracker:
     """Live lines of every commit still needed (by a child not yet read), plus the tables' counters.
 
@@ -241,7 +270,7 @@ class Tracker:
         self.files: dict[bytes, tuple[array, array, bytes] | None] = {}  # the chain head's state
         # duplicate blocks: the windows of the chain head's tree (churnlab.mine.duplicates), moved on in feed
         self.trees = TreeWindows(self.excluded) if tree_duplicates else None
-        self._key_of: dict[int, int] = {}  # content hash -> key hash of side-branch lines (for merges' files)
+        self._key_of = RememberedKeys(_KEYS_KEPT)  # key hashes of side-branch lines, for merges' files
         self.live: Counter[int] = Counter()  # quarter * 2 + meaningful -> live lines of the chain (included files)
         self.deaths = Deaths()  # (quarter, lifetime days) -> lines that left the chain
         self._dying = array("q")  # birth records of the lines the commit being applied removes (see _bury)
@@ -501,20 +530,19 @@ class Tracker:
                     tree.splice_keys(path, *keyed[path])
                 else:
                     _move_tree(tree, path, old, new, lines)
-        if len(self._key_of) > _KEYS_KEPT:  # bounded: a miss only costs a blob read
-            self._key_of.clear()
         if chain:
             self._merge_survival(m, left, arrived)
 
     def _remember_keys(self, files: list[L.FileDiff], include: list[int], labels: L.CommitLabels) -> None:
         """Key hashes of a side-branch commit's added lines, by content hash, for the merge that brings them."""
-        key_of = self._key_of
+        key_of = self._key_of.young
         for fi in include:
             for h, akeys in zip(files[fi].hunks, labels.keys_added[fi]):
                 key_of.update(zip(map(hash, h[5]), map(hash, akeys)))  # the pairs made in C
                 if None in akeys:  # then the lines that are not meaningful (a line's key is a function of it)
                     for raw in compress(h[5], map(is_, repeat(None), akeys)):
                         key_of[hash(raw)] = NO_KEY
+        self._key_of.turn()
 
     def _known_middle(self, tree: TreeWindows, path: bytes, old: tuple | None,
                       new: tuple | None) -> tuple[int, int, array, list] | None:
@@ -525,13 +553,13 @@ class Tracker:
         if old is None or new is None or len(tree.files.get(path) or ()) != len(old[1]) or not old[1]:
             return None
         a, b, old_keys = old[1], new[1], tree.files[path]
-        remembered = self._key_of.get
+        remembered = self._key_of.get_many
         held: dict[int, int] | None = None
 
         def lookup(lo: int, hi: int, a_lo: int, a_hi: int) -> list[int] | None:
             nonlocal held
             lines = b[lo:hi]
-            keys = list(map(remembered, lines))
+            keys = remembered(lines)
             if None in keys:
                 # lines the old version has elsewhere in the middle (moved) keep their keys
                 if held is None:
@@ -677,7 +705,7 @@ class Tracker:
                 self.samples.append((self.clock, {k: v for k, v in self.live.items() if v}))
         self.states.clear()
         # the duplicate-block index and remembered key hashes: freed before the tables are built
-        self.trees, self._key_of, self.recent = None, {}, None
+        self.trees, self._key_of, self.recent = None, RememberedKeys(0), None
         self._flush_ops()
         self._flush_prints()
 
