@@ -193,25 +193,34 @@ class RememberedKeys:
     """Key hashes of side-branch lines by content hash, kept for the merges that bring the lines (a line not
     found costs only a read of its merged blob, never a different result).
 
-    Bounded in two generations: :meth:`turn` makes the young one (where lines are added) the old one once it
-    holds half of ``limit`` entries, dropping the old one. The lines remembered last, those of the branches
-    still open, survive a turn; forgetting everything at once made the merges after it read their blobs.
-    A Python dict costs about 100 bytes an entry (two int objects and the slot): 100,000 entries, about 10 MB.
+    Bounded in two generations of half of ``limit`` entries: when the young one (where lines are added) fills,
+    it becomes the old one and the old one is dropped. The lines remembered last, those of the branches still
+    open, survive a turn; forgetting everything at once made the merges after it read their blobs. A hunk
+    longer than a generation is not remembered at all (its merge reads the blob): one huge side-branch commit
+    cannot grow the dicts past the bound. A Python dict costs about 100 bytes an entry (two int objects and
+    the slot): 100,000 entries, about 10 MB.
     """
 
     def __init__(self, limit: int) -> None:
-        self.young: dict[int, int] = {}
+        self._young: dict[int, int] = {}
         self._old: dict[int, int] = {}
         self._half = limit // 2
 
-    def turn(self) -> None:
-        """Make the young generation the old one if it is full."""
-        if len(self.young) >= self._half:
-            self._old, self.young = self.young, {}
+    def remember(self, lines: list[bytes], keys: list[str | None]) -> None:
+        """Remember the key hash of each of ``lines`` (its key, ``None`` when the line is not meaningful)."""
+        if len(lines) > self._half:
+            return
+        young = self._young
+        young.update(zip(map(hash, lines), map(hash, keys)))  # the pairs made in C
+        if None in keys:  # then the lines that are not meaningful (a line's key is a function of it)
+            for raw in compress(lines, map(is_, repeat(None), keys)):
+                young[hash(raw)] = NO_KEY
+        if len(young) >= self._half:
+            self._old, self._young = young, {}
 
     def get_many(self, hashes) -> list[int | None]:
         """The key hash remembered for each content hash (``None``: not remembered), the young one first."""
-        keys = list(map(self.young.get, hashes))
+        keys = list(map(self._young.get, hashes))
         if self._old and None in keys:
             old = self._old.get
             keys = [old(h) if k is None else k for h, k in zip(hashes, keys)]
@@ -535,14 +544,9 @@ class Tracker:
 
     def _remember_keys(self, files: list[L.FileDiff], include: list[int], labels: L.CommitLabels) -> None:
         """Key hashes of a side-branch commit's added lines, by content hash, for the merge that brings them."""
-        key_of = self._key_of.young
         for fi in include:
             for h, akeys in zip(files[fi].hunks, labels.keys_added[fi]):
-                key_of.update(zip(map(hash, h[5]), map(hash, akeys)))  # the pairs made in C
-                if None in akeys:  # then the lines that are not meaningful (a line's key is a function of it)
-                    for raw in compress(h[5], map(is_, repeat(None), akeys)):
-                        key_of[hash(raw)] = NO_KEY
-        self._key_of.turn()
+                self._key_of.remember(h[5], akeys)
 
     def _known_middle(self, tree: TreeWindows, path: bytes, old: tuple | None,
                       new: tuple | None) -> tuple[int, int, array, list] | None:

@@ -158,17 +158,17 @@ def test_merges_that_forget_side_branch_keys_give_the_same_index_and_tables(tmp_
 
 
 def test_remembered_keys_live_two_generations():
-    keys = provenance.RememberedKeys(4)  # generations of two entries
-    keys.young.update({1: 10, 2: 20})
-    keys.turn()  # full: now the old generation
-    assert keys.get_many([1, 2, 3]) == [10, 20, None]
-    keys.young.update({2: 21, 3: 30})  # the young generation overrides the old
-    assert keys.get_many([1, 2, 3]) == [10, 21, 30]
-    keys.turn()  # 1 was in the generation dropped
-    assert keys.get_many([1, 2, 3]) == [None, 21, 30]
-    keys.young[4] = 40
-    keys.turn()  # not full: nothing turns
-    assert keys.get_many([2, 4]) == [21, 40]
+    keys = provenance.RememberedKeys(6)  # generations of three entries
+    a, b, c, d, e = (f"line {i}".encode() for i in range(5))
+    keys.remember([a, b], ["a", None])  # a line that is not meaningful has NO_KEY
+    assert keys.get_many([hash(a), hash(b), hash(c)]) == [hash("a"), NO_KEY, None]
+    keys.remember([c, a], ["c", "a2"])  # the young generation is full: it turns, the new key of a wins
+    keys.remember([d], ["d"])
+    assert keys.get_many([hash(a), hash(c), hash(d)]) == [hash("a2"), hash("c"), hash("d")]
+    keys.remember([e, b], ["e", "b"])  # full again: the generation of a and c is dropped
+    assert keys.get_many(list(map(hash, (a, b, c, d, e)))) == [None, hash("b"), None, hash("d"), hash("e")]
+    keys.remember([a, b, c, d], ["a", "b", "c", "d"])  # longer than a generation: not remembered
+    assert keys.get_many([hash(a), hash(c)]) == [None, None]
 
 
 def test_index_equals_the_tree_in_first_parent_mode(tmp_path, scenario_repo_class, replay):
