@@ -939,8 +939,9 @@ done:
 
 /* An int64 -> int64 table (open addressing, linear probes) whose entries are inline: counting a window costs one
  * probe of contiguous memory, where a dict of Python ints also reads a key object and a count object. Entries
- * whose count returns to 0 stay until the table is rebuilt (when it fills), so memory follows the live windows. */
-typedef struct { int64_t key, count, used; } Tally;
+ * whose count returns to 0 stay until the table is rebuilt (when it fills), so memory follows the live windows.
+ * 16 bytes an entry: a count is the occurrences of one window in one tree, far below 2**31 (checked). */
+typedef struct { int64_t key; int32_t count; uint32_t used; } Tally;
 
 typedef struct {
     PyObject_HEAD
@@ -1039,13 +1040,19 @@ window_counts_add(WindowCounts *t, PyObject *const *args, Py_ssize_t nargs)
             return NULL;
         }
         Tally *e = tally_find(t->slots, t->size, key);
+        long long count = (long long)e->count + sign;
+        if (count > INT32_MAX || count < INT32_MIN) {
+            Py_DECREF(fast);
+            PyErr_SetString(PyExc_OverflowError, "WindowCounts.add(): a window's count does not fit in 32 bits");
+            return NULL;
+        }
         if (!e->used) {
             e->used = 1;
             e->key = key;
             t->used++;
         }
-        t->live += (e->count == 0) - (e->count + sign == 0);
-        e->count += sign;
+        t->live += (e->count == 0) - (count == 0);
+        e->count = (int32_t)count;
     }
     Py_DECREF(fast);
     Py_RETURN_NONE;
