@@ -1,0 +1,42 @@
+"""Benchmark: peak memory of the whole mine on real histories, as the command line runs it (tables written).
+
+    python benchmarks/bench_peaks.py REPO [REPO ...]
+
+Each repository is mined in a fresh child process (every table, written to Parquet in a temporary folder:
+``bench_lines.mine_in_child(..., written=True)``), which reports its peak RSS (VmHWM) and wall time. Prints a
+markdown table with the commits and the lines at the head (``git grep -c ''``: text files git can read) of each
+repository, for the target of issue 3: under 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from pathlib import Path
+
+from bench_lines import mine_in_child
+
+
+def head_lines(repo: Path) -> int:
+    """Lines of the head's text files (binary files and objects missing from the copy are not counted)."""
+    out = subprocess.run(["git", "-C", str(repo), "grep", "-I", "-c", "", "HEAD", "--"], capture_output=True,
+                         text=True, errors="replace").stdout
+    return sum(int(line.rsplit(":", 1)[1]) for line in out.splitlines() if line.rsplit(":", 1)[-1].isdigit())
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("repos", nargs="+", type=Path, help="repositories (clones, bare or not)")
+    args = p.parse_args()
+    print("| repository | commits | lines at head | peak | wall |")
+    print("|---|---|---|---|---|")
+    for repo in args.repos:
+        got = mine_in_child(repo, written=True)
+        label = repo.parent.name if repo.name in ("repo", ".git") else repo.name  # a folder, not a whole path
+        print(f"| {label} | {got['commits']:,} | {head_lines(repo):,} | {got['peak_mb']:.0f} MB | "
+              f"{got['seconds']:.1f} s |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
