@@ -193,12 +193,12 @@ class RememberedKeys:
     """Key hashes of side-branch lines by content hash, kept for the merges that bring the lines (a line not
     found costs only a read of its merged blob, never a different result).
 
-    Bounded in two generations of half of ``limit`` entries: when the young one (where lines are added) fills,
-    it becomes the old one and the old one is dropped. The lines remembered last, those of the branches still
-    open, survive a turn; forgetting everything at once made the merges after it read their blobs. A hunk
-    longer than a generation is not remembered at all (its merge reads the blob): one huge side-branch commit
-    cannot grow the dicts past the bound. A Python dict costs about 100 bytes an entry (two int objects and
-    the slot): 100,000 entries, about 10 MB.
+    Bounded in two generations of at most half of ``limit`` entries each: when a hunk's lines would not fit in
+    the young one (where lines are added), it becomes the old one and the old one is dropped. The lines
+    remembered last, those of the branches still open, survive a turn; forgetting everything at once made the
+    merges after it read their blobs. A hunk longer than a generation is not remembered at all (its merge
+    reads the blob): one huge side-branch commit cannot grow the dicts past the bound. A Python dict entry
+    holds two int objects and a slot, about 100 bytes: 100,000 entries, about 10 MB.
     """
 
     def __init__(self, limit: int) -> None:
@@ -210,13 +210,13 @@ class RememberedKeys:
         """Remember the key hash of each of ``lines`` (its key, ``None`` when the line is not meaningful)."""
         if len(lines) > self._half:
             return
+        if len(self._young) + len(lines) > self._half:
+            self._old, self._young = self._young, {}
         young = self._young
         young.update(zip(map(hash, lines), map(hash, keys)))  # the pairs made in C
         if None in keys:  # then the lines that are not meaningful (a line's key is a function of it)
             for raw in compress(lines, map(is_, repeat(None), keys)):
                 young[hash(raw)] = NO_KEY
-        if len(young) >= self._half:
-            self._old, self._young = young, {}
 
     def get_many(self, hashes) -> list[int | None]:
         """The key hash remembered for each content hash (``None``: not remembered), the young one first."""

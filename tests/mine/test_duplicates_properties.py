@@ -158,17 +158,18 @@ def test_merges_that_forget_side_branch_keys_give_the_same_index_and_tables(tmp_
 
 
 def test_remembered_keys_live_two_generations():
-    keys = provenance.RememberedKeys(6)  # generations of three entries
+    keys = provenance.RememberedKeys(6)  # generations of at most three entries
     a, b, c, d, e = (f"line {i}".encode() for i in range(5))
     keys.remember([a, b], ["a", None])  # a line that is not meaningful has NO_KEY
     assert keys.get_many([hash(a), hash(b), hash(c)]) == [hash("a"), NO_KEY, None]
-    keys.remember([c, a], ["c", "a2"])  # the young generation is full: it turns, the new key of a wins
-    keys.remember([d], ["d"])
-    assert keys.get_many([hash(a), hash(c), hash(d)]) == [hash("a2"), hash("c"), hash("d")]
-    keys.remember([e, b], ["e", "b"])  # full again: the generation of a and c is dropped
-    assert keys.get_many(list(map(hash, (a, b, c, d, e)))) == [None, hash("b"), None, hash("d"), hash("e")]
+    keys.remember([c, a], ["c", "a2"])  # would not fit: the young generation turns old first; the new key wins
+    assert keys.get_many([hash(a), hash(b), hash(c)]) == [hash("a2"), NO_KEY, hash("c")]
+    keys.remember([d], ["d"])  # fits: three entries
+    keys.remember([e], ["e"])  # does not: the generation of a and b is dropped
+    assert keys.get_many(list(map(hash, (a, b, c, d, e)))) == [hash("a2"), None, hash("c"), hash("d"), hash("e")]
     keys.remember([a, b, c, d], ["a", "b", "c", "d"])  # longer than a generation: not remembered
-    assert keys.get_many([hash(a), hash(c)]) == [None, None]
+    assert keys.get_many([hash(b), hash(e)]) == [None, hash("e")]
+    assert all(len(g) <= 3 for g in (keys._young, keys._old))
 
 
 def test_index_equals_the_tree_in_first_parent_mode(tmp_path, scenario_repo_class, replay):

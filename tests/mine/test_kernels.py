@@ -320,7 +320,6 @@ def test_window_counts_by_hand(counts):
     assert sorted(table.items()) == [(-2**63, 1), (7, 1)]
 
 
-
 @needs_kernels
 def test_window_counts_refuse_a_count_beyond_32_bits():
     # the compiled table keeps a count in 32 bits (a window's occurrences in one tree): it says so, never wraps
@@ -332,6 +331,7 @@ def test_window_counts_refuse_a_count_beyond_32_bits():
     with pytest.raises(OverflowError, match="32 bits"):
         table.add([6], -2**31 - 1)
     assert table.get(5) == 2**31 - 1 and 6 not in table
+
 
 # Line pieces: every kind of ASCII whitespace, word and punctuation characters, keywords in three cases,
 # words that only start like a keyword, non-ASCII and control bytes.
