@@ -15,9 +15,9 @@ Measured in one run, each as a ratio to a baseline from the same run:
    the survival table alone against the whole mine's;
 3. peak memory (RSS of a child process doing only the mine) on the repository, on a synthetic repository with
    a 100,000-line generated file edited 300 times, and on synthetic linear-with-merges histories of 10,000 and
-   50,000 commits built with ``git fast-import`` (target: under 500 MB, and not growing with history); on the
-   two synthetic histories also with the tables written to Parquet as the command line does, beside the peak
-   of ``git log -p -M`` itself on them.
+   50,000 commits built with ``git fast-import`` (target: under 500 MB, and not growing with history); on
+   those two and on one of 100,000 commits also with the tables written to Parquet (``mine(out=...)``), and
+   the peak of the command ``churnlab mine --out`` itself, beside the peak of ``git log -p -M`` on them.
 
 Usage::
 
@@ -109,7 +109,7 @@ def mine_in_child(path: Path, *, sample_days: int = 30, stage1_only: bool = Fals
     return dict(json.loads(out.stdout.strip().splitlines()[-1]), cpu=cpu[0])
 
 
-GIT_PEAK = """
+PEAK = """
 import resource, subprocess, sys
 subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)  # KiB on Linux
@@ -118,8 +118,27 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)  # KiB on L
 
 def git_peak_mb(path: Path) -> float:
     """Peak RSS of ``git log -p -M`` on ``path`` (measured by a fresh interpreter, which waits for it alone)."""
-    cmd = [sys.executable, "-c", GIT_PEAK, "git", "-C", str(path), "log", "-p", "-M", "--no-color"]
+    cmd = [sys.executable, "-c", PEAK, "git", "-C", str(path), "log", "-p", "-M", "--no-color"]
     return float(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+
+
+CLI = """
+import sys
+from churnlab.cli import main  # loads nothing of polars: main() sets the command line's allocator first
+main(["mine", *sys.argv[1:]])
+print(next(int(ln.split()[1]) for ln in open("/proc/self/status") if ln.startswith("VmHWM")) / 1024)
+"""
+
+
+def cli_peak_mb(path: Path) -> float:
+    """Peak RSS of ``churnlab mine PATH --out DIR`` (every table, written), the command a user runs: its own
+    process (VmHWM; a child's ``ru_maxrss`` would report git's when git's is larger)."""
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    env.pop("_RJEM_MALLOC_CONF", None)  # as a user's shell has it (the command line sets its own)
+    with tempfile.TemporaryDirectory(prefix="bench-lines-") as out:
+        args = [sys.executable, "-c", CLI, str(path), "--out", out, "--name", "bench", "--salt", "benchmark-salt"]
+        run = subprocess.run(args, capture_output=True, text=True, check=True, env=dict(env, TMPDIR=out))
+    return float(run.stdout.strip().splitlines()[-1])
 
 
 @contextlib.contextmanager
@@ -391,14 +410,27 @@ def memory_rows(repo: Path, work: Path, *, with_repo: bool) -> list[tuple[str, .
     rows.append(("growth from 10,000 to 50,000 commits: peak; returned tables",
                  f"+{large['peak_mb'] - small['peak_mb']:.0f} MB",
                  f"+{large['returned_mb'] - small['returned_mb']:.0f} MB", "", "flat"))
-    # as the command line mines: the tables written too; and git's own peak on the same histories
-    written = {n: mine_in_child(work / f"synthetic-{n}.git", written=True) for n in sizes}
-    git = {n: git_peak_mb(work / f"synthetic-{n}.git") for n in sizes}
-    rows.append(("  tables written (mine(out=...)): peak; git log -p -M's own peak",
-                 " / ".join(f"{written[n]['peak_mb']:.0f}" for n in sizes) + " MB",
-                 " / ".join(f"{git[n]:.0f}" for n in sizes) + " MB",
-                 f"+{written[sizes[1]]['peak_mb'] - written[sizes[0]]['peak_mb']:.0f} MB; "
-                 f"git +{git[sizes[1]] - git[sizes[0]]:.0f} MB", "10,000 / 50,000 commits"))
+    # as the command line mines (the tables written, spooled to disk while the mine runs), on 10,000 / 50,000 /
+    # 100,000 commits: the mine(out=...) call, the command itself, and git's own peak on the same histories
+    long = (*sizes, 100_000)
+    path = work / "synthetic-100000.git"
+    if not path.exists():
+        fast_import(path, synthetic_history(100_000))
+    written = {n: mine_in_child(work / f"synthetic-{n}.git", written=True) for n in long}
+    cli = {n: cli_peak_mb(work / f"synthetic-{n}.git") for n in long}
+    git = {n: git_peak_mb(work / f"synthetic-{n}.git") for n in long}
+
+    def grown(peaks: dict[int, float]) -> str:
+        return f"+{peaks[long[1]] - peaks[long[0]]:.0f} / +{peaks[long[2]] - peaks[long[0]]:.0f} MB"
+
+    def peaks(of: dict[int, float]) -> str:
+        return " / ".join(f"{of[n]:.0f}" for n in long) + " MB"
+
+    rows.append(("  tables written (mine(out=...)): peak; growth from 10,000 commits",
+                 peaks({n: r["peak_mb"] for n, r in written.items()}),
+                 grown({n: r["peak_mb"] for n, r in written.items()}), "", "10,000 / 50,000 / 100,000 commits"))
+    rows.append(("  `churnlab mine --out`: peak; growth; git log -p -M's own peak, growth", peaks(cli), grown(cli),
+                 f"git {peaks(git)}, {grown(git)}", "flat"))
     # where the growth is: the result the call holds, or the working state (allocators returning freed pages)
     held = {n: mine_in_child(work / f"synthetic-{n}.git", returning=True) for n in (10_000, 50_000)}
     rows.append(("  allocators returning freed pages: peak; freed by dropping the result; kept after",

@@ -213,7 +213,18 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+# polars' allocator (jemalloc, as polars configures it when it loads) keeps freed pages for half a second to a
+# second; a mine frees and makes per-commit columns stage after stage, so its peak would carry the leftovers of
+# the stages just before (tens of MB on a long history). The command line owns its process: it asks for freed
+# pages to go back at once, at no measurable cost in time (docs/line-provenance.md, "Memory"), unless the
+# variable is set already. Read when polars loads: a library call (churnlab.mine in a notebook) leaves the
+# process's allocator alone.
+ALLOCATOR = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if "polars" not in sys.modules:
+        os.environ.setdefault(*ALLOCATOR)
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="churnlab: %(levelname)s: %(message)s", stream=sys.stderr)

@@ -22,7 +22,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +36,14 @@ from .errors import InputError, SchemaError
 __all__ = [
     "read_provenance",
     "read_table",
+    "conform",
     "repo_key",
     "scan_table",
     "split_url",
     "table_files",
     "table_path",
     "validate",
+    "write_parts",
     "write_table",
 ]
 
@@ -93,6 +95,14 @@ def table_files(out: str | os.PathLike, table: str) -> list[Path] | list[str]:
     return sorted(fs.unstrip_protocol(p) for p in fs.glob(f"{root.rstrip('/')}/{spec.name}/*.parquet"))
 
 
+def conform(df: pl.DataFrame, table: str) -> pl.DataFrame:
+    """``df`` with the declared columns in their order and types: the frame that reading its file back gives
+    (columns and nulls checked; the key is checked where a table is written)."""
+    spec = schemas.get(table)
+    _check_frame(df, spec, key=False)
+    return df.select(spec.names).cast(spec.polars_schema())
+
+
 def validate(df: pl.DataFrame, table: str) -> pa.Table:
     """Check ``df`` against the declared schema and return it as an Arrow table with exactly those types."""
     spec = schemas.get(table)
@@ -100,8 +110,9 @@ def validate(df: pl.DataFrame, table: str) -> pa.Table:
     return _arrow_part(df, spec)
 
 
-def _check_frame(df: pl.DataFrame, spec: schemas.Table) -> None:
-    """The checks that need the whole frame: columns, nulls in columns declared not nullable, a unique key."""
+def _check_frame(df: pl.DataFrame, spec: schemas.Table, *, key: bool = True) -> None:
+    """The checks that need the whole frame: columns, nulls in columns declared not nullable, a unique key
+    (``key=False``: a part of the rows, whose key is checked with the others', :func:`write_parts`)."""
     table = spec.name
     missing = [c for c in spec.names if c not in df.columns]
     extra = [c for c in df.columns if c not in spec.names]
@@ -112,7 +123,7 @@ def _check_frame(df: pl.DataFrame, spec: schemas.Table) -> None:
     for name, n in zip(required, nulls):
         if n:
             raise SchemaError(f"table {table}: column {name} has nulls but is declared not nullable")
-    if df.height and df.select(spec.key).is_duplicated().any():
+    if key and df.height and df.select(spec.key).is_duplicated().any():
         dup = df.filter(df.select(spec.key).is_duplicated()).select(spec.key).head(5)
         raise SchemaError(f"table {table}: key {spec.key} is not unique, e.g. {dup.rows()}")
 
@@ -141,10 +152,32 @@ def write_table(df: pl.DataFrame, table: str, path: str | os.PathLike, provenanc
     """
     spec = schemas.get(table)
     _check_frame(df, spec)
+    write = functools.partial(_write_parquet, df, spec, _file_schema(spec, provenance), compact=compact)
+    return _atomic(write, path)
+
+
+def write_parts(parts: Callable[[], Iterable[pl.DataFrame]], table: str, path: str | os.PathLike,
+                provenance: dict[str, Any]) -> Path | str:
+    """:func:`write_table` for rows that come in parts (a mine's tables, never whole in memory).
+
+    ``parts()`` gives the parts in order (called again only to name duplicate keys). Each part is checked
+    (columns, nulls, types) and written as it comes, in row groups of :data:`PART_ROWS` rows as
+    :func:`write_table` makes them; the key is checked across all parts before the file takes its name, so a
+    refused table leaves nothing behind (nor does the previous file at ``path`` change).
+    """
+    spec = schemas.get(table)
+    write = functools.partial(_write_parquet_parts, parts, spec, _file_schema(spec, provenance))
+    return _atomic(write, path)
+
+
+def _file_schema(spec: schemas.Table, provenance: dict[str, Any]) -> pa.Schema:
     meta = dict(provenance, table=spec.name, schema_version=spec.version)
-    schema = spec.arrow_schema().with_metadata({META_KEY: json.dumps(meta, sort_keys=True, default=str).encode()})
+    return spec.arrow_schema().with_metadata({META_KEY: json.dumps(meta, sort_keys=True, default=str).encode()})
+
+
+def _atomic(write: Callable[[str], None], path: str | os.PathLike) -> Path | str:
+    """``write(file)`` to a temporary file beside ``path``, renamed over it once whole (uploaded, for a URL)."""
     fs, local = split_url(path)
-    write = functools.partial(_write_parquet, df, spec, schema, compact=compact)
     if fs is not None:
         return _upload(write, fs, local, path)
     path = Path(local)
@@ -175,6 +208,54 @@ def _write_parquet(df: pl.DataFrame, spec: schemas.Table, schema: pa.Schema, pat
             writer.add_key_value_metadata(schema.metadata)
     # pyarrow's memory pool keeps what the parts used: give it back before the next table's parts
     pa.default_memory_pool().release_unused()
+
+
+def _write_parquet_parts(parts: Callable[[], Iterable[pl.DataFrame]], spec: schemas.Table, schema: pa.Schema,
+                         path: str) -> None:
+    hashes: list[pl.Series] = []  # of each row's key: 8 bytes a row, not the key's strings
+    held: list[pa.Table] = []  # rows converted but not written yet, fewer than PART_ROWS
+    groups = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        def put(rows: pa.Table) -> None:
+            nonlocal groups
+            writer.write_table(rows, row_group_size=max(rows.num_rows, 1))  # one row group
+            groups += 1
+
+        for part in parts():
+            _check_frame(part, spec, key=False)
+            hashes.append(_key_hashes(part, spec))
+            held.append(_arrow_part(part, spec))  # a copy of this part only
+            if sum(t.num_rows for t in held) >= PART_ROWS:
+                rows = pa.concat_tables(held)
+                full = rows.num_rows - rows.num_rows % PART_ROWS
+                for start in range(0, full, PART_ROWS):
+                    put(rows.slice(start, PART_ROWS))
+                held = [rows.slice(full)]
+                pa.default_memory_pool().release_unused()
+        rest = pa.concat_tables(held) if held else _arrow_part(pl.from_arrow(spec.arrow_schema().empty_table()), spec)
+        if rest.num_rows or not groups:  # an empty table still gets its one (empty) row group
+            put(rest)
+    pa.default_memory_pool().release_unused()
+    _check_keys(hashes, parts, spec)
+
+
+def _key_hashes(part: pl.DataFrame, spec: schemas.Table) -> pl.Series:
+    return part.select(spec.key).hash_rows(seed=0)
+
+
+def _check_keys(hashes: list[pl.Series], parts: Callable[[], Iterable[pl.DataFrame]], spec: schemas.Table) -> None:
+    """The key unique across parts: by the rows' key hashes, then by the keys themselves where hashes repeat."""
+    if not hashes:
+        return
+    hashed = pl.concat(hashes)
+    repeated = hashed.filter(hashed.is_duplicated()).unique()
+    if not repeated.len():
+        return
+    keys = pl.concat([part.select(spec.key).filter(_key_hashes(part, spec).is_in(repeated.implode()))
+                      for part in parts()])
+    if keys.is_duplicated().any():
+        dup = keys.filter(keys.is_duplicated()).head(5)
+        raise SchemaError(f"table {spec.name}: key {spec.key} is not unique, e.g. {dup.rows()}")
 
 
 def _upload(write: Callable[[str], None], fs: Any, remote: str, shown: str | os.PathLike) -> str:
@@ -231,7 +312,7 @@ def scan_table(out: str | os.PathLike, table: str) -> pl.LazyFrame:
     files = table_files(out, table)
     if not files:
         raise InputError(f"no {spec.name} table under {out}; mine a repository into it first (churnlab mine ... --out {out})")
-    schema = pl.Schema(pl.from_arrow(spec.arrow_schema().empty_table()).schema)
+    schema = spec.polars_schema()
     fs, _ = split_url(out)
     if fs is None or os.fspath(out).split("://", 1)[0] in _POLARS_NATIVE:
         return pl.scan_parquet([str(f) for f in files], schema=schema)

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import polars as pl
 import pyarrow as pa
 
 __all__ = ["Column", "TABLES", "Table", "get", "markdown"]
 
 UTC_US = pa.timestamp("us", tz="UTC")
+_POLARS = {pa.string(): pl.String, pa.int64(): pl.Int64, pa.int32(): pl.Int32, pa.int16(): pl.Int16,
+           pa.bool_(): pl.Boolean, pa.float64(): pl.Float64, UTC_US: pl.Datetime("us", "UTC")}
+
+
+def _polars_dtype(dtype: pa.DataType) -> pl.DataType:
+    if pa.types.is_list(dtype):
+        return pl.List(_polars_dtype(dtype.value_type))
+    return _POLARS[dtype]
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,11 @@ class Table:
 
     def arrow_schema(self) -> pa.Schema:
         return pa.schema([pa.field(c.name, c.dtype, nullable=c.nullable) for c in self.columns])
+
+    def polars_schema(self) -> pl.Schema:
+        """The columns as polars reads them back from a file (made without building Arrow data: an in-memory
+        mine never starts pyarrow's compute machinery, tens of MB)."""
+        return pl.Schema({c.name: _polars_dtype(c.dtype) for c in self.columns})
 
     def describe(self) -> str:
         """A markdown table of the columns, for docs and data cards."""

@@ -191,3 +191,23 @@ def test_cli_duplicate_blocks_option_reaches_the_provenance(small, tmp_path):
     assert proc.returncode == 0, proc.stderr
     prov = io.read_provenance(tmp_path / "out" / "churn" / "small.parquet")
     assert prov["options"]["duplicate_blocks"] == "commit"
+
+
+@pytest.mark.parametrize(("before", "preset", "expected"), [
+    ("", None, "dirty_decay_ms:0,muzzy_decay_ms:0"),  # freed pages go back at once
+    ("", "narenas:2", "narenas:2"),  # the user's setting stands
+    ("import polars", None, "polars' own"),  # too late once polars is loaded (it sets its own): left alone
+])
+def test_the_command_line_sets_polars_allocator_before_polars_loads(before, preset, expected):
+    code = (f"import os, sys\n{before}\nfrom churnlab.cli import main\n"
+            "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "print(os.environ.get('_RJEM_MALLOC_CONF'))")
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    if preset is not None:
+        env["_RJEM_MALLOC_CONF"] = preset
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    value = out.stdout.splitlines()[-1]
+    if expected == "polars' own":
+        assert value != "dirty_decay_ms:0,muzzy_decay_ms:0" and "decay" in value
+    else:
+        assert value == expected

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
-from churnlab.mine import mine
-from churnlab.mine.reverts import _Shas
+from churnlab.mine import mine, reverts
+from churnlab.mine.reverts import _Earlier, _Shas
 from tests.gitbuild import Repo
 
 SALT = "test-salt-0123"
@@ -59,6 +60,17 @@ def test_ambiguous_or_unknown_abbreviation_is_not_resolved():
     assert shas.resolve("abc123") == "abc1234" + "0" * 33
     assert shas.resolve("ffff") == "ffff" + "1" * 36
     assert shas.resolve("0123456") is None
+
+
+def test_subjects_whose_hashes_repeat_are_compared_themselves(monkeypatch):
+    # a subject is found by its hash first; another subject of the same hash is not it
+    monkeypatch.setattr(reverts, "hash", lambda subject: 0, raising=False)
+    earlier = _Earlier(pl.Series(["Fix a (#1)", "Fix b\n\nbody", "Fix ab", "Other"]))
+    for message in earlier._messages:
+        earlier.add(message)
+    assert earlier.latest("Fix a") == 0 and earlier.latest("Fix b") == 1 and earlier.latest("Fix c") is None
+    assert earlier.latest_starting("Fix a") == 2 and earlier.latest_starting("Fix") == 2
+    assert earlier.latest_starting("body") is None  # in a message, not its subject
 
 
 def test_revert_of_a_revert_is_a_reapply(base):

@@ -22,12 +22,13 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
 from .. import __version__, io, schemas
@@ -38,6 +39,7 @@ from . import history
 from .classify import Attributes, parse_gitattributes
 from .identity import is_bot, pseudonymise, resolve_salt, salt_fingerprint
 from .markers import load_markers
+from .spool import Spool, give_back, whole
 
 __all__ = ["Context", "MineResult", "Options", "mine"]
 
@@ -81,7 +83,8 @@ class Options:
 
 @dataclass
 class Context:
-    """What a stage sees: the open repository, options, and the stage-1 frames.
+    """What a stage sees: the open repository, options, and the stage-1 rows (:attr:`commits`,
+    :attr:`file_changes`; a mine keeps them on disk, :class:`churnlab.mine.spool.Spool`).
 
     ``commits`` keeps the raw identities and message in private columns (``_name``, ``_email``,
     ``_committer_email``, ``_message``) for stages that need them; they are dropped before writing unless
@@ -100,12 +103,31 @@ class Context:
 
     repo: Repository
     options: Options
-    commits: pl.DataFrame
-    file_changes: pl.DataFrame
+    commit_rows: pl.DataFrame | Spool  # stage 1's rows, in memory or on disk (a mine spools them)
+    file_rows: pl.DataFrame | Spool
     warnings: list[str] = field(default_factory=list)
     on_progress: Callable[[int], None] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     tables: frozenset[str] | None = None  # the tables this run produces (None: all, e.g. a stage run alone)
+    scratch: Path | None = None  # where a stage may spool its tables (Spool) instead of holding them
+
+    @property
+    def commits(self) -> pl.DataFrame:
+        """Stage 1's commits; read from disk at each use when spooled: hold the frame only while it is used."""
+        return whole(self.commit_rows)
+
+    @property
+    def file_changes(self) -> pl.DataFrame:
+        """Stage 1's file changes (as :attr:`commits`)."""
+        return whole(self.file_rows)
+
+    def commit_columns(self, *names: str) -> pl.DataFrame:
+        """Only these columns of :attr:`commits` (read only them from disk)."""
+        return whole(self.commit_rows, names)
+
+    def file_columns(self, *names: str) -> pl.DataFrame:
+        """Only these columns of :attr:`file_changes`."""
+        return whole(self.file_rows, names)
 
     def wants(self, *tables: str) -> bool:
         """Whether this run produces any of ``tables``: a stage may skip the work only other tables need."""
@@ -156,28 +178,54 @@ def all_tables() -> tuple[str, ...]:
     return BASE_TABLES + tuple(t for stage in STAGES for t in stage.tables)
 
 
+class WrittenTables(Mapping[str, pl.DataFrame]):
+    """The tables a mine wrote, each read from its file when asked for (a mine does not hold them)."""
+
+    def __init__(self, paths: dict[str, Path]) -> None:
+        self._paths = paths
+
+    def __getitem__(self, table: str) -> pl.DataFrame:
+        return io.read_table(self._paths[table], table)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
 @dataclass
 class MineResult:
     repo: str
     head: str | None
-    tables: dict[str, pl.DataFrame]
+    tables: Mapping[str, pl.DataFrame]  # frames; with ``out``, read from the written files when asked for
     paths: dict[str, Path]
     provenance: dict[str, Any]
     new_commits: int
     seconds: float
     extras: dict[str, Any] = field(default_factory=dict)  # the stages' internal frames (Context.extras)
 
+    def scan(self, table: str) -> pl.LazyFrame:
+        """One table, lazily (from its file when the mine wrote it)."""
+        if table in self.paths:
+            return pl.scan_parquet(self.paths[table])
+        return self.tables[table].lazy()
+
     def summary(self) -> str:
-        c = self.tables["commits"]
-        f = self.tables["file_changes"]
+        c = self.scan("commits").select(
+            n=pl.len(), authors=pl.col("author_id").n_unique(), merges=pl.col("is_merge").sum(),
+            bots=pl.col("is_bot").sum()).collect().row(0, named=True)
+        f = self.scan("file_changes").select(
+            n=pl.len(), added=pl.col("lines_added").sum(), deleted=pl.col("lines_deleted").sum()
+        ).collect().row(0, named=True)
         lines = [
-            f"{self.repo}: {c.height} commits ({self.new_commits} newly mined) in {self.seconds:.2f} s, head {str(self.head)[:12]}",
-            f"  authors {c['author_id'].n_unique()}, merges {int(c['is_merge'].sum())}, bot commits {int(c['is_bot'].sum())}",
-            f"  file changes {f.height}, lines added {int(f['lines_added'].sum() or 0)}, deleted {int(f['lines_deleted'].sum() or 0)}",
+            f"{self.repo}: {c['n']} commits ({self.new_commits} newly mined) in {self.seconds:.2f} s, head {str(self.head)[:12]}",
+            f"  authors {c['authors']}, merges {int(c['merges'] or 0)}, bot commits {int(c['bots'] or 0)}",
+            f"  file changes {f['n']}, lines added {int(f['added'] or 0)}, deleted {int(f['deleted'] or 0)}",
         ]
-        for name, frame in self.tables.items():
+        for name in self.tables:
             if name not in ("commits", "file_changes"):
-                lines.append(f"  {name}: {frame.height} rows")
+                lines.append(f"  {name}: {self.scan(name).select(pl.len()).collect().item()} rows")
         for w in self.provenance.get("warnings", []):
             lines.append(f"  warning: {w}")
         return "\n".join(lines)
@@ -258,32 +306,45 @@ def mine(source: str | os.PathLike, out: str | os.PathLike | None = None, *, nam
     with tempfile.TemporaryDirectory(prefix="churnlab-") as scratch, contextlib.ExitStack() as early, \
             _few_collections():
         # on missing objects, what runs beside stage 1 (it reads the repository's own git dir) stops and starts again
-        start = functools.partial(_start, repo, options, wanted, previous, salt_value, early, on_progress)
+        start = functools.partial(_start, repo, options, wanted, previous, salt_value, early, on_progress,
+                                  Path(scratch))
         ahead, extras, (commits, files, new) = _shadowed(repo, Path(scratch), start, before_retry=early.close)
+        give_back()
         ctx = Context(repo, options, commits, files, on_progress=on_progress, extras=extras,
-                      tables=frozenset(wanted))
+                      tables=frozenset(wanted), scratch=Path(scratch))
         if repo.is_shallow:
             ctx.warnings.append("shallow clone: history is truncated at the shallow boundary")
         if repo.missing:
             ctx.warnings.append(f"{len(repo.missing)} missing objects: their file changes are flagged is_missing")
-        frames = {"commits": _public_commits(commits, repo.name),
-                  "file_changes": _public_files(files, repo.name)}
+        # with ``out`` every table waits on disk until all are made (nothing is written if a stage fails)
+        made: dict[str, pl.DataFrame | Spool] = {"commits": commits, "file_changes": files}
         for stage in STAGES:
             if set(stage.tables) & wanted:
                 done = ahead.result(ctx) if ahead is not None and ahead.stage is stage else None
-                frames.update(done if done is not None else stage.run(ctx))
-        frames = {t: f for t, f in frames.items() if t in wanted}
-    provenance = dict(
-        base, head=repo.head, mined_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        shallow=repo.is_shallow, partial_clone=repo.is_partial, missing_objects=sorted(repo.missing),
-        warnings=ctx.warnings, incremental_from=previous["head"] if previous else None,
-        compiled_kernels=_accel.COMPILED,  # identical results either way; recorded for timing comparisons
-    )
-    for w in ctx.warnings:
-        log.warning("%s: %s", repo.name, w)
-    paths = _write_all(frames, out, repo.name, provenance) if out is not None else {}
-    return MineResult(repo.name, repo.head, frames, paths, provenance, new, time.perf_counter() - started,
-                      ctx.extras)
+                done = done if done is not None else stage.run(ctx)
+                for table in list(done):  # each frame let go of once on disk
+                    rows = done.pop(table)
+                    made[table] = _spooled(rows, Path(scratch), table) if out is not None else rows
+                done = rows = None
+                give_back()
+        made = {t: rows for t, rows in made.items() if t in wanted}
+        provenance = dict(
+            base, head=repo.head, mined_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            shallow=repo.is_shallow, partial_clone=repo.is_partial, missing_objects=sorted(repo.missing),
+            warnings=ctx.warnings, incremental_from=previous["head"] if previous else None,
+            compiled_kernels=_accel.COMPILED,  # identical results either way; recorded for timing comparisons
+        )
+        for w in ctx.warnings:
+            log.warning("%s: %s", repo.name, w)
+        if out is not None:
+            paths = _write_all(made, out, repo.name, provenance)
+            tables: Mapping[str, pl.DataFrame] = WrittenTables(paths)
+            extras = {k: v for k, v in ctx.extras.items() if not isinstance(v, Spool)}  # not held once written
+        else:
+            paths, tables = {}, {t: _returned(t, rows, repo.name) for t, rows in made.items()}
+            extras = {k: whole(v) if isinstance(v, Spool) else v for k, v in ctx.extras.items()}
+    return MineResult(repo.name, repo.head, tables, paths, provenance, new, time.perf_counter() - started,
+                      extras)
 
 
 def _wanted_tables(tables: Sequence[str] | None) -> set[str]:
@@ -313,7 +374,7 @@ def _few_collections(young: int = 50_000) -> Iterator[None]:
 
 
 def _start(repo: Repository, options: Options, wanted: set[str], previous: dict | None, salt: str,
-           stack: contextlib.ExitStack, on_progress) -> tuple[Overlap | None, dict[str, Any], tuple]:
+           stack: contextlib.ExitStack, on_progress, scratch: Path) -> tuple[Overlap | None, dict[str, Any], tuple]:
     """Start what runs beside stage 1 (early streams, the overlapped stage, the patch relay; ``stack`` stops them
     whatever happens), then run stage 1: ``(overlap, extras, (commits, file_changes, new commits))``."""
     relayed = _relayed(repo, wanted, previous)
@@ -321,10 +382,10 @@ def _start(repo: Repository, options: Options, wanted: set[str], previous: dict 
     relay = Relay() if relayed else None
     if relayed:
         extras[relayed] = relay
-    ahead = _overlap(repo, options, wanted, previous, salt, extras, stack)
+    ahead = _overlap(repo, options, wanted, previous, salt, extras, stack, scratch)
     if relay is not None:
         stack.callback(relay.close)  # before the overlap is cancelled: a stage waiting for patches stops
-    return ahead, extras, _read_once(repo, options, previous, salt, on_progress, relay)
+    return ahead, extras, _read_once(repo, options, previous, salt, on_progress, scratch, relay)
 
 
 def _objects_missing(repo: Repository, exc: ChurnlabError) -> bool:
@@ -362,7 +423,7 @@ def _relayed(repo: Repository, wanted: set[str], previous: dict | None) -> str |
 
 
 def _overlap(repo: Repository, options: Options, wanted: set[str], previous: dict | None, salt: str,
-             extras: dict[str, Any], stack: contextlib.ExitStack) -> Overlap | None:
+             extras: dict[str, Any], stack: contextlib.ExitStack, scratch: Path | None = None) -> Overlap | None:
     """Start the first wanted stage now in a thread, beside stage 1, if it can (:attr:`Stage.overlap`).
 
     It takes its early work out of ``extras``; ``stack`` stops it on every way out, before that work is closed.
@@ -371,7 +432,7 @@ def _overlap(repo: Repository, options: Options, wanted: set[str], previous: dic
     if first is None or not first.overlap or repo.head is None:
         return None
     ahead = Overlap(first, repo, options, previous, salt, {k: extras.pop(k) for k in first.prestart if k in extras},
-                    frozenset(wanted))
+                    frozenset(wanted), scratch)
     stack.callback(ahead.cancel)
     return ahead
 
@@ -386,9 +447,9 @@ def _check_writable(out: Path) -> None:
 
 
 def _read(repo: Repository, options: Options, previous: dict | None, scratch: Path, salt: str,
-          on_progress) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+          on_progress) -> tuple[Spool, Spool, int]:
     """Stage 1 alone (nothing beside it), through a shadow git dir when objects are missing."""
-    return _shadowed(repo, scratch, lambda: _read_once(repo, options, previous, salt, on_progress))
+    return _shadowed(repo, scratch, lambda: _read_once(repo, options, previous, salt, on_progress, scratch))
 
 
 def _shadowed(repo: Repository, scratch: Path, run: Callable[[], Any], *,
@@ -408,27 +469,49 @@ def _shadowed(repo: Repository, scratch: Path, run: Callable[[], Any], *,
     return run()
 
 
-def _read_once(repo: Repository, options: Options, previous: dict | None, salt: str, on_progress,
-               relay: Relay | None = None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Stage 1; patches go to ``relay``, if given (ended either way: finished, or failed with stage 1's error)."""
+def _read_once(repo: Repository, options: Options, previous: dict | None, salt: str, on_progress, scratch: Path,
+               relay: Relay | None = None) -> tuple[Spool, Spool, int]:
+    """Stage 1 into two spools under ``scratch`` (``commits``, ``file_changes``, the number of new commits),
+    chunk by chunk, so its memory does not follow history. Patches go to ``relay``, if given (ended either way:
+    finished, or failed with stage 1's error)."""
+    raw = Spool(scratch, "raw-commits"), Spool(scratch, "raw-files")
     if repo.head is None:
         hist = history.History()
     else:
         exclude = [previous["head"]] if previous else []
-        hist = _history(repo, options, exclude, on_progress, relay)
-    commits, files = history.frames(hist, _attributes(repo), repo.missing)
-    commits = _identities(commits, salt, options)
-    new = commits.height
-    if previous:
-        commits = pl.concat([previous["commits"], commits], how="diagonal_relaxed")
-        files = pl.concat([previous["file_changes"], files], how="diagonal_relaxed")
-    return _first_parent_flags(commits, repo.head), files, new
+        hist = _history(repo, options, exclude, on_progress, relay, spill=lambda c, f: (raw[0].append(c),
+                                                                                        raw[1].append(f)))
+        hist.flush()
+    on_chain = _first_parent_rows(_first_parents(previous, raw[0]), repo.head)
+    parts = history.finished_parts(hist, zip(raw[0].parts(), raw[1].parts()), _attributes(repo), repo.missing)
+    commits, files = Spool(scratch, "commits"), Spool(scratch, "file_changes")
+    stored, at = previous, 0
+
+    def flagged(rows: pl.DataFrame) -> pl.DataFrame:
+        nonlocal at
+        at += rows.height
+        return rows.with_columns(on_first_parent=pl.Series(on_chain[at - rows.height:at], dtype=pl.Boolean))
+
+    for c, f in parts:
+        c = _identities(c, salt, options)
+        if stored:  # the stored rows first, with the columns of the new ones (private ones null)
+            commits.append(flagged(_like(stored["commits"], c)))
+            files.append(_like(stored["file_changes"], f))
+            stored = None
+        commits.append(flagged(c))
+        files.append(f)
+    return commits, files, raw[0].height
+
+
+def _like(stored: pl.DataFrame, fresh: pl.DataFrame) -> pl.DataFrame:
+    """Stored rows with the columns of freshly mined ones, in their order (columns not stored are null)."""
+    return pl.concat([fresh.clear(), stored], how="diagonal_relaxed").select(fresh.columns)
 
 
 def _history(repo: Repository, options: Options, exclude: list[str], on_progress,
-             relay: Relay | None) -> history.History:
+             relay: Relay | None, spill=None) -> history.History:
     kw = dict(exclude=exclude, first_parent=options.first_parent, find_copies=options.find_copies,
-              on_commit=on_progress)
+              on_commit=on_progress, spill=spill)
     if relay is None:
         return history.read_history(repo, **kw)
     try:
@@ -467,20 +550,33 @@ def _attributes(repo: Repository) -> Attributes | None:
 
 
 def _first_parent_flags(commits: pl.DataFrame, head: str | None) -> pl.DataFrame:
-    if not commits.height:
-        return commits.with_columns(on_first_parent=pl.lit(False))
-    # row numbers, not sha strings: the walk holds a few integers per commit, whatever the history's length
-    rows = commits.select(_first=pl.col("sha")).with_row_index("_row")
-    first = (commits.select(_first=pl.col("parents").list.first())
-             .join(rows, on="_first", how="left", maintain_order="left")["_row"]
-             .cast(pl.Int64).fill_null(-1).to_list())
-    on = [False] * commits.height
-    at = commits["sha"].index_of(head) if head is not None else None
+    firsts = commits.select("sha", first=pl.col("parents").list.first())
+    return commits.with_columns(on_first_parent=pl.Series(_first_parent_rows(firsts, head)))
+
+
+def _first_parents(previous: dict | None, raw_commits: Spool) -> pl.DataFrame:
+    """``sha`` and ``first`` parent of the stored commits, then of the new ones (raw: parents as one string)."""
+    firsts = [previous["commits"].select("sha", first=pl.col("parents").list.first())] if previous else []
+    if raw_commits.height:
+        firsts.append(raw_commits.frame(["sha", "parents"]).select(
+            "sha", first=pl.when(pl.col("parents") != "").then(pl.col("parents").str.split(" ").list.first())))
+    return pl.concat(firsts) if firsts else pl.DataFrame(schema={"sha": pl.String, "first": pl.String})
+
+
+def _first_parent_rows(firsts: pl.DataFrame, head: str | None) -> np.ndarray:
+    """Whether each commit (rows of ``sha`` and ``first`` parent) is on the first-parent chain from ``head``."""
+    # row numbers found in the sorted ids (provenance.CommitIds), not a join of strings: about 60 bytes a commit
+    ids = CommitIds(firsts["sha"])
+    known = firsts["first"].is_not_null()
+    first = np.full(firsts.height, -1, dtype=np.int64)
+    first[known.to_numpy()] = ids.positions(firsts["first"].filter(known))
+    on = np.zeros(firsts.height, dtype=bool)
+    at = ids.index(head.encode()) if head is not None else None
     row = -1 if at is None else at
     while row >= 0 and not on[row]:
         on[row] = True
         row = first[row]
-    return commits.with_columns(on_first_parent=pl.Series(on, dtype=pl.Boolean))
+    return on
 
 
 def _identities(commits: pl.DataFrame, salt: str, options: Options) -> pl.DataFrame:
@@ -505,12 +601,31 @@ def _identities(commits: pl.DataFrame, salt: str, options: Options) -> pl.DataFr
     )
 
 
-def _public_commits(commits: pl.DataFrame, repo: str) -> pl.DataFrame:
-    return commits.with_columns(repo=pl.lit(repo)).select(schemas.COMMITS.names)
+def _public(table: str, rows: pl.DataFrame, repo: str) -> pl.DataFrame:
+    """A table's rows as written: stage 1's without their private columns, and every table with ``repo``."""
+    if table == "commits":
+        return rows.with_columns(repo=pl.lit(repo)).select(schemas.COMMITS.names)
+    if table == "file_changes":
+        return rows.with_columns(repo=pl.lit(repo)).select(schemas.FILE_CHANGES.names)
+    return rows.with_columns(repo=pl.lit(repo))  # spooled rows have none
 
 
-def _public_files(files: pl.DataFrame, repo: str) -> pl.DataFrame:
-    return files.with_columns(repo=pl.lit(repo)).select(schemas.FILE_CHANGES.names)
+def _returned(table: str, rows: pl.DataFrame | Spool, repo: str) -> pl.DataFrame:
+    """A table as :func:`mine` returns it without writing it: as it would read back from its file."""
+    if not isinstance(rows, Spool):
+        return io.conform(_public(table, rows, repo), table)
+    parts = [io.conform(_public(table, part, repo), table) for part in rows.parts()]
+    return pl.concat(parts, rechunk=False) if parts else io.conform(_public(table, rows.frame(), repo), table)
+
+
+def _spooled(frame: pl.DataFrame | Spool, scratch: Path, table: str) -> Spool:
+    """A stage's table on disk until every table is made, in parts of :data:`churnlab.io.PART_ROWS` rows."""
+    if isinstance(frame, Spool):
+        return frame
+    spool = Spool(scratch, table)
+    for start in range(0, max(frame.height, 1), io.PART_ROWS):
+        spool.append(frame.slice(start, io.PART_ROWS))
+    return spool
 
 
 def _previous(out: str | os.PathLike, repo: Repository, base: dict) -> dict | None:
@@ -539,15 +654,23 @@ def _previous(out: str | os.PathLike, repo: Repository, base: dict) -> dict | No
     return {"head": old, "commits": commits, "file_changes": files}
 
 
-def _write_all(tables: dict[str, pl.DataFrame], out, repo: str, provenance: dict) -> dict[str, Path]:
-    # commits last: it carries the head that the next incremental run trusts.
-    order = sorted(tables, key=lambda t: t == "commits")
-    return {t: io.write_table(tables[t], t, io.table_path(out, t, repo), provenance) for t in order}
+def _write_all(made: dict[str, pl.DataFrame | Spool], out, repo: str, provenance: dict) -> dict[str, Path]:
+    """Each table written from its parts (never whole in memory); commits last: it carries the head that the
+    next incremental run trusts."""
+    def parts(table: str) -> Callable[[], Iterator[pl.DataFrame]]:
+        rows = made[table]
+        if isinstance(rows, Spool):
+            return lambda: (_public(table, part, repo) for part in rows.parts())
+        return lambda: iter([_public(table, rows, repo)])
+
+    order = sorted(made, key=lambda t: t == "commits")
+    return {t: io.write_parts(parts(t), t, io.table_path(out, t, repo), provenance) for t in order}
 
 
 # The later stages, in order: line provenance first, since it leaves the patch fingerprints that the
 # revert stage uses (the revert stage streams its own when run alone). Stages import Context lazily.
-from .provenance import MERGE_TREES, PATCH_STREAM, line_provenance, start_merge_trees, start_patch_stream  # noqa: E402
+from .provenance import (MERGE_TREES, PATCH_STREAM, CommitIds, line_provenance, start_merge_trees,  # noqa: E402
+                         start_patch_stream)
 from .overlap import Overlap, Relay  # noqa: E402
 from .reverts import reverts_stage  # noqa: E402
 from .signals import signals_stage  # noqa: E402

@@ -17,7 +17,7 @@ Paths are raw bytes (``-z``): never C-quoted, decoded as UTF-8 with undecodable 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -69,6 +69,14 @@ def commit_list(repo: Repository, *, exclude: Iterable[str] = (), first_parent: 
     """The commits stage 1 reads, with the columns it gives them: ``sha``, ``parents``, ``_email``,
     ``author_time``, ``committer_time`` (no pseudonyms yet), read by a light ``git log`` of their own."""
     cols: dict[str, list] = {k: [] for k in ("sha", "parents", "_email", "author_epoch", "committer_epoch")}
+    parts: list[pl.DataFrame] = []  # the lists become frames every _FLUSH_COMMITS commits: no pile of objects
+
+    def flush() -> None:
+        parts.append(pl.DataFrame(cols, schema={"sha": pl.String, "parents": pl.String, "_email": pl.String,
+                                                "author_epoch": pl.Int64, "committer_epoch": pl.Int64}))
+        for values in cols.values():
+            values.clear()
+
     args = commit_list_args(repo.head, exclude=exclude, first_parent=first_parent)
     pending = b""
     for chunk in repo.stream([*repo.mailmap_args(), *args]):
@@ -76,10 +84,11 @@ def commit_list(repo: Repository, *, exclude: Iterable[str] = (), first_parent: 
         pending = records.pop()
         for record in records:
             _list_record(record, cols)
+        if len(cols["sha"]) >= _FLUSH_COMMITS:
+            flush()
     _list_record(pending, cols)
-    frame = pl.DataFrame(cols, schema={"sha": pl.String, "parents": pl.String, "_email": pl.String,
-                                       "author_epoch": pl.Int64, "committer_epoch": pl.Int64})
-    return _typed_commits(frame)
+    flush()
+    return _typed_commits(pl.concat(parts))
 
 
 def _list_record(record: bytes, cols: dict[str, list]) -> None:
@@ -113,6 +122,8 @@ class History:
 
     The lists hold about :data:`_FLUSH_COMMITS` commits at most: :meth:`flush` moves them into typed frames
     (strings in Arrow buffers, not Python objects), so memory follows the frames, not millions of objects.
+    With ``spill``, each chunk of frames goes to ``spill(commits, files)`` instead (a mine writes them to disk,
+    :class:`churnlab.mine.spool.Spool`), so memory does not follow history at all.
     """
 
     commits: dict[str, list] = field(default_factory=lambda: {k: [] for k in (
@@ -125,6 +136,7 @@ class History:
     # read with patches: commits whose counts a patch cannot tell (see _parse_diff), then git's numstat of them
     unsure: list[str] = field(default_factory=list)
     numstat: dict[str, list[tuple[str, int | None, int | None]]] = field(default_factory=dict)
+    spill: Callable[[pl.DataFrame, pl.DataFrame], None] | None = None
 
     def full(self) -> bool:
         return len(self.commits["sha"]) >= _FLUSH_COMMITS or len(self.files["sha"]) >= _FLUSH_FILES
@@ -133,7 +145,11 @@ class History:
         """Move the column lists into a chunk of frames (nothing to do when they are empty)."""
         if not self.commits["sha"]:
             return
-        self.chunks.append((_commit_frame(self.commits), _file_frame(self.files, typed=True)))
+        chunk = (_commit_frame(self.commits), _file_frame(self.files, typed=True))
+        if self.spill is None:
+            self.chunks.append(chunk)
+        else:
+            self.spill(*chunk)
         for cols in (self.commits, self.files):
             for values in cols.values():
                 values.clear()
@@ -230,14 +246,14 @@ def _records(chunks: Iterable[bytes]) -> Iterator[bytes]:
         yield b"\x1e".join(record)
 
 
-def parse_log(chunks: Iterable[bytes], *, on_commit=None, on_patch=None) -> History:
+def parse_log(chunks: Iterable[bytes], *, on_commit=None, on_patch=None, spill=None) -> History:
     """Parse a ``git log`` stream made with :func:`log_args` into column lists.
 
     ``on_patch(sha, patch)`` receives each commit's id and patch text (empty without ``patches``, or for a
     commit without a diff; a ``memoryview`` of the record otherwise, valid during the call), in the stream's
-    order.
+    order. ``spill``: see :class:`History`.
     """
-    hist = History()
+    hist = History(spill=spill)
     for record in _records(chunks):
         sha, patch = _parse_record(record, hist, patches=on_patch is not None)
         if on_patch is not None:
@@ -384,14 +400,14 @@ def _patch_sections(patch: bytes, start: int = 0) -> list[tuple[int, int, bool]]
 
 
 def read_history(repo: Repository, *, exclude: Iterable[str] = (), first_parent: bool = False,
-                 find_copies: bool = False, on_commit=None, on_patch=None) -> History:
+                 find_copies: bool = False, on_commit=None, on_patch=None, spill=None) -> History:
     """Stream the history of ``repo.head`` (minus the commits reachable from ``exclude``); with ``on_patch``,
-    patches too, handed over commit by commit (:func:`parse_log`)."""
+    patches too, handed over commit by commit; chunks to ``spill``, if given (:func:`parse_log`)."""
     args = log_args(repo.head, exclude=exclude, first_parent=first_parent, find_copies=find_copies,
                     patches=on_patch is not None)
     stream = repo.stream([*repo.mailmap_args(), *args])
     try:
-        hist = parse_log(stream, on_commit=on_commit, on_patch=on_patch)
+        hist = parse_log(stream, on_commit=on_commit, on_patch=on_patch, spill=spill)
     finally:  # a failure in a callback stops git now, not when the traceback is let go
         stream.close()
     if hist.unsure:
@@ -423,9 +439,50 @@ def _typed_commits(commits: pl.DataFrame) -> pl.DataFrame:
 def frames(hist: History, attributes: Attributes | None, missing: frozenset[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Column lists to polars frames with typed times and file classification (no pseudonyms yet)."""
     commits, files = _raw_frames(hist)
+    return finish_part(commits, files, {}, PathFlags(attributes), missing)
+
+
+def finished_parts(hist: History, raw: Iterable[tuple[pl.DataFrame, pl.DataFrame]], attributes: Attributes | None,
+                   missing: frozenset[str]) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """:func:`frames` chunk by chunk, for a mine whose memory must not follow history: the chunks that ``hist``
+    spilled (all of them: flush it first), read back in order as ``raw``; the same rows."""
+    paths = PathFlags(attributes)
+    empty = True
+    for commits, files in raw:
+        empty = False
+        yield finish_part(commits, files, hist.numstat, paths, missing)
+    if empty:  # as frames() gives an empty history (untyped columns)
+        yield finish_part(_commit_frame(hist.commits), _file_frame(hist.files, typed=False), {}, paths, missing)
+
+
+class PathFlags:
+    """:func:`churnlab.mine.classify.classify` of each distinct path once (paths repeat from commit to commit)."""
+
+    def __init__(self, attributes: Attributes | None) -> None:
+        self._attributes = attributes
+        self._flags: dict[str, tuple] = {}
+
+    def of(self, paths: pl.Series) -> dict[str, tuple]:
+        """The flags of these paths (each distinct one)."""
+        out = {}
+        for p in paths.unique(maintain_order=True).to_list():
+            fl = self._flags.get(p)
+            if fl is None:
+                fl = self._flags[p] = classify(p, self._attributes)
+            out[p] = fl
+        return out
+
+
+def finish_part(commits: pl.DataFrame, files: pl.DataFrame, numstat: dict[str, list], paths: PathFlags,
+                missing: frozenset[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Raw frames of whole commits typed and classified, with git's numstat counts for the commits in
+    ``numstat`` (:func:`_with_numstat`)."""
+    if numstat and commits.height:
+        here = commits.filter(pl.col("sha").is_in(list(numstat)))["sha"].to_list()
+        if here:
+            commits, files = _with_numstat(commits, files, {s: numstat[s] for s in here})
     commits = _typed_commits(commits)
-    # paths repeat from commit to commit: classify each distinct one once
-    flags = {p: classify(p, attributes) for p in files["path"].unique(maintain_order=True).to_list()}
+    flags = paths.of(files["path"]) if files.height else {}
 
     def flag(k: int, dtype: pl.DataType) -> pl.Expr:
         if not flags:  # no rows (the path column may be untyped)

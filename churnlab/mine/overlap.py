@@ -25,20 +25,23 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from .. import io
 from . import history
 from .classify import Attributes, classify
 from .identity import pseudonymise
-from .provenance import EXCLUDED_PATHS, ReadAhead, excluded_paths
+from .provenance import EXCLUDED_PATHS, TRACKER_COLUMNS, ReadAhead, excluded_paths
+from .spool import Spool, same_rows
 
 __all__ = ["COLUMNS", "Abandoned", "ExcludedByPath", "Overlap", "Relay"]
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("sha", "parents", "author_time", "committer_time", "author_id", "on_first_parent")  # what it reads
+COLUMNS = TRACKER_COLUMNS  # the commit columns the line stage reads
 
 
 class Abandoned(Exception):
@@ -216,8 +219,9 @@ class Overlap:
     """
 
     def __init__(self, stage, repo, options, previous: dict | None, salt: str, extras: dict[str, Any],
-                 tables: frozenset[str] | None = None) -> None:
+                 tables: frozenset[str] | None = None, scratch: Path | None = None) -> None:
         self.stage = stage
+        self._scratch = scratch  # where the stage's commit list and tables wait (None: in memory)
         self._tables = tables  # the run's wanted tables (Context.tables)
         self._stop = threading.Event()
         self._extras = {k: _Stoppable(v, self._stop) if isinstance(v, (ReadAhead, Relay)) else v
@@ -256,9 +260,15 @@ class Overlap:
             commits = pl.concat([previous["commits"], commits], how="diagonal_relaxed")
             known = excluded_paths(previous["file_changes"])
         commits = _first_parent_flags(commits, repo.head).select(COLUMNS)
+        if self._scratch is not None:  # read by the stage once, and by result() to check: not held meanwhile
+            spool = Spool(self._scratch, "line-commits")
+            for start in range(0, max(commits.height, 1), io.PART_ROWS):
+                spool.append(commits.slice(start, io.PART_ROWS))
+            commits = spool
         self._excluded = ExcludedByPath(_attributes(repo), known)
         extras = {**self._extras, EXCLUDED_PATHS: self._excluded}
-        return Context(repo, options, commits, pl.DataFrame(), extras=extras, tables=self._tables)
+        return Context(repo, options, commits, pl.DataFrame(), extras=extras, tables=self._tables,
+                       scratch=self._scratch)
 
     def cancel(self) -> None:
         """Stop the stage (if still running) and wait for its thread; its result is not used."""
@@ -286,6 +296,12 @@ class Overlap:
 
     def _saw(self, ctx) -> bool:
         """Whether the stage's inputs were stage 1's: the commit columns, and every exclusion it asked about."""
-        if not self._ctx.commits.equals(ctx.commits.select(COLUMNS)):
+        if not same_rows(_parts(self._ctx.commit_rows), _parts(ctx.commit_rows, COLUMNS)):
             return False
         return self._excluded is not None and self._excluded.agrees(excluded_paths(ctx.file_changes))
+
+
+def _parts(rows: pl.DataFrame | Spool, columns=None) -> Iterator[pl.DataFrame]:
+    if isinstance(rows, Spool):
+        return rows.parts(columns)
+    return iter([rows if columns is None else rows.select(columns)])

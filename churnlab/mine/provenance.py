@@ -35,12 +35,14 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
-from itertools import accumulate, compress, islice, repeat
+from itertools import accumulate, compress, repeat
 from operator import is_
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from .. import io
 from ..schemas import CHURN_WINDOWS
 from . import lines as L
 from . import patches
@@ -51,6 +53,7 @@ from ._accel import common_tail as _common_tail
 from ._accel import credit as _credit
 from .duplicates import NO_KEY, TreeWindows, duplicated_lines
 from .normalize import _LOWER_KEYWORDS, line_key
+from .spool import Spool
 
 __all__ = ["EXCLUDED_PATHS", "MERGE_TREES", "PATCH_STREAM", "WINDOWS", "CommitIds", "Deaths", "MergeTrees", "Ragged",
            "ReadAhead", "Tracker", "churn_columns", "excluded_paths", "km_median", "line_provenance",
@@ -69,6 +72,7 @@ _KEYS_KEPT = 100_000  # side-branch lines whose key hashes are remembered for me
 _RENAME_CANDIDATES = 4  # a merge deleting at most this many files: any may be a new path's rename source
 _DEPTH = 32  # chunks of the patch stream read ahead of the line stage
 _FLUSH_ROWS = 5000  # output rows kept as Python lists before they become a frame
+TRACKER_COLUMNS = ("sha", "parents", "author_time", "committer_time", "author_id", "on_first_parent")  # it reads
 _OPS_COUNTS = (*L.LABELS, "duplicated_lines")  # the line_ops table's counts, after sha and path
 _ROW = 4  # per-commit churn-table counters: meaningful, duplicated, authored, is_bulk
 _NOT_NEW = ~2  # clears bit 1 of a birth record (new code: the churn table's, not survival's)
@@ -92,8 +96,8 @@ class CommitIds:
     About 50 bytes a commit, where a list of ids and a dictionary back cost about 250.
     """
 
-    def __init__(self, shas: list[str]) -> None:
-        ids = np.array(shas, dtype=bytes)
+    def __init__(self, shas: list[str] | pl.Series) -> None:
+        ids = fixed_ids(shas)
         self._order = np.argsort(ids, kind="stable").astype(np.int32)  # index of the k-th smallest id
         self._sorted = ids[self._order]
         self._rank = np.empty(len(ids), dtype=np.int32)  # position of each index's id in the sorted ids
@@ -106,11 +110,11 @@ class CommitIds:
     def __getitem__(self, i: int) -> str:
         return self._sorted[self._rank[i]].decode("ascii")
 
-    def positions(self, shas: list[str]) -> np.ndarray:
+    def positions(self, shas: list[str] | pl.Series) -> np.ndarray:
         """The index of each of ``shas``, -1 for an id not held."""
         if not len(self._sorted):
             return np.full(len(shas), -1)
-        keys = np.array(shas, dtype=bytes)
+        keys = fixed_ids(shas)
         at = np.searchsorted(self._sorted, keys).clip(max=len(self._sorted) - 1)
         return np.where(self._sorted[at] == keys, self._order[at], -1)
 
@@ -140,6 +144,17 @@ class CommitIds:
         return pl.Series("sha", self._sorted[self._rank[rows]], dtype=pl.Binary).cast(pl.String)
 
 
+def fixed_ids(shas: list[str] | pl.Series) -> np.ndarray:
+    """Hex ids as a numpy array of fixed-width byte strings; from a column, without a Python object per id."""
+    if not isinstance(shas, pl.Series) or not len(shas):
+        return np.array(list(shas), dtype=bytes)
+    widths = shas.str.len_bytes()
+    width = widths.min()
+    if shas.null_count() or not width or widths.max() != width:  # not all of one width: never for a column of ids
+        return np.array(shas.to_list(), dtype=bytes)
+    return np.frombuffer(shas.str.join("").item().encode(), dtype=f"S{width}").copy()
+
+
 class Ragged:
     """Lists of integers held as two flat arrays (values, and where each list starts): ``ragged[i]`` is list
     ``i`` as an array."""
@@ -150,6 +165,14 @@ class Ragged:
         for values in lists:
             self._values.extend(values)
             self._starts.append(len(self._values))
+
+    @classmethod
+    def from_flat(cls, values: np.ndarray, counts: np.ndarray) -> Ragged:
+        """The lists of ``counts[i]`` values each, one after the other in ``values``."""
+        ragged = cls(())
+        ragged._values = array("q", values.astype(np.int64).tobytes())
+        ragged._starts = array("q", np.concatenate([[0], np.cumsum(counts)]).astype(np.int64).tobytes())
+        return ragged
 
     def __len__(self) -> int:
         return len(self._starts) - 1
@@ -244,29 +267,21 @@ class Tracker:
     def __init__(self, commits: pl.DataFrame, excluded_paths: set[str], *, first_parent: bool,
                  moves_churn: bool, bulk_lines: int, sample_days: int, merges: MergeTrees | None = None,
                  tree_duplicates: bool = True, copy_paste_hours: int = 0, survival_only: bool = False,
-                 fingerprints: bool = True) -> None:
+                 fingerprints: bool = True, scratch: Path | None = None) -> None:
         self.survival_only = survival_only  # births and deaths only: no labels, line operations, churn, fingerprints
         self.fingerprints = fingerprints and not survival_only  # the revert stage's input, made when it runs
         # per-commit columns as flat arrays of machine integers, not Python objects: memory per commit stays small
-        self.shas = CommitIds(commits["sha"].to_list())
-        self.time = array("q", commits["author_time"].dt.epoch("s").to_list())
-        self.ctime = array("q", commits["committer_time"].dt.epoch("s").to_list())
+        # (made through numpy: no Python object per commit, even for a moment)
+        self.shas = CommitIds(commits["sha"])
+        self.time = _ints_array(commits["author_time"].dt.epoch("s"))
+        self.ctime = _ints_array(commits["committer_time"].dt.epoch("s"))
         # equal ids, equal codes (0: no id)
-        self.author = array("q", commits["author_id"].rank("dense").fill_null(0).to_list())
-        self.chain = bytearray(commits["on_first_parent"].fill_null(False).to_list())
-        parents = commits["parents"].to_list()
+        self.author = _ints_array(commits["author_id"].rank("dense").fill_null(0), "i")
+        self.chain = bytearray(commits["on_first_parent"].fill_null(False).cast(pl.UInt8).to_numpy().tobytes())
+        self.parents, self.readers = _linked(self.shas, commits["parents"], self.chain, first_parent)
         # merges by their own parents (kept in first-parent mode too): the fingerprints skip them, as --no-merges
-        self.is_merge = bytearray(ps is not None and len(ps) > 1 for ps in parents)
-        at = iter(self.shas.positions([p for ps in parents if ps for p in ps]).tolist())  # -1: not a commit here
-        linked = [[i for i in islice(at, len(ps or ())) if i >= 0] for ps in parents]
-        if first_parent:  # only the chain is read: other parents are not in the stream
-            linked = [ps[:1] if self.chain[i] else [] for i, ps in enumerate(linked)]
-        self.parents = Ragged(linked)
-        self.readers = array("q", bytes(8 * len(self.shas)))  # children (in the stream) not read yet
-        for ps in self.parents:  # (in first-parent mode, commits off the chain have none: they are not read)
-            for p in set(ps):
-                self.readers[p] += 1
-        self.qid = array("q", (_quarter(t) for t in self.time))
+        self.is_merge = bytearray((commits["parents"].list.len().fill_null(0).to_numpy() > 1).tobytes())
+        self.qid = array("i", (_quarter(t) for t in self.time))
         self.first_parent = first_parent
         self.churning = _CHURNING | ({L.MOVED} if moves_churn else set())
         self.bulk_lines = bulk_lines
@@ -287,13 +302,15 @@ class Tracker:
         # outputs: row lists flushed into frames every _FLUSH_ROWS rows; per-commit counters in flat arrays
         n = len(self.shas)
         self.ops_rows: dict[str, list] = {k: [] for k in ("sha", "path", *_OPS_COUNTS)}
-        self.ops_chunks: list[pl.DataFrame] = []
+        # with ``scratch`` the flushed chunks go to disk (Spool), so they do not pile up as history grows
+        self.ops_chunks: list[pl.DataFrame] | Spool = Spool(scratch, "line_ops") if scratch else []
         self.has_row = bytearray(n)  # commits with a churn row (the non-merges)
-        self.commit_rows = array("q", bytes(8 * _ROW * n))  # per commit: meaningful, duplicated, authored, is_bulk
-        self.revised = array("q", bytes(8 * _REVISED * n))  # per reviser: self then others by window, then all
-        self.authored_churned = array("q", bytes(8 * len(WINDOWS) * n))  # per birth commit, by window
+        # counters of lines as 32-bit integers (an overflow raises): 96 bytes a commit, where 64 bits took 192
+        self.commit_rows = _counters(_ROW * n)  # per commit: meaningful, duplicated, authored, is_bulk
+        self.revised = _counters(_REVISED * n)  # per reviser: self then others by window, then all
+        self.authored_churned = _counters(len(WINDOWS) * n)  # per birth commit, by window
         self.prints: dict[str, list] = {"sha": [], "fingerprint": [], "inverse_fingerprint": [], "lines_changed": []}
-        self.print_chunks: list[pl.DataFrame] = []
+        self.print_chunks: list[pl.DataFrame] | Spool = Spool(scratch, "fingerprints") if scratch else []
         self.samples: list[tuple[int, dict[int, int]]] = []
         self.next_sample: int | None = None
         self.clock = 0
@@ -379,26 +396,27 @@ class Tracker:
 
     def _record_ops(self, c: int, files: list[L.FileDiff], include: list[int], labels: L.CommitLabels) -> None:
         authored = 0
-        rows = self.ops_rows
-        row_of: dict[str, int] = {}  # a type change lists one path twice (deleted, then added): one row per path
-        sha = self.shas[c] if include else None
+        by_path: dict[str, list[int]] = {}  # a type change lists one path twice (deleted, then added): one row per path
         for fi in include:
             counts = (*labels.counts(fi), labels.duplicated.get(fi, 0))
             path = files[fi].path.decode("utf-8", "backslashreplace")
-            at = row_of.get(path)
-            if at is None:
-                row_of[path] = len(rows["sha"])
-                rows["sha"].append(sha)
-                rows["path"].append(path)
-                for name, n in zip(_OPS_COUNTS, counts):
-                    rows[name].append(n)
+            row = by_path.get(path)
+            if row is None:
+                by_path[path] = list(counts)
             else:
-                for name, n in zip(_OPS_COUNTS, counts):
-                    rows[name][at] += n
+                for k, n in enumerate(counts):
+                    row[k] += n
             for alab in labels.added[fi]:  # lines that are not meaningful are labelled no_op
                 authored += len(alab) - alab.count(L.MOVED) - alab.count(L.NO_OP)
+        rows = self.ops_rows
+        sha = self.shas[c] if include else None
+        for path in sorted(by_path):  # a commit's rows by path; the commits in the stream's order
+            rows["sha"].append(sha)
+            rows["path"].append(path)
+            for name, n in zip(_OPS_COUNTS, by_path[path]):
+                rows[name].append(n)
         self.has_row[c] = 1
-        self.commit_rows[_ROW * c: _ROW * (c + 1)] = array("q", (
+        self.commit_rows[_ROW * c: _ROW * (c + 1)] = array("i", (
             labels.meaningful, sum(labels.duplicated.values()), authored, labels.meaningful > self.bulk_lines))
         if len(rows["sha"]) >= _FLUSH_ROWS:
             self._flush_ops()
@@ -828,6 +846,39 @@ def _merge_lines_reference(runs: tuple[list, list, list, list]) -> list[tuple[in
 _merge_lines = _accel.pick("merge_lines", _merge_lines_reference)
 
 
+def _ints_array(column: pl.Series, typecode: str = "q") -> array:
+    """A column of integers as an ``array`` of ``typecode`` (nulls as 0)."""
+    dtype = np.dtype(typecode)
+    return array(typecode, column.fill_null(0).to_numpy().astype(dtype, casting="same_kind").tobytes())
+
+
+def _counters(n: int) -> array:
+    """``n`` 32-bit counters at zero."""
+    return array("i", bytes(array("i").itemsize * n))
+
+
+def _linked(shas: CommitIds, parents: pl.Series, chain: bytearray, first_parent: bool) -> tuple[Ragged, array]:
+    """Each commit's parents that are commits here (by index), and each commit's readers: the children (in the
+    stream) that read it. In first-parent mode a chain commit reads its first parent that is a commit here,
+    and commits off the chain read none (they are not in the stream)."""
+    n = len(shas)
+    counts = parents.list.len().fill_null(0).to_numpy().astype(np.int64)
+    at = shas.positions(parents.explode().drop_nulls())  # -1: not a commit here
+    owner = np.repeat(np.arange(n, dtype=np.int64), counts)
+    keep = at >= 0
+    values, owner = at[keep].astype(np.int64), owner[keep]
+    if first_parent:
+        first = np.ones(len(owner), dtype=bool)
+        first[1:] = owner[1:] != owner[:-1]
+        on_chain = np.frombuffer(bytes(chain), dtype=np.uint8).astype(bool)
+        keep = first & on_chain[owner]
+        values, owner = values[keep], owner[keep]
+    readers = np.zeros(n, dtype=np.int64)
+    pairs = np.unique(owner * max(n, 1) + values)  # a parent listed twice is read once by that child
+    np.add.at(readers, pairs % max(n, 1), 1)
+    return Ragged.from_flat(values, np.bincount(owner, minlength=n)), array("i", readers.astype(np.intc).tobytes())
+
+
 def _int64s(values) -> np.ndarray:
     """The line state's ``array('q')`` seen as numpy, without a copy (a list, e.g. in tests, is converted)."""
     return np.frombuffer(values, np.int64) if isinstance(values, array) else np.asarray(values, np.int64)
@@ -1101,11 +1152,11 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
         excluded = excluded_paths(ctx.file_changes)
     fingerprints = ctx.read_later("patch_fingerprints")
     survival_only = not ctx.wants("line_ops", "churn") and not fingerprints
-    tracker = Tracker(ctx.commits, excluded, first_parent=opts.first_parent, moves_churn=opts.moves_churn,
-                      bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days,
+    tracker = Tracker(ctx.commit_columns(*TRACKER_COLUMNS), excluded, first_parent=opts.first_parent,
+                      moves_churn=opts.moves_churn, bulk_lines=opts.bulk_lines, sample_days=opts.survival_sample_days,
                       tree_duplicates=opts.duplicate_blocks == "tree" and not survival_only,
                       copy_paste_hours=0 if survival_only else opts.copy_paste_hours, survival_only=survival_only,
-                      fingerprints=fingerprints)
+                      fingerprints=fingerprints, scratch=ctx.scratch)
     repo = ctx.repo
     early = ctx.extras.pop(PATCH_STREAM, None)  # started with stage 1, when mine() could
     early_merges = ctx.extras.pop(MERGE_TREES, None)
@@ -1135,9 +1186,8 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
         return {"survival": _survival_frame(tracker, repo.name, births)}
     # The revert stage's input (churnlab.mine.patches' definition and rows), so it needs no git log of its own.
     if fingerprints:
-        prints = _concat(tracker.print_chunks, patches.fingerprint_frame(tracker.prints))
-        ctx.extras["patch_fingerprints"] = prints.sort("sha")
-    return {"line_ops": _ops_frame(tracker, repo.name), "churn": _churn_frame(tracker, repo.name),
+        ctx.extras["patch_fingerprints"] = _gathered(tracker.print_chunks, patches.fingerprint_frame(tracker.prints))
+    return {"line_ops": _ops_frame(tracker, repo.name), "churn": _churn_frame(tracker, repo.name, ctx.scratch),
             "survival": _survival_frame(tracker, repo.name, births)}
 
 
@@ -1264,38 +1314,53 @@ def start_patch_stream(repo, options) -> ReadAhead:
                                          find_copies=options.find_copies))
 
 
-def _ops_frame(tr: Tracker, repo: str) -> pl.DataFrame:
-    """The line_ops table: one row per commit and path already (:meth:`Tracker._record_ops`), sorted once."""
-    chunks = [*tr.ops_chunks, _ops_chunk(tr.ops_rows)]
-    tr.ops_chunks.clear()
-    df = pl.concat(chunks, rechunk=False)  # the sort below makes one contiguous copy; no other
-    return df.sort("sha", "path").with_columns(repo=pl.lit(repo))
+def _ops_frame(tr: Tracker, repo: str) -> pl.DataFrame | Spool:
+    """The line_ops table: one row per commit and path already (:meth:`Tracker._record_ops`), commits in the
+    stream's order (the ``commits`` table's), a commit's paths sorted."""
+    return _gathered(tr.ops_chunks, _ops_chunk(tr.ops_rows), repo)
 
 
 def _ops_chunk(rows: dict[str, list]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"sha": pl.String, "path": pl.String, **{n: pl.Int64 for n in _OPS_COUNTS}})
 
 
-def _concat(chunks: list[pl.DataFrame], last: pl.DataFrame) -> pl.DataFrame:
-    """The flushed chunks and the last rows, as one frame (the chunks are consumed; callers sort it, which
-    makes the one contiguous copy)."""
-    frame = pl.concat([*chunks, last], rechunk=False) if chunks else last
+def _gathered(chunks: list[pl.DataFrame] | Spool, last: pl.DataFrame, repo: str | None = None) -> pl.DataFrame | Spool:
+    """The flushed chunks and the last rows: the spool they went to (its rows get ``repo`` when written), or
+    one frame, with ``repo`` if given (the chunks are consumed)."""
+    if isinstance(chunks, Spool):
+        chunks.append(last)  # even empty: the spool then has the columns
+        return chunks
+    frame = pl.concat([*chunks, last]) if chunks else last
     chunks.clear()
-    return frame
+    return frame if repo is None else frame.with_columns(repo=pl.lit(repo))
 
 
-def _churn_frame(tr: Tracker, repo: str) -> pl.DataFrame:
-    """The churn table, column by column from the tracker's flat per-commit arrays (no Python object per cell)."""
-    k = len(WINDOWS)
+def _churn_frame(tr: Tracker, repo: str, scratch: Path | None = None) -> pl.DataFrame | Spool:
+    """The churn table in sha order, from the tracker's flat per-commit arrays (no Python object per cell),
+    :data:`churnlab.io.PART_ROWS` rows at a time; into a spool under ``scratch``, if given."""
     rows = tr.shas.sorted_where(np.frombuffer(tr.has_row, dtype=bool))  # the commits with a row, sorted by sha
+    end = max(tr.time) if tr.time else 0
+    step = io.PART_ROWS
+    parts = (_churn_part(tr, rows[at:at + step], end) for at in range(0, max(len(rows), 1), step))
+    if scratch is not None:
+        spool = Spool(scratch, "churn")
+        for part in parts:
+            spool.append(part)
+        return spool
+    return pl.concat(list(parts)).with_columns(repo=pl.lit(repo))
+
+
+def _churn_part(tr: Tracker, rows: np.ndarray, end: int) -> pl.DataFrame:
+    """The churn rows of the commits ``rows``, in that order (``end``: the last commit's author time)."""
+    k = len(WINDOWS)
 
     def per_commit(values: array, width: int) -> np.ndarray:
-        return np.frombuffer(values, dtype=np.int64).reshape(-1, width)[rows]
+        return np.frombuffer(values, dtype=np.dtype(values.typecode)).reshape(-1, width)[rows].astype(np.int64)
 
     meaningful, duplicated, authored, bulk = per_commit(tr.commit_rows, _ROW).T
     rev = per_commit(tr.revised, _REVISED)
     churned = per_commit(tr.authored_churned, k)
-    age = (max(tr.time) if tr.time else 0) - per_commit(tr.time, 1)[:, 0]  # seconds from the commit to the end
+    age = end - per_commit(tr.time, 1)[:, 0]  # seconds from the commit to the end
     cols: dict[str, object] = {
         "sha": tr.shas.column(rows), "is_bulk": bulk.astype(bool), "meaningful_lines": meaningful,
         "has_duplicate_block": duplicated > 0, "duplicated_lines": duplicated, "revised_lines": rev[:, -1]}
@@ -1310,8 +1375,7 @@ def _churn_frame(tr: Tracker, repo: str) -> pl.DataFrame:
     names = churn_columns()
     schema = {n: (pl.String if n == "sha" else pl.Boolean if n.startswith(("is_", "has_", "censored")) else pl.Int64)
               for n in names}
-    df = pl.DataFrame({n: cols[n] for n in names}, schema=schema)
-    return df.with_columns(repo=pl.lit(repo))  # rows are in sha order already
+    return pl.DataFrame({n: cols[n] for n in names}, schema=schema)
 
 
 def churn_columns() -> list[str]:

@@ -7,6 +7,8 @@ streaming ``git log`` (no diffs, so it is cheap) and leaves complete frames unto
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 
 from .history import _decode, _records
@@ -16,9 +18,10 @@ __all__ = ["with_raw"]
 _FORMAT = "%x1e%H%x1f%aN%x1f%aE%x1f%B%x1f"
 
 
-def with_raw(ctx) -> pl.DataFrame:
-    """``ctx.commits`` with ``_name``, ``_email`` and ``_message`` filled for every commit."""
-    commits = ctx.commits
+def with_raw(ctx, columns: Iterable[str] | None = None) -> pl.DataFrame:
+    """``ctx.commits`` (only ``columns``, if given: they must include ``sha`` and ``_message``) with ``_name``,
+    ``_email`` and ``_message`` filled for every commit (those of them that it has)."""
+    commits = ctx.commits if columns is None else ctx.commit_columns(*columns)
     if commits.height == 0 or commits["_message"].null_count() == 0:
         return commits
     repo = ctx.repo
@@ -32,4 +35,5 @@ def with_raw(ctx) -> pl.DataFrame:
     shas = commits["sha"].to_list()
     fill = {col: [found.get(s, (None, None, None))[i] for s in shas] for i, col in enumerate(("_name", "_email", "_message"))}
     return commits.with_columns(
-        [pl.coalesce(pl.col(c), pl.Series(c, v, dtype=pl.String)).alias(c) for c, v in fill.items()])
+        [pl.coalesce(pl.col(c), pl.Series(c, v, dtype=pl.String)).alias(c) for c, v in fill.items()
+         if c in commits.columns])

@@ -24,14 +24,16 @@ positives to it.
 
 from __future__ import annotations
 
-import bisect
 import re
 from datetime import timedelta
 
+import numpy as np
 import polars as pl
 
 from . import patches
+from .provenance import CommitIds, fixed_ids
 from .raw import with_raw
+from .spool import whole
 
 __all__ = ["find_reverts", "revert_flags", "reverts_stage"]
 
@@ -57,44 +59,74 @@ def _bare(subject: str) -> str:
 
 
 class _Shas:
-    """Resolve full or abbreviated shas against the mined commits."""
+    """Resolve full or abbreviated shas against the mined commits (sorted fixed-width ids, no string objects)."""
 
-    def __init__(self, shas: list[str]):
-        self.sorted = sorted(shas)
-        self.known = set(shas)
+    def __init__(self, shas: list[str] | pl.Series):
+        self.sorted = np.sort(fixed_ids(shas))
 
     def resolve(self, ref: str) -> str | None:
-        ref = ref.lower()
-        if ref in self.known:
-            return ref
-        i = bisect.bisect_left(self.sorted, ref)
+        key = ref.lower().encode()
+        i = int(np.searchsorted(self.sorted, key))
         hits = []
-        while i < len(self.sorted) and self.sorted[i].startswith(ref) and len(hits) < 2:
+        while i < len(self.sorted) and self.sorted[i].startswith(key) and len(hits) < 2:
             hits.append(self.sorted[i])
             i += 1
-        return hits[0] if len(hits) == 1 else None  # unknown or ambiguous: outside the mined range
+        return hits[0].decode() if len(hits) == 1 else None  # unknown or ambiguous: outside the mined range
 
 
 def _message_refs(commits: pl.DataFrame, include_messages: bool,
                   include_merges: bool) -> list[tuple[str, str | None, str | None]]:
     """``(reverting sha, reverted sha or None, reverted ref)`` for every revert named in a message.
 
-    One pass in commit order; messages are read from the frame as it goes (not all held as Python strings),
-    and only each subject's latest commit so far is kept: the nearest earlier commit a subject can name.
+    One pass in commit order. Messages are read from the frame as it goes (not all held as Python strings);
+    what is kept of each commit is the hash of its subject, 8 bytes, for a later revert to find the nearest
+    earlier commit its subject names (:class:`_Earlier`).
     """
-    shas = commits["sha"].to_list()
+    shas, messages = commits["sha"], commits["_message"]
     resolver = _Shas(shas)
-    latest: dict[str, int] = {}  # bare subject -> position of its latest commit so far
+    earlier = _Earlier(messages)
     rows: list[tuple[str, str | None, str | None]] = []
-    for i, (sha, msg, merge) in enumerate(zip(shas, commits["_message"], commits["is_merge"])):
+    for i, (sha, msg, merge) in enumerate(zip(shas, messages, commits["is_merge"])):
         # the merge of a revert branch repeats its message; the revert is the side commit
         if msg and (include_merges or not merge) and ("revert" in msg.lower() or "reapply" in msg.lower()):
-            rows += _named(sha, msg, resolver, latest, shas, include_messages)
-        latest[_bare(_subject(msg or ""))] = i
+            rows += _named(sha, msg, resolver, earlier, shas, include_messages)
+        earlier.add(msg)
     return rows
 
 
-def _named(sha: str, msg: str, resolver: _Shas, latest: dict[str, int], shas: list[str],
+class _Earlier:
+    """The commits read so far by subject (GitHub's `` (#123)`` suffix left out): the hash of each one's, and the
+    messages to check a hash's match against."""
+
+    def __init__(self, messages: pl.Series) -> None:
+        self._messages = messages
+        self._hashes = np.zeros(len(messages), dtype=np.int64)
+        self._n = 0
+
+    def add(self, message: str | None) -> None:
+        self._hashes[self._n] = hash(_bare(_subject(message or "")))
+        self._n += 1
+
+    def _subject_of(self, j: int) -> str:
+        return _bare(_subject(self._messages[j] or ""))
+
+    def latest(self, subject: str) -> int | None:
+        """The last commit so far whose subject is ``subject``."""
+        for j in np.flatnonzero(self._hashes[:self._n] == hash(subject))[::-1]:
+            if self._subject_of(int(j)) == subject:  # not another subject of the same hash
+                return int(j)
+        return None
+
+    def latest_starting(self, prefix: str) -> int | None:
+        """The last commit so far whose subject starts with ``prefix`` (a subject GitHub cut short)."""
+        seen = self._messages.head(self._n).str.contains(prefix, literal=True)  # every such message, and others
+        for j in np.flatnonzero(seen.fill_null(False).to_numpy())[::-1]:
+            if self._subject_of(int(j)).startswith(prefix):
+                return int(j)
+        return None
+
+
+def _named(sha: str, msg: str, resolver: _Shas, earlier: _Earlier, shas: pl.Series,
            include_messages: bool) -> list[tuple[str, str | None, str | None]]:
     """The rows of one revert message: the shas it names, else the earlier commit its subject names."""
     refs = list(dict.fromkeys(r.lower() for r in _SHA_LINE.findall(msg)))
@@ -105,12 +137,10 @@ def _named(sha: str, msg: str, resolver: _Shas, latest: dict[str, int], shas: li
     if not m:
         return []
     wanted = _bare(m.group(2) if m.group(1) == "Revert" else f'Revert "{m.group(2)}"')
-    if m.re is _SUBJECT:
-        earlier = [latest[wanted]] if wanted in latest else []
-    else:  # a truncated subject: every earlier commit whose subject starts with the kept part
-        earlier = [j for subj, j in latest.items() if subj.startswith(wanted)]
-    if earlier:
-        target = shas[max(earlier)]
+    # a truncated subject: the nearest earlier commit whose subject starts with the kept part
+    j = earlier.latest(wanted) if m.re is _SUBJECT else earlier.latest_starting(wanted)
+    if j is not None:
+        target = shas[j]
         return [(sha, target, target)]
     return [(sha, None, _subject(msg) if include_messages else None)]
 
@@ -118,16 +148,21 @@ def _named(sha: str, msg: str, resolver: _Shas, latest: dict[str, int], shas: li
 def _content_refs(commits: pl.DataFrame, fingerprints: pl.DataFrame) -> list[tuple[str, str]]:
     """``(reverting sha, reverted sha)`` where the diff is the exact inverse of an earlier commit's diff.
 
-    A join in polars: no Python object per commit (on a long history those were tens of MB).
+    A join in polars on 64-bit hashes of the fingerprints and positions found in the sorted ids (no Python
+    object per commit, no join of strings), the few pairs found then checked on the fingerprints themselves.
     """
-    order = commits.select("sha").with_row_index("at")  # parents before children
-    fp = fingerprints.filter(pl.col("fingerprint").is_not_null()).join(order, on="sha")
-    undone = fp.select(pl.col("sha").alias("reverted"), pl.col("at").alias("reverted_at"),
-                       pl.col("inverse_fingerprint").alias("fingerprint"))
-    pairs = (fp.select("sha", "at", "fingerprint").join(undone, on="fingerprint")
-             .filter(pl.col("reverted_at") < pl.col("at"))
-             .group_by("sha").agg(pl.col("reverted").sort_by("reverted_at").last()))  # the nearest earlier one
-    return list(zip(pairs["sha"].to_list(), pairs["reverted"].to_list()))
+    fp = fingerprints.filter(pl.col("fingerprint").is_not_null())
+    at = CommitIds(commits["sha"]).positions(fp["sha"])  # parents before children; -1: not a mined commit
+    keys = pl.DataFrame({"row": np.arange(fp.height, dtype=np.int64), "at": at,
+                         "f": fp["fingerprint"].hash(), "g": fp["inverse_fingerprint"].hash()}).filter(pl.col("at") >= 0)
+    pairs = (keys.select("row", "at", "f")
+             .join(keys.select(undone="row", reverted_at="at", f="g"), on="f")
+             .filter(pl.col("reverted_at") < pl.col("at")))
+    exact = (fp["fingerprint"].gather(pairs["row"]) == fp["inverse_fingerprint"].gather(pairs["undone"])).to_numpy()
+    nearest = (pairs.filter(pl.Series(exact, dtype=pl.Boolean)).group_by("at")
+               .agg(pl.col("reverted_at").max()).sort("at"))  # the nearest earlier one
+    shas = commits["sha"]
+    return list(zip(shas.gather(nearest["at"]).to_list(), shas.gather(nearest["reverted_at"]).to_list()))
 
 
 def find_reverts(commits: pl.DataFrame, fingerprints: pl.DataFrame, *, include_messages: bool = False,
@@ -203,8 +238,8 @@ def revert_flags(commits: pl.DataFrame, reverts: pl.DataFrame) -> pl.DataFrame:
 def _fingerprints(ctx) -> pl.DataFrame:
     """The line stage's fingerprints when it left them in ``ctx.extras``, else one ``git log -p`` pass."""
     given = ctx.extras.get("patch_fingerprints")
-    if given is not None:
-        return given.select(list(patches.FINGERPRINT_SCHEMA)).cast(patches.FINGERPRINT_SCHEMA)
+    if given is not None:  # a frame, or spooled (Spool) by a mine
+        return whole(given, list(patches.FINGERPRINT_SCHEMA)).cast(patches.FINGERPRINT_SCHEMA)
     frame = patches.read_fingerprints(ctx.repo, first_parent=ctx.options.first_parent,
                                       find_copies=ctx.options.find_copies)
     ctx.extras["patch_fingerprints"] = frame
@@ -213,7 +248,8 @@ def _fingerprints(ctx) -> pl.DataFrame:
 
 def reverts_stage(ctx) -> dict[str, pl.DataFrame]:
     """Pipeline stage: the ``reverts`` and ``revert_flags`` tables."""
-    commits = with_raw(ctx).cast(_COMMIT_TYPES, strict=False)  # an empty history has untyped columns
+    # only the columns it reads (an empty history has untyped columns)
+    commits = with_raw(ctx, _COMMIT_TYPES).cast(_COMMIT_TYPES, strict=False)
     found = find_reverts(commits, _fingerprints(ctx), include_messages=ctx.options.include_messages,
                          include_merges=ctx.options.first_parent)
     flags = revert_flags(commits, found)

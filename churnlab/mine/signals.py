@@ -49,6 +49,7 @@ RULES = ("first_config", "first_trailer", "first_any")
 
 _COMMIT_TYPES = {"sha": pl.String, "author_id": pl.String, "author_time": pl.Datetime("us", "UTC"),
                  "is_bot": pl.Boolean, "_name": pl.String, "_email": pl.String, "_message": pl.String}
+_FILE_COLUMNS = ("sha", "path", "old_path", "change_type")
 _SIGNAL_SCHEMA = {"sha": pl.String, "kind": pl.String, "tool": pl.String, "event": pl.String,
                   "path": pl.String, "old_path": pl.String, "present_after": pl.Boolean, "pattern": pl.String}
 
@@ -173,8 +174,9 @@ def _registry(ctx) -> Registry:
 def signals_stage(ctx) -> dict[str, pl.DataFrame]:
     """Pipeline stage: the ``signals`` and ``adoption`` tables."""
     registry = _registry(ctx)
-    commits = with_raw(ctx).cast(_COMMIT_TYPES, strict=False)  # an empty history has untyped columns
-    files = ctx.file_changes.cast({c: pl.String for c in ("sha", "path", "old_path", "change_type")}, strict=False)
+    # only the columns it reads (an empty history has untyped columns)
+    commits = with_raw(ctx, _COMMIT_TYPES).cast(_COMMIT_TYPES, strict=False)
+    files = ctx.file_columns(*_FILE_COLUMNS).cast({c: pl.String for c in _FILE_COLUMNS}, strict=False)
     found = pl.concat([commit_signals(commits, registry), path_signals(files, registry)])
     found = (found.join(commits.select("sha", "author_id", "author_time"), on="sha", how="left")
              .sort("author_time", "sha", "kind", "tool", "path", nulls_last=True))

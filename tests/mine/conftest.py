@@ -106,3 +106,31 @@ def _replay(git_dir: Path, head: str, commits: pl.DataFrame, excluded: Iterable[
 def replay():
     """:func:`_replay`, for tests that check the tracker commit by commit."""
     return _replay
+
+
+@pytest.fixture
+def branchy(scenario):
+    """Merges, renames into and out of a vendored folder, a lock file, a generated file by .gitattributes,
+    two authors (copy/paste by author, churn by self and others)."""
+    s = scenario
+    s.write(".gitattributes", "gen/** linguist-generated=true\n")
+    s.write("app.py", ["def run():", "    return compute(1)", "value = 2"])
+    s.write("package-lock.json", ['{"a": 1}'])
+    s.commit(0)
+    s.checkout("-b", "feature")
+    s.write("lib.py", ["def helper():", "    return compute(2)", "    total = add(1, 2)"])
+    s.commit(1, "bob")
+    s.move("lib.py", "vendor_lib.py")
+    s.write("gen/schema.py", ["schema = load()", "fields = parse(schema)"])
+    s.commit(2, "bob")
+    s.checkout("main")
+    s.write("app.py", ["def run():", "    return compute(3)", "value = 2", "extra = more()"])
+    s.write("package-lock.json", ['{"a": 2}'])
+    s.commit(3)
+    s.merge("feature", 4)
+    s.write("app.py", ["def run():", "    return compute(3)", "    total = add(1, 2)"])
+    s.git("mv", "gen/schema.py", "schema.py")
+    s.commit(5, "bob")
+    s.write("app.py", ["def run():", "    return compute(4)"])
+    s.commit(20)
+    return s
