@@ -9,7 +9,7 @@ the thread that runs the line stage (``time.thread_time`` around the overlapped 
 merges and the three frames), the process (``time.process_time``), the mine's wall time and the process's peak
 memory (VmHWM); ``--every-table`` mines every table instead (reverts and signals too). Runs alternate between the
 checkouts. Printed: per side the best and the median run (the highest peak), and the ratios new / baseline.
-The child digests the three tables, and the benchmark stops if a digest differs between runs.
+The child digests the three tables (rows sorted by key), and the benchmark stops if a digest differs between runs.
 
 Thread CPU is less disturbed than wall time by other load on the machine, not immune to it (caches, the other
 thread's interpreter-lock handovers): compare best and median within one run of this command.
@@ -26,6 +26,8 @@ from _timing import alternate, run_in_checkout
 CHILD = """
 import hashlib, json, sys, time
 import churnlab.mine as M
+import polars as pl
+from churnlab import schemas
 from churnlab.mine import overlap
 
 spent = {}
@@ -44,7 +46,17 @@ result = M.mine(sys.argv[1], None, name="bench/line-thread", salt="benchmark-sal
                 tables=None if sys.argv[2] == "all" else ["line_ops", "churn", "survival"])
 cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
 peak = next(int(ln.split()[1]) for ln in open("/proc/self/status") if ln.startswith("VmHWM")) / 1024
-frames = [result.tables[name] for name in ("line_ops", "churn", "survival")]
+
+
+def normal(name):
+    # a table in its declared columns and types, rows by key (line_ops' row order changed once, from sha order
+    # to the commits' order; returned tables took their declared types at the same time)
+    spec = schemas.get(name)
+    declared = pl.from_arrow(spec.arrow_schema().empty_table()).schema
+    return result.tables[name].select(spec.names).cast(dict(declared)).sort(spec.key)
+
+
+frames = [normal(name) for name in ("line_ops", "churn", "survival")]
 digest = hashlib.sha256(repr([f.hash_rows(seed=1).to_list() for f in frames]).encode()).hexdigest()
 print(json.dumps({"line": spent.get("line", 0.0), "process": cpu, "wall": wall, "peak": peak, "digest": digest,
                   "module": M.__file__}))

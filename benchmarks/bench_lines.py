@@ -123,22 +123,26 @@ def git_peak_mb(path: Path) -> float:
 
 
 CLI = """
-import sys
+import json, sys, time
 from churnlab.cli import main  # loads nothing of polars: main() sets the command line's allocator first
-main(["mine", *sys.argv[1:]])
-print(next(int(ln.split()[1]) for ln in open("/proc/self/status") if ln.startswith("VmHWM")) / 1024)
+started = time.perf_counter()
+if main(["mine", *sys.argv[1:]]):
+    raise SystemExit("churnlab mine failed")
+peak = next(int(ln.split()[1]) for ln in open("/proc/self/status") if ln.startswith("VmHWM")) / 1024
+print(json.dumps(dict(peak_mb=peak, seconds=time.perf_counter() - started)))
 """
 
 
-def cli_peak_mb(path: Path) -> float:
-    """Peak RSS of ``churnlab mine PATH --out DIR`` (every table, written), the command a user runs: its own
-    process (VmHWM; a child's ``ru_maxrss`` would report git's when git's is larger)."""
+def cli_in_child(path: Path) -> dict:
+    """``churnlab mine PATH --out DIR`` (every table, written), the command a user runs, in a fresh process:
+    its peak RSS (VmHWM of its own process; a child's ``ru_maxrss`` would report git's when git's is larger)
+    and wall time."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     env.pop("_RJEM_MALLOC_CONF", None)  # as a user's shell has it (the command line sets its own)
     with tempfile.TemporaryDirectory(prefix="bench-lines-") as out:
         args = [sys.executable, "-c", CLI, str(path), "--out", out, "--name", "bench", "--salt", "benchmark-salt"]
         run = subprocess.run(args, capture_output=True, text=True, check=True, env=dict(env, TMPDIR=out))
-    return float(run.stdout.strip().splitlines()[-1])
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 @contextlib.contextmanager
@@ -417,7 +421,7 @@ def memory_rows(repo: Path, work: Path, *, with_repo: bool) -> list[tuple[str, .
     if not path.exists():
         fast_import(path, synthetic_history(100_000))
     written = {n: mine_in_child(work / f"synthetic-{n}.git", written=True) for n in long}
-    cli = {n: cli_peak_mb(work / f"synthetic-{n}.git") for n in long}
+    cli = {n: cli_in_child(work / f"synthetic-{n}.git")["peak_mb"] for n in long}
     git = {n: git_peak_mb(work / f"synthetic-{n}.git") for n in long}
 
     def grown(peaks: dict[int, float]) -> str:

@@ -2,10 +2,10 @@
 
     python benchmarks/bench_peaks.py REPO [REPO ...]
 
-Each repository is mined in a fresh child process (every table, written to Parquet in a temporary folder:
-``bench_lines.mine_in_child(..., written=True)``), which reports its peak RSS (VmHWM) and wall time. Prints a
-markdown table with the commits and the lines at the head (``git grep -c ''``: text files git can read) of each
-repository, for the target of issue 3: under 500 MB.
+Each repository is mined by ``churnlab mine REPO --out DIR`` in a fresh child process (every table, written
+to Parquet in a temporary folder: ``bench_lines.cli_in_child``), which reports its peak RSS (VmHWM) and wall
+time. Prints a markdown table with the commits and the lines at the head (``git grep -c ''``: text files git can
+read) of each repository, for the target of issue 3: under 500 MB.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import argparse
 import subprocess
 from pathlib import Path
 
-from bench_lines import mine_in_child
+from bench_lines import cli_in_child
 
 
 def head_lines(repo: Path) -> int:
@@ -31,9 +31,11 @@ def main() -> int:
     print("| repository | commits | lines at head | peak | wall |")
     print("|---|---|---|---|---|")
     for repo in args.repos:
-        got = mine_in_child(repo, written=True)
+        got = cli_in_child(repo)
+        commits = int(subprocess.run(["git", "-C", str(repo), "rev-list", "--count", "HEAD"], capture_output=True,
+                                     text=True, check=True).stdout)
         label = repo.parent.name if repo.name in ("repo", ".git") else repo.name  # a folder, not a whole path
-        print(f"| {label} | {got['commits']:,} | {head_lines(repo):,} | {got['peak_mb']:.0f} MB | "
+        print(f"| {label} | {commits:,} | {head_lines(repo):,} | {got['peak_mb']:.0f} MB | "
               f"{got['seconds']:.1f} s |", flush=True)
     return 0
 

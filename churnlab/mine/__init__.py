@@ -4,8 +4,10 @@
 :mod:`churnlab.mine.history`, pseudonymises identities, then runs the later stages (line provenance,
 reverts, AI signals), each a function ``stage(ctx) -> {table name: frame}``; line provenance runs in a thread
 beside stage 1, checked against it, on the patches of stage 1's own ``git log`` (:mod:`churnlab.mine.overlap`:
-one diff pass for both). Tables are written together:
-each file atomically, the ``commits`` table last, so an interrupted run leaves the previous complete set.
+one diff pass for both). While the mine runs, stage 1's rows and the stages' tables wait on disk in parts
+(:class:`churnlab.mine.spool.Spool`), so memory does not follow history; tables are written together once all
+are made, from their parts: each file atomically, the ``commits`` table last, so an interrupted run leaves the
+previous complete set.
 
 Re-running on a mined repository makes stage 1 read only the commits that are new since the recorded head, as
 long as the options and the salt are unchanged and the old head is an ancestor of the new one (otherwise it
@@ -559,7 +561,7 @@ def _first_parents(previous: dict | None, raw_commits: Spool) -> pl.DataFrame:
     firsts = [previous["commits"].select("sha", first=pl.col("parents").list.first())] if previous else []
     if raw_commits.height:
         firsts.append(raw_commits.frame(["sha", "parents"]).select(
-            "sha", first=pl.when(pl.col("parents") != "").then(pl.col("parents").str.split(" ").list.first())))
+            "sha", first=pl.when(pl.col("parents") != "").then(pl.col("parents").str.splitn(" ", 2).struct[0])))
     return pl.concat(firsts) if firsts else pl.DataFrame(schema={"sha": pl.String, "first": pl.String})
 
 

@@ -170,13 +170,11 @@ def _file_frame(cols: dict[str, list], *, typed: bool) -> pl.DataFrame:
 
 
 def _raw_frames(hist: History) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The whole history as two contiguous frames, from the flushed chunks."""
+    """The whole history as two contiguous frames, from the chunks kept in memory (``hist`` made without
+    ``spill``), with numstat's counts where the patch could not tell them."""
     hist.flush()
     if not hist.chunks:  # empty history: as the empty column lists give it
         return _commit_frame(hist.commits), _file_frame(hist.files, typed=False)
-    # one copy here costs less than the whole-history operations that follow (typing, classification, the
-    # identities, joins) working chunk by chunk: 14 MB less at peak on 50,000 commits (the peak of
-    # bench_lines --memory-only's synthetic history, with and without this copy)
     commits = pl.concat([c for c, _ in hist.chunks], rechunk=True)
     files = pl.concat([f for _, f in hist.chunks], rechunk=True)
     hist.chunks.clear()
@@ -427,7 +425,7 @@ def _numstat_of(repo: Repository, shas: list[str], *, first_parent: bool,
 
 
 def _typed_commits(commits: pl.DataFrame) -> pl.DataFrame:
-    """Parents as a list, epochs as UTC times, and ``is_merge`` (for :func:`frames` and :func:`commit_list`)."""
+    """Parents as a list, epochs as UTC times, and ``is_merge`` (for :func:`finish_part` and :func:`commit_list`)."""
     return commits.with_columns(
         parents=pl.when(pl.col("parents") == "").then(pl.lit([], dtype=pl.List(pl.String)))
         .otherwise(pl.col("parents").str.split(" ")),
@@ -436,22 +434,17 @@ def _typed_commits(commits: pl.DataFrame) -> pl.DataFrame:
     ).drop("author_epoch", "committer_epoch").with_columns(is_merge=pl.col("parents").list.len() > 1)
 
 
-def frames(hist: History, attributes: Attributes | None, missing: frozenset[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Column lists to polars frames with typed times and file classification (no pseudonyms yet)."""
-    commits, files = _raw_frames(hist)
-    return finish_part(commits, files, {}, PathFlags(attributes), missing)
-
-
 def finished_parts(hist: History, raw: Iterable[tuple[pl.DataFrame, pl.DataFrame]], attributes: Attributes | None,
                    missing: frozenset[str]) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
-    """:func:`frames` chunk by chunk, for a mine whose memory must not follow history: the chunks that ``hist``
-    spilled (all of them: flush it first), read back in order as ``raw``; the same rows."""
+    """The two frames of each chunk typed, with file classification (no pseudonyms yet), chunk by chunk so that
+    memory does not follow history: the chunks that ``hist`` spilled (all of them: flush it first), read back in
+    order as ``raw``; an empty history gives one chunk of its empty (untyped) lists."""
     paths = PathFlags(attributes)
     empty = True
     for commits, files in raw:
         empty = False
         yield finish_part(commits, files, hist.numstat, paths, missing)
-    if empty:  # as frames() gives an empty history (untyped columns)
+    if empty:
         yield finish_part(_commit_frame(hist.commits), _file_frame(hist.files, typed=False), {}, paths, missing)
 
 

@@ -152,7 +152,7 @@ def fixed_ids(shas: list[str] | pl.Series) -> np.ndarray:
     width = widths.min()
     if shas.null_count() or not width or widths.max() != width:  # not all of one width: never for a column of ids
         return np.array(shas.to_list(), dtype=bytes)
-    return np.frombuffer(shas.str.join("").item().encode(), dtype=f"S{width}").copy()
+    return np.frombuffer(shas.str.join("").item().encode(), dtype=f"S{width}")  # read-only, on the bytes
 
 
 class Ragged:

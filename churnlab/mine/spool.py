@@ -2,8 +2,8 @@
 
 A stage appends its rows in parts as it makes them (:meth:`Spool.append`); whoever needs them reads them back,
 one part at a time (:meth:`Spool.parts`) or whole and only the columns it uses (:meth:`Spool.frame`). The parts
-are uncompressed Arrow IPC files in the mine's scratch folder, read without memory mapping: a part read is
-a private copy that goes when its reader drops it, not page cache counted as the process's memory.
+are uncompressed Arrow IPC files in the mine's scratch folder (deleted with it); a part read back is a copy in
+memory that goes when its reader drops it.
 """
 
 from __future__ import annotations
