@@ -302,7 +302,7 @@ def _mine_into(task: Task) -> dict[str, Any]:
         order = sorted(result.tables, key=lambda t: t == "commits")
         paths = {t: io.write_table(result.tables[t], t, io.table_path(task.out, t, result.repo), result.provenance)
                  for t in order}
-    return dict(head=result.head, commits=result.tables["commits"].height, tables=sorted(paths),
+    return dict(head=result.head, commits=result.scan("commits").select(pl.len()).collect().item(), tables=sorted(paths),
                 warnings=list(result.provenance.get("warnings", [])))
 
 

@@ -485,7 +485,9 @@ def _read_once(repo: Repository, options: Options, previous: dict | None, salt: 
                                                                                         raw[1].append(f)))
         hist.flush()
     on_chain = _first_parent_rows(_first_parents(previous, raw[0]), repo.head)
-    parts = history.finished_parts(hist, zip(raw[0].parts(), raw[1].parts()), _attributes(repo), repo.missing)
+    # finished in batches of chunks: a few polars calls per 16,384 commits rather than per chunk of 2,000
+    batches = _batched(zip(raw[0].parts(), raw[1].parts()), io.PART_ROWS)
+    parts = history.finished_parts(hist, batches, _attributes(repo), repo.missing)
     commits, files = Spool(scratch, "commits"), Spool(scratch, "file_changes")
     stored, at = previous, 0
 
@@ -503,6 +505,19 @@ def _read_once(repo: Repository, options: Options, previous: dict | None, salt: 
         commits.append(flagged(c))
         files.append(f)
     return commits, files, raw[0].height
+
+
+def _batched(pairs: Iterator[tuple[pl.DataFrame, pl.DataFrame]],
+             commits: int) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """Consecutive chunks of (commits, file changes) joined until they hold at least ``commits`` commits."""
+    held: list[tuple[pl.DataFrame, pl.DataFrame]] = []
+    for pair in pairs:
+        held.append(pair)
+        if sum(c.height for c, _ in held) >= commits:
+            yield pl.concat([c for c, _ in held]), pl.concat([f for _, f in held])
+            held = []
+    if held:
+        yield pl.concat([c for c, _ in held]), pl.concat([f for _, f in held])
 
 
 def _like(stored: pl.DataFrame, fresh: pl.DataFrame) -> pl.DataFrame:
@@ -572,13 +587,14 @@ def _first_parent_rows(firsts: pl.DataFrame, head: str | None) -> np.ndarray:
     known = firsts["first"].is_not_null()
     first = np.full(firsts.height, -1, dtype=np.int64)
     first[known.to_numpy()] = ids.positions(firsts["first"].filter(known))
-    on = np.zeros(firsts.height, dtype=bool)
+    first = first.tolist()  # the walk reads one at a time: Python ints, for the moment of the walk
+    on = bytearray(firsts.height)
     at = ids.index(head.encode()) if head is not None else None
     row = -1 if at is None else at
     while row >= 0 and not on[row]:
-        on[row] = True
+        on[row] = 1
         row = first[row]
-    return on
+    return np.frombuffer(on, dtype=bool)
 
 
 def _identities(commits: pl.DataFrame, salt: str, options: Options) -> pl.DataFrame:

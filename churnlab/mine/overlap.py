@@ -34,7 +34,7 @@ from .. import io
 from . import history
 from .classify import Attributes, classify
 from .identity import pseudonymise
-from .provenance import EXCLUDED_PATHS, TRACKER_COLUMNS, ReadAhead, excluded_paths
+from .provenance import EXCLUDED_PATHS, EXCLUSION_COLUMNS, TRACKER_COLUMNS, ReadAhead, excluded_paths
 from .spool import Spool, same_rows
 
 __all__ = ["COLUMNS", "Abandoned", "ExcludedByPath", "Overlap", "Relay"]
@@ -298,7 +298,7 @@ class Overlap:
         """Whether the stage's inputs were stage 1's: the commit columns, and every exclusion it asked about."""
         if not same_rows(_parts(self._ctx.commit_rows), _parts(ctx.commit_rows, COLUMNS)):
             return False
-        return self._excluded is not None and self._excluded.agrees(excluded_paths(ctx.file_changes))
+        return self._excluded is not None and self._excluded.agrees(excluded_paths(ctx.file_columns(*EXCLUSION_COLUMNS)))
 
 
 def _parts(rows: pl.DataFrame | Spool, columns=None) -> Iterator[pl.DataFrame]:

@@ -1149,7 +1149,7 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
     opts = ctx.options
     excluded = ctx.extras.pop(EXCLUDED_PATHS, None)  # told by path while stage 1 reads (mine()'s overlap)
     if excluded is None:
-        excluded = excluded_paths(ctx.file_changes)
+        excluded = excluded_paths(ctx.file_columns(*EXCLUSION_COLUMNS))
     fingerprints = ctx.read_later("patch_fingerprints")
     survival_only = not ctx.wants("line_ops", "churn") and not fingerprints
     tracker = Tracker(ctx.commit_columns(*TRACKER_COLUMNS), excluded, first_parent=opts.first_parent,
@@ -1191,8 +1191,12 @@ def line_provenance(ctx) -> dict[str, pl.DataFrame]:
             "survival": _survival_frame(tracker, repo.name, births)}
 
 
+EXCLUSION_COLUMNS = ("path", "is_vendored", "is_generated", "is_lock")  # what excluded_paths reads
+
+
 def excluded_paths(file_changes: pl.DataFrame) -> set[str]:
-    """Paths whose changes the line stage leaves out of its counts: vendored, generated or lock files."""
+    """Paths whose changes the line stage leaves out of its counts: vendored, generated or lock files
+    (``file_changes`` needs :data:`EXCLUSION_COLUMNS`)."""
     flagged = file_changes.filter(pl.col("is_vendored") | pl.col("is_generated") | pl.col("is_lock"))
     return set(flagged["path"].to_list())
 

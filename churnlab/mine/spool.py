@@ -2,8 +2,10 @@
 
 A stage appends its rows in parts as it makes them (:meth:`Spool.append`); whoever needs them reads them back,
 one part at a time (:meth:`Spool.parts`) or whole and only the columns it uses (:meth:`Spool.frame`). The parts
-are uncompressed Arrow IPC files in the mine's scratch folder (deleted with it); a part read back is a copy in
-memory that goes when its reader drops it.
+are Arrow IPC files in the mine's scratch folder (under ``TMPDIR``, deleted with it), lz4-compressed: two to
+four times smaller than uncompressed for a few ms per MB (1-2 MB of scratch per 1,000 commits at its largest,
+on flask, continue and a synthetic 100,000-commit history); a part read back is a copy in memory that goes when
+its reader drops it.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class Spool:
         elif frame.columns != self._empty.columns:
             raise ValueError(f"spool {self.name}: part columns {frame.columns} differ from {self._empty.columns}")
         path = self.folder / f"{len(self.files):06d}.arrow"
-        frame.write_ipc(path, compression="uncompressed")
+        frame.write_ipc(path, compression="lz4")
         self.files.append(path)
         self.height += frame.height
 
