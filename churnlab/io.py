@@ -34,9 +34,9 @@ from . import schemas
 from .errors import InputError, SchemaError
 
 __all__ = [
+    "conform",
     "read_provenance",
     "read_table",
-    "conform",
     "repo_key",
     "scan_table",
     "split_url",
@@ -223,8 +223,8 @@ def _write_parquet_parts(parts: Callable[[], Iterable[pl.DataFrame]], spec: sche
 
         for part in parts():
             _check_frame(part, spec, key=False)
+            held.append(_arrow_part(part, spec))  # a copy of this part only; refuses types that do not cast
             hashes.append(_key_hashes(part, spec))
-            held.append(_arrow_part(part, spec))  # a copy of this part only
             if sum(t.num_rows for t in held) >= PART_ROWS:
                 rows = pa.concat_tables(held)
                 full = rows.num_rows - rows.num_rows % PART_ROWS
@@ -240,7 +240,8 @@ def _write_parquet_parts(parts: Callable[[], Iterable[pl.DataFrame]], spec: sche
 
 
 def _key_hashes(part: pl.DataFrame, spec: schemas.Table) -> pl.Series:
-    return part.select(spec.key).hash_rows(seed=0)
+    declared = spec.polars_schema()  # equal keys hash alike only in equal types (parts made apart may differ)
+    return part.select(pl.col(k).cast(declared[k]) for k in spec.key).hash_rows(seed=0)
 
 
 def _check_keys(hashes: list[pl.Series], parts: Callable[[], Iterable[pl.DataFrame]], spec: schemas.Table) -> None:
@@ -251,8 +252,9 @@ def _check_keys(hashes: list[pl.Series], parts: Callable[[], Iterable[pl.DataFra
     repeated = hashed.filter(hashed.is_duplicated()).unique()
     if not repeated.len():
         return
-    keys = pl.concat([part.select(spec.key).filter(_key_hashes(part, spec).is_in(repeated.implode()))
-                      for part in parts()])
+    declared = spec.polars_schema()
+    keys = pl.concat([part.select(pl.col(k).cast(declared[k]) for k in spec.key)
+                      .filter(_key_hashes(part, spec).is_in(repeated.implode())) for part in parts()])
     if keys.is_duplicated().any():
         dup = keys.filter(keys.is_duplicated()).head(5)
         raise SchemaError(f"table {spec.name}: key {spec.key} is not unique, e.g. {dup.rows()}")

@@ -100,6 +100,9 @@ def test_parts_are_refused_as_a_frame_is_and_leave_the_previous_file(tmp_path, m
         "key .* is not unique": _parts(good, good.slice(2, 1)),
         "column sha has nulls": _parts(good, good.with_columns(sha=pl.lit(None, dtype=pl.String))),
         "column types do not match": _parts(good, good.with_columns(added=pl.lit("many"))),
+        # a key column (hashed per part): refused as a type, not failing in the hashing
+        "column types do not match the schema": _parts(
+            good, good.with_columns(sha=pl.lit([1], dtype=pl.List(pl.Int64)))),
         "missing columns": _parts(good, good.drop("moved")),
     }
     for message, parts in bad.items():

@@ -48,6 +48,7 @@ __all__ = ["Context", "MineResult", "Options", "mine"]
 log = logging.getLogger(__name__)
 
 DUPLICATE_BLOCKS = ("tree", "commit")  # values of the duplicate_blocks option
+_FINISH_COMMITS = 8192  # stage 1's chunks are typed, classified and pseudonymised this many commits at a time
 
 
 @dataclass(frozen=True)
@@ -485,8 +486,8 @@ def _read_once(repo: Repository, options: Options, previous: dict | None, salt: 
                                                                                         raw[1].append(f)))
         hist.flush()
     on_chain = _first_parent_rows(_first_parents(previous, raw[0]), repo.head)
-    # finished in batches of chunks: a few polars calls per 16,384 commits rather than per chunk of 2,000
-    batches = _batched(zip(raw[0].parts(), raw[1].parts()), io.PART_ROWS)
+    # finished in batches of chunks: a few polars calls per batch rather than per chunk of 2,000 commits
+    batches = _batched(zip(raw[0].parts(), raw[1].parts()), _FINISH_COMMITS)
     parts = history.finished_parts(hist, batches, _attributes(repo), repo.missing)
     commits, files = Spool(scratch, "commits"), Spool(scratch, "file_changes")
     stored, at = previous, 0
