@@ -123,7 +123,7 @@ class History:
     The lists hold about :data:`_FLUSH_COMMITS` commits at most: :meth:`flush` moves them into typed frames
     (strings in Arrow buffers, not Python objects), so memory follows the frames, not millions of objects.
     With ``spill``, each chunk of frames goes to ``spill(commits, files)`` instead (a mine writes them to disk,
-    :class:`churnlab.mine.spool.Spool`), so memory does not follow history at all.
+    :class:`churnlab.mine.spool.Spool`), so the chunks do not pile up in memory either.
     """
 
     commits: dict[str, list] = field(default_factory=lambda: {k: [] for k in (
