@@ -49,7 +49,7 @@ class Table:
 
     def polars_schema(self) -> pl.Schema:
         """The columns as polars reads them back from a file (made without building Arrow data: an in-memory
-        mine never starts pyarrow's compute machinery, tens of MB)."""
+        mine does not start pyarrow's table machinery, whose memory it would carry)."""
         return pl.Schema({c.name: _polars_dtype(c.dtype) for c in self.columns})
 
     def describe(self) -> str:

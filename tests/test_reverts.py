@@ -6,7 +6,8 @@ import polars as pl
 import pytest
 
 from churnlab.mine import mine, reverts
-from churnlab.mine.reverts import _Earlier, _Shas
+from churnlab.mine.provenance import CommitIds
+from churnlab.mine.reverts import _Earlier
 from tests.gitbuild import Repo
 
 SALT = "test-salt-0123"
@@ -55,7 +56,7 @@ def test_abbreviated_sha_is_resolved(base):
 
 
 def test_ambiguous_or_unknown_abbreviation_is_not_resolved():
-    shas = _Shas(["abc1234" + "0" * 33, "abc1299" + "0" * 33, "ffff" + "1" * 36])
+    shas = CommitIds(["abc1234" + "0" * 33, "abc1299" + "0" * 33, "ffff" + "1" * 36])
     assert shas.resolve("abc12") is None  # two commits start with it
     assert shas.resolve("abc123") == "abc1234" + "0" * 33
     assert shas.resolve("ffff") == "ffff" + "1" * 36

@@ -41,7 +41,7 @@ from . import history
 from .classify import Attributes, parse_gitattributes
 from .identity import is_bot, pseudonymise, resolve_salt, salt_fingerprint
 from .markers import load_markers
-from .spool import Spool, give_back, whole
+from .spool import Spool, give_back, parts_of, whole
 
 __all__ = ["Context", "MineResult", "Options", "mine"]
 
@@ -630,21 +630,14 @@ def _public(table: str, rows: pl.DataFrame, repo: str) -> pl.DataFrame:
 
 
 def _returned(table: str, rows: pl.DataFrame | Spool, repo: str) -> pl.DataFrame:
-    """A table as :func:`mine` returns it without writing it: as it would read back from its file."""
-    if not isinstance(rows, Spool):
-        return io.conform(_public(table, rows, repo), table)
-    parts = [io.conform(_public(table, part, repo), table) for part in rows.parts()]
-    return pl.concat(parts, rechunk=False) if parts else io.conform(_public(table, rows.frame(), repo), table)
+    """A table as :func:`mine` returns it without writing it: as it would read back from its file (every spool
+    of a mine has at least one part)."""
+    return pl.concat([io.conform(_public(table, part, repo), table) for part in parts_of(rows)], rechunk=False)
 
 
 def _spooled(frame: pl.DataFrame | Spool, scratch: Path, table: str) -> Spool:
     """A stage's table on disk until every table is made, in parts of :data:`churnlab.io.PART_ROWS` rows."""
-    if isinstance(frame, Spool):
-        return frame
-    spool = Spool(scratch, table)
-    for start in range(0, max(frame.height, 1), io.PART_ROWS):
-        spool.append(frame.slice(start, io.PART_ROWS))
-    return spool
+    return frame if isinstance(frame, Spool) else Spool.of(frame, scratch, table, io.PART_ROWS)
 
 
 def _previous(out: str | os.PathLike, repo: Repository, base: dict) -> dict | None:
@@ -677,10 +670,7 @@ def _write_all(made: dict[str, pl.DataFrame | Spool], out, repo: str, provenance
     """Each table written from its parts (never whole in memory); commits last: it carries the head that the
     next incremental run trusts."""
     def parts(table: str) -> Callable[[], Iterator[pl.DataFrame]]:
-        rows = made[table]
-        if isinstance(rows, Spool):
-            return lambda: (_public(table, part, repo) for part in rows.parts())
-        return lambda: iter([_public(table, rows, repo)])
+        return lambda: (_public(table, part, repo) for part in parts_of(made[table]))
 
     order = sorted(made, key=lambda t: t == "commits")
     return {t: io.write_parts(parts(t), t, io.table_path(out, t, repo), provenance) for t in order}

@@ -35,7 +35,7 @@ from . import history
 from .classify import Attributes, classify
 from .identity import pseudonymise
 from .provenance import EXCLUDED_PATHS, EXCLUSION_COLUMNS, TRACKER_COLUMNS, ReadAhead, excluded_paths
-from .spool import Spool, same_rows
+from .spool import Spool, parts_of, same_rows
 
 __all__ = ["COLUMNS", "Abandoned", "ExcludedByPath", "Overlap", "Relay"]
 
@@ -261,10 +261,7 @@ class Overlap:
             known = excluded_paths(previous["file_changes"])
         commits = _first_parent_flags(commits, repo.head).select(COLUMNS)
         if self._scratch is not None:  # read by the stage once, and by result() to check: not held meanwhile
-            spool = Spool(self._scratch, "line-commits")
-            for start in range(0, max(commits.height, 1), io.PART_ROWS):
-                spool.append(commits.slice(start, io.PART_ROWS))
-            commits = spool
+            commits = Spool.of(commits, self._scratch, "line-commits", io.PART_ROWS)
         self._excluded = ExcludedByPath(_attributes(repo), known)
         extras = {**self._extras, EXCLUDED_PATHS: self._excluded}
         return Context(repo, options, commits, pl.DataFrame(), extras=extras, tables=self._tables,
@@ -296,12 +293,6 @@ class Overlap:
 
     def _saw(self, ctx) -> bool:
         """Whether the stage's inputs were stage 1's: the commit columns, and every exclusion it asked about."""
-        if not same_rows(_parts(self._ctx.commit_rows), _parts(ctx.commit_rows, COLUMNS)):
+        if not same_rows(parts_of(self._ctx.commit_rows), parts_of(ctx.commit_rows, COLUMNS)):
             return False
         return self._excluded is not None and self._excluded.agrees(excluded_paths(ctx.file_columns(*EXCLUSION_COLUMNS)))
-
-
-def _parts(rows: pl.DataFrame | Spool, columns=None) -> Iterator[pl.DataFrame]:
-    if isinstance(rows, Spool):
-        return rows.parts(columns)
-    return iter([rows if columns is None else rows.select(columns)])

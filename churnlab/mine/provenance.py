@@ -135,6 +135,15 @@ class CommitIds:
             return found
         return None
 
+    def resolve(self, ref: str) -> str | None:
+        """The one id that starts with ``ref`` (a full or abbreviated id, any case); ``None`` when none or
+        several do (a ref outside the mined range, or ambiguous)."""
+        key = ref.lower().encode()
+        i = int(np.searchsorted(self._sorted, key))
+        hits = self._sorted[i:i + 2]
+        found = [h for h in hits if h.startswith(key)]
+        return found[0].decode("ascii") if len(found) == 1 else None
+
     def sorted_where(self, chosen: np.ndarray) -> np.ndarray:
         """The indexes where ``chosen`` (a boolean per index) is true, in the order of their ids."""
         return self._order[chosen[self._order]]

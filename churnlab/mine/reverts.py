@@ -31,7 +31,7 @@ import numpy as np
 import polars as pl
 
 from . import patches
-from .provenance import CommitIds, fixed_ids
+from .provenance import CommitIds
 from .raw import with_raw
 from .spool import whole
 
@@ -58,38 +58,21 @@ def _bare(subject: str) -> str:
     return _PR_SUFFIX.sub("", subject)
 
 
-class _Shas:
-    """Resolve full or abbreviated shas against the mined commits (sorted fixed-width ids, no string objects)."""
-
-    def __init__(self, shas: list[str] | pl.Series):
-        self.sorted = np.sort(fixed_ids(shas))
-
-    def resolve(self, ref: str) -> str | None:
-        key = ref.lower().encode()
-        i = int(np.searchsorted(self.sorted, key))
-        hits = []
-        while i < len(self.sorted) and self.sorted[i].startswith(key) and len(hits) < 2:
-            hits.append(self.sorted[i])
-            i += 1
-        return hits[0].decode() if len(hits) == 1 else None  # unknown or ambiguous: outside the mined range
-
-
-def _message_refs(commits: pl.DataFrame, include_messages: bool,
+def _message_refs(commits: pl.DataFrame, ids: CommitIds, include_messages: bool,
                   include_merges: bool) -> list[tuple[str, str | None, str | None]]:
     """``(reverting sha, reverted sha or None, reverted ref)`` for every revert named in a message.
 
     One pass in commit order. Messages are read from the frame as it goes (not all held as Python strings);
     what is kept of each commit is the hash of its subject, 8 bytes, for a later revert to find the nearest
-    earlier commit its subject names (:class:`_Earlier`).
+    earlier commit its subject names (:class:`_Earlier`). Shas named are resolved in ``ids``, the commits'.
     """
     shas, messages = commits["sha"], commits["_message"]
-    resolver = _Shas(shas)
     earlier = _Earlier(messages)
     rows: list[tuple[str, str | None, str | None]] = []
     for i, (sha, msg, merge) in enumerate(zip(shas, messages, commits["is_merge"])):
         # the merge of a revert branch repeats its message; the revert is the side commit
         if msg and (include_merges or not merge) and ("revert" in msg.lower() or "reapply" in msg.lower()):
-            rows += _named(sha, msg, resolver, earlier, shas, include_messages)
+            rows += _named(sha, msg, ids, earlier, shas, include_messages)
         earlier.add(msg)
     return rows
 
@@ -126,12 +109,12 @@ class _Earlier:
         return None
 
 
-def _named(sha: str, msg: str, resolver: _Shas, earlier: _Earlier, shas: pl.Series,
+def _named(sha: str, msg: str, ids: CommitIds, earlier: _Earlier, shas: pl.Series,
            include_messages: bool) -> list[tuple[str, str | None, str | None]]:
     """The rows of one revert message: the shas it names, else the earlier commit its subject names."""
     refs = list(dict.fromkeys(r.lower() for r in _SHA_LINE.findall(msg)))
     if refs:
-        targets = ((ref, resolver.resolve(ref)) for ref in refs)
+        targets = ((ref, ids.resolve(ref)) for ref in refs)
         return [(sha, target, target or ref) for ref, target in targets if target != sha]
     m = _SUBJECT.match(_subject(msg)) or _TRUNCATED.match(_subject(msg))
     if not m:
@@ -145,14 +128,14 @@ def _named(sha: str, msg: str, resolver: _Shas, earlier: _Earlier, shas: pl.Seri
     return [(sha, None, _subject(msg) if include_messages else None)]
 
 
-def _content_refs(commits: pl.DataFrame, fingerprints: pl.DataFrame) -> list[tuple[str, str]]:
+def _content_refs(commits: pl.DataFrame, ids: CommitIds, fingerprints: pl.DataFrame) -> list[tuple[str, str]]:
     """``(reverting sha, reverted sha)`` where the diff is the exact inverse of an earlier commit's diff.
 
     A join in polars on 64-bit hashes of the fingerprints and positions found in the sorted ids (no Python
     object per commit, no join of strings), the few pairs found then checked on the fingerprints themselves.
     """
     fp = fingerprints.filter(pl.col("fingerprint").is_not_null())
-    at = CommitIds(commits["sha"]).positions(fp["sha"])  # parents before children; -1: not a mined commit
+    at = ids.positions(fp["sha"])  # parents before children; -1: not a mined commit
     keys = pl.DataFrame({"row": np.arange(fp.height, dtype=np.int64), "at": at,
                          "f": fp["fingerprint"].hash(), "g": fp["inverse_fingerprint"].hash()}).filter(pl.col("at") >= 0)
     pairs = (keys.select("row", "at", "f")
@@ -174,8 +157,9 @@ def find_reverts(commits: pl.DataFrame, fingerprints: pl.DataFrame, *, include_m
     Merge commits are not reverts by message unless ``include_merges`` (first-parent mining, where the merge
     is the only commit that carries the change).
     """
-    by_message = _message_refs(commits, include_messages, include_merges)
-    by_content = dict(_content_refs(commits, fingerprints))
+    ids = CommitIds(commits["sha"])  # sorted fixed-width ids: shas named resolved, fingerprints placed
+    by_message = _message_refs(commits, ids, include_messages, include_merges)
+    by_content = dict(_content_refs(commits, ids, fingerprints))
     resolved = {sha for sha, target, _ in by_message if target is not None}
     rows: dict[tuple[str, str | None], list] = {}
     for sha, target, ref in by_message:

@@ -2,9 +2,9 @@
 
 A stage appends its rows in parts as it makes them (:meth:`Spool.append`); whoever needs them reads them back,
 one part at a time (:meth:`Spool.parts`) or whole and only the columns it uses (:meth:`Spool.frame`). The parts
-are Arrow IPC files in the mine's scratch folder (under ``TMPDIR``, deleted with it), lz4-compressed: two to
-four times smaller than uncompressed for a few ms per MB (1-2 MB of scratch per 1,000 commits at its largest,
-on flask, continue and a synthetic 100,000-commit history); a part read back is a copy in memory that goes when
+are Arrow IPC files in the mine's scratch folder (under ``TMPDIR``, deleted with it), lz4-compressed: about half
+the size uncompressed parts take (``benchmarks/bench_scratch.py``: 1-2 MB of scratch per 1,000 commits at its
+largest on flask, continue and a 100,000-commit history); a part read back is a copy in memory that goes when
 its reader drops it.
 """
 
@@ -18,9 +18,10 @@ from pathlib import Path
 
 import polars as pl
 
-__all__ = ["Spool", "give_back", "same_rows", "whole"]
+__all__ = ["Spool", "give_back", "parts_of", "same_rows", "whole"]
 
 _folders = itertools.count()
+COMPRESSION = "lz4"  # of the parts (benchmarks/bench_scratch.py measures the scratch folder either way)
 
 
 class Spool:
@@ -34,6 +35,14 @@ class Spool:
         self.height = 0
         self._empty: pl.DataFrame | None = None  # the columns, for a spool whose parts are all empty
 
+    @classmethod
+    def of(cls, frame: pl.DataFrame, scratch: str | Path, name: str, rows: int) -> Spool:
+        """``frame`` on disk in parts of ``rows`` rows (an empty frame: one empty part, which keeps its columns)."""
+        spool = cls(scratch, name)
+        for start in range(0, max(frame.height, 1), rows):
+            spool.append(frame.slice(start, rows))
+        return spool
+
     def append(self, frame: pl.DataFrame) -> None:
         """Write ``frame`` as the next part (an empty one too: parts of two spools filled together stay paired)."""
         if self._empty is None:
@@ -41,13 +50,9 @@ class Spool:
         elif frame.columns != self._empty.columns:
             raise ValueError(f"spool {self.name}: part columns {frame.columns} differ from {self._empty.columns}")
         path = self.folder / f"{len(self.files):06d}.arrow"
-        frame.write_ipc(path, compression="lz4")
+        frame.write_ipc(path, compression=COMPRESSION)
         self.files.append(path)
         self.height += frame.height
-
-    @property
-    def columns(self) -> list[str]:
-        return [] if self._empty is None else self._empty.columns
 
     def parts(self, columns: Sequence[str] | None = None) -> Iterator[pl.DataFrame]:
         """The parts in the order appended (none for an empty spool)."""
@@ -62,6 +67,13 @@ class Spool:
             empty = self._empty if self._empty is not None else pl.DataFrame()
             return empty if columns is None else empty.select(columns)
         return parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=False)
+
+
+def parts_of(rows: pl.DataFrame | Spool, columns: Sequence[str] | None = None) -> Iterator[pl.DataFrame]:
+    """``rows`` in parts, whether held in memory (one part) or spooled."""
+    if isinstance(rows, Spool):
+        return rows.parts(columns)
+    return iter([rows if columns is None else rows.select(columns)])
 
 
 def whole(rows: pl.DataFrame | Spool, columns: Sequence[str] | None = None) -> pl.DataFrame:

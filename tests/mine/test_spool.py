@@ -20,11 +20,11 @@ from churnlab.mine.spool import Spool, whole
 
 def test_a_spool_gives_its_parts_back_in_order(tmp_path):
     spool = Spool(tmp_path, "t")
-    assert spool.frame().is_empty() and spool.columns == []
+    assert spool.frame().is_empty() and spool.frame().columns == []
     spool.append(pl.DataFrame({"a": [1, 2], "b": ["x", "y"]}))
     spool.append(pl.DataFrame({"a": [], "b": []}, schema={"a": pl.Int64, "b": pl.String}))  # kept: parts pair up
     spool.append(pl.DataFrame({"a": [3], "b": ["z"]}))
-    assert spool.height == 3 and spool.columns == ["a", "b"]
+    assert spool.height == 3 and spool.frame().columns == ["a", "b"]
     assert [p.height for p in spool.parts()] == [2, 0, 1]
     assert spool.frame().to_dict(as_series=False) == {"a": [1, 2, 3], "b": ["x", "y", "z"]}
     assert spool.frame(["b"]).columns == ["b"]
