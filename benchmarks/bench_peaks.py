@@ -24,18 +24,26 @@ def head_lines(repo: Path) -> int:
     return sum(int(line.rsplit(":", 1)[1]) for line in out.splitlines() if line.rsplit(":", 1)[-1].isdigit())
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def repositories(doc: str) -> list[Path]:
+    """The repositories named on the command line (clones, bare or not) of a script documented by ``doc``."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("repos", nargs="+", type=Path, help="repositories (clones, bare or not)")
-    args = p.parse_args()
+    return p.parse_args().repos
+
+
+def label(repo: Path) -> str:
+    """A repository's name for a table: its folder, not a whole path."""
+    return repo.parent.name if repo.name in ("repo", ".git") else repo.name
+
+
+def main() -> int:
     print("| repository | commits | lines at head | peak | wall |")
     print("|---|---|---|---|---|")
-    for repo in args.repos:
+    for repo in repositories(__doc__):
         got = cli_in_child(repo)
         commits = int(subprocess.run(["git", "-C", str(repo), "rev-list", "--count", "HEAD"], capture_output=True,
                                      text=True, check=True).stdout)
-        label = repo.parent.name if repo.name in ("repo", ".git") else repo.name  # a folder, not a whole path
-        print(f"| {label} | {commits:,} | {head_lines(repo):,} | {got['peak_mb']:.0f} MB | "
+        print(f"| {label(repo)} | {commits:,} | {head_lines(repo):,} | {got['peak_mb']:.0f} MB | "
               f"{got['seconds']:.1f} s |", flush=True)
     return 0
 

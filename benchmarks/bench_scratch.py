@@ -9,11 +9,11 @@ written, where it is largest; the Parquet files written are measured after. Prin
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from pathlib import Path
 
 import churnlab.mine as M
+from bench_peaks import label, repositories
 from churnlab.mine import spool
 
 
@@ -41,19 +41,15 @@ def mine_measured(repo: Path) -> tuple[float, float, int]:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("repos", nargs="+", type=Path, help="repositories (clones, bare or not)")
-    args = p.parse_args()
     print("| repository | commits | scratch, lz4 | scratch, uncompressed | Parquet written |")
     print("|---|---|---|---|---|")
-    for repo in args.repos:
+    for repo in repositories(__doc__):
         sizes = {}
         for compression in ("lz4", "uncompressed"):
             spool.COMPRESSION = compression
             sizes[compression], written, commits = mine_measured(repo)
         spool.COMPRESSION = "lz4"
-        label = repo.parent.name if repo.name in ("repo", ".git") else repo.name
-        print(f"| {label} | {commits:,} | {sizes['lz4']:.0f} MB | {sizes['uncompressed']:.0f} MB | {written:.0f} MB |",
+        print(f"| {label(repo)} | {commits:,} | {sizes['lz4']:.0f} MB | {sizes['uncompressed']:.0f} MB | {written:.0f} MB |",
               flush=True)
     return 0
 
